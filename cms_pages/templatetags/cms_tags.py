@@ -1,0 +1,48 @@
+from django import template
+
+from cms_pages.models import HelpIndexPage, NavigationSettings
+from portal.links import portal_link_url
+
+register = template.Library()
+
+
+def _items(context, relation):
+    request = context.get("request")
+    collectivity = getattr(request, "collectivity", None)
+    if request is None or collectivity is None:
+        return []
+    navigation = NavigationSettings.for_request(request)
+    items = getattr(navigation, relation).select_related("link_page").all()
+    entries = []
+    current = request.path
+    for item in items:
+        resolved = item.resolve(collectivity, request)
+        if resolved:
+            label, url = resolved
+            entries.append({"label": label, "url": url, "current": url == current})
+    return entries
+
+
+@register.inclusion_tag("includes/menu.html", takes_context=True)
+def header_menu(context):
+    return {"entries": _items(context, "header_items"), "menu_id": "menu-principal"}
+
+
+@register.inclusion_tag("includes/footer_menu.html", takes_context=True)
+def footer_menu(context):
+    return {"entries": _items(context, "footer_items")}
+
+
+@register.simple_tag(takes_context=True)
+def tile_url(context, target):
+    """URL of a home-page tile's destination, or '' when it is not available here."""
+    request = context["request"]
+    if target == "help":
+        page = HelpIndexPage.objects.live().descendant_of(request._wagtail_site.root_page).first()
+        return page.get_url(request) if page else ""
+    return portal_link_url(target, request.collectivity) or ""
+
+
+@register.simple_tag(takes_context=True)
+def help_url(context):
+    return tile_url(context, "help")

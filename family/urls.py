@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "family"
+
+urlpatterns = [
+    path("", views.family_space, name="space"),
+]

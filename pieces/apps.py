@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PiecesConfig(AppConfig):
+    name = "pieces"
+    verbose_name = _("Pièces justificatives")
+    default_auto_field = "django.db.models.BigAutoField"
