@@ -43,6 +43,7 @@ test-only:
 
 demo: install
 	$(MANAGE) migrate --noinput
+	$(MANAGE) schedules_install
 	$(MANAGE) demo_load --port $(PORT)
 	@echo ""
 	@echo "Serveur web : http://localhost:$(PORT)/ et http://valfleuri.localhost:$(PORT)/ (Ctrl+C pour arrêter)"

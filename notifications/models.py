@@ -1,0 +1,82 @@
+"""The family's timeline of events, and the transactional e-mail outbox.
+
+Domain services write their state change and these rows in the same transaction; e-mails are
+sent after commit by the task cluster, with retries, and a periodic sweep picks up any row a
+crash left behind. ``notifications`` imports only ``portal``: subjects are linked generically.
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Collectivity
+from portal.scoping import TenantManager
+
+
+class TimelineEvent(models.Model):
+    collectivity = models.ForeignKey(Collectivity, on_delete=models.CASCADE, related_name="+")
+    # The family the event concerns, by id: notifications may not import family.
+    family_id = models.BigIntegerField(_("famille"), null=True, db_index=True)
+    subject_type = models.ForeignKey(
+        ContentType, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject_id = models.BigIntegerField(null=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    verb = models.CharField(_("événement"), max_length=60)
+    message = models.TextField(_("message"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    collectivity_lookup = "collectivity"
+    family_lookup = "family_id"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("événement")
+        verbose_name_plural = _("événements")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+
+    def __str__(self):
+        return f"{self.verb} ({self.created_at:%d/%m/%Y %H:%M})"
+
+
+class OutboxEmail(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("À envoyer")
+        SENT = "sent", _("Envoyé")
+        FAILED = "failed", _("Échec")
+
+    collectivity = models.ForeignKey(
+        Collectivity, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    family_id = models.BigIntegerField(null=True, db_index=True)
+    from_email = models.CharField(max_length=254)
+    to = models.JSONField(_("destinataires"))
+    subject = models.CharField(_("objet"), max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True)
+
+    collectivity_lookup = "collectivity"
+    family_lookup = "family_id"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("e-mail sortant")
+        verbose_name_plural = _("e-mails sortants")
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.subject} → {', '.join(self.to)}"

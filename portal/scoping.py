@@ -35,7 +35,7 @@ class TenantQuerySet(models.QuerySet):
             raise ImproperlyConfigured(f"{self.model.__name__} has no family_lookup.")
         if lookup == "":
             return self.filter(pk__in=families.values("pk"))
-        return self.filter(**{f"{lookup}__in": families})
+        return self.filter(**{f"{lookup}__in": families.values("pk")})
 
 
 TenantManager = models.Manager.from_queryset(TenantQuerySet)

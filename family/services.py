@@ -1,0 +1,180 @@
+"""Writes of the family app: subscriber codes and subscriptions."""
+
+import secrets
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from notifications.services import event_record
+from portal.models import Collectivity
+
+from .models import CodeAttempt, Family, PendingSignupCode, Subscription
+
+# No look-alike characters: no 0/O, 1/I/L, no U (U/V), 5/S, 2/Z, 8/B.
+CODE_ALPHABET = "ACDEFGHJKMNPQRTVWXY3479"
+CODE_LENGTH = 12  # 23^12 ≈ 2.2e16 codes
+MAX_FAILED_LOOKUPS = 5
+FAILED_LOOKUP_WINDOW = timedelta(minutes=15)
+
+
+class SubscriptionError(Exception):
+    """A refused subscription or code look-up; ``str(error)`` is the French message."""
+
+
+def subscriber_code_normalize(code: str) -> str:
+    """What a parent types, as stored: upper case, no spaces, dashes or quotes."""
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def _new_code(collectivity: Collectivity) -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not Family.objects.filter(collectivity=collectivity, subscriber_code=code).exists():
+            return code
+
+
+@transaction.atomic
+def family_code_regenerate(*, family: Family, by=None) -> str:
+    """Give the family a new code; the old one stops working at once."""
+    family = Family.objects.select_for_update().get(pk=family.pk)
+    had_code = bool(family.subscriber_code)
+    for _attempt in range(5):
+        family.subscriber_code = _new_code(family.collectivity)
+        family.code_generated_at = timezone.now()
+        try:
+            with transaction.atomic():
+                family.save(update_fields=["subscriber_code", "code_generated_at"])
+            break
+        except IntegrityError:  # a concurrent generation took the same code
+            continue
+    event_record(
+        collectivity=family.collectivity,
+        family_id=family.pk,
+        subject=family,
+        actor=by,
+        verb="code_regenerated" if had_code else "code_generated",
+        message=_("Nouveau code abonné généré.") if had_code else _("Code abonné généré."),
+    )
+    return family.subscriber_code
+
+
+@transaction.atomic
+def family_code_revoke(*, family: Family, by=None) -> None:
+    """The family's code stops working; existing subscriptions stay."""
+    Family.objects.filter(pk=family.pk).update(subscriber_code=None, code_generated_at=None)
+    family.subscriber_code = None
+    event_record(
+        collectivity=family.collectivity,
+        family_id=family.pk,
+        subject=family,
+        actor=by,
+        verb="code_revoked",
+        message=_("Code abonné révoqué."),
+    )
+
+
+def _recent_failures(*, collectivity, user, ip_address) -> int:
+    since = timezone.now() - FAILED_LOOKUP_WINDOW
+    failures = CodeAttempt.objects.filter(success=False, created_at__gte=since)
+    by_user = failures.filter(user=user).count() if user is not None else 0
+    by_ip = failures.filter(ip_address=ip_address).count() if ip_address else 0
+    return max(by_user, by_ip)
+
+
+def subscriber_code_lookup(
+    *, collectivity: Collectivity, code: str, user=None, ip_address: str | None = None
+) -> Family:
+    """The family of ``code`` in this collectivity only. Every attempt is logged; after
+    5 failures in 15 minutes (per account or per address) look-ups are refused. The error
+    never says whether a code exists elsewhere."""
+    user = user if user is not None and user.is_authenticated else None
+    normalized = subscriber_code_normalize(code)
+    if (
+        _recent_failures(collectivity=collectivity, user=user, ip_address=ip_address)
+        >= MAX_FAILED_LOOKUPS
+    ):
+        CodeAttempt.objects.create(
+            collectivity=collectivity,
+            user=user,
+            ip_address=ip_address,
+            code_hint=normalized[:3],
+            success=False,
+        )
+        raise SubscriptionError(
+            _(
+                "Trop de tentatives infructueuses. Pour votre sécurité, réessayez dans "
+                "15 minutes ou contactez votre collectivité."
+            )
+        )
+    family = None
+    if len(normalized) == CODE_LENGTH:
+        family = Family.objects.filter(
+            collectivity=collectivity, subscriber_code=normalized
+        ).first()
+    CodeAttempt.objects.create(
+        collectivity=collectivity,
+        user=user,
+        ip_address=ip_address,
+        code_hint=normalized[:3],
+        family=family,
+        success=family is not None,
+    )
+    if family is None:
+        raise SubscriptionError(
+            _(
+                "Ce code abonné n’est pas reconnu. Vérifiez-le sur le courrier de votre "
+                "collectivité (12 caractères) et réessayez."
+            )
+        )
+    return family
+
+
+@transaction.atomic
+def subscription_create(*, user, family: Family, by=None) -> Subscription:
+    """Link ``user`` to ``family``: active at once, no need to log in again. Idempotent."""
+    subscription, created = Subscription.objects.get_or_create(user=user, family=family)
+    if created:
+        event_record(
+            collectivity=family.collectivity,
+            family_id=family.pk,
+            subject=subscription,
+            actor=by or user,
+            verb="subscription_created",
+            message=_("Compte %(email)s abonné à la famille.") % {"email": user.email},
+        )
+    return subscription
+
+
+@transaction.atomic
+def subscription_unlink(*, subscription: Subscription, by=None) -> None:
+    family = subscription.family
+    event_record(
+        collectivity=family.collectivity,
+        family_id=family.pk,
+        subject=family,
+        actor=by,
+        verb="subscription_removed",
+        message=_("Abonnement du compte %(email)s supprimé.") % {"email": subscription.user.email},
+    )
+    subscription.delete()
+
+
+@transaction.atomic
+def signup_code_record(*, user, family: Family) -> PendingSignupCode:
+    """A code given at sign-up: applied when the account's e-mail address is confirmed."""
+    pending, _created = PendingSignupCode.objects.update_or_create(
+        user=user, collectivity=family.collectivity, defaults={"family": family}
+    )
+    return pending
+
+
+@transaction.atomic
+def signup_codes_apply(*, user) -> list[Subscription]:
+    """Turn the account's pending sign-up codes into subscriptions (on e-mail confirmation)."""
+    subscriptions = []
+    for pending in PendingSignupCode.objects.filter(user=user).select_related("family"):
+        subscriptions.append(subscription_create(user=user, family=pending.family))
+        pending.delete()
+    return subscriptions

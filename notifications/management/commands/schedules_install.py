@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+
+from django_q.models import Schedule
+
+# Every recurring job of the product, installed idempotently (make demo and deployments run it).
+SCHEDULES = [
+    {
+        "name": "Envoi des e-mails en attente",
+        "func": "notifications.tasks.outbox_sweep",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 5,
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Install (or update) the django-q2 schedules of the product."
+
+    def handle(self, *args, **options):
+        for spec in SCHEDULES:
+            spec = dict(spec)
+            name = spec.pop("name")
+            Schedule.objects.update_or_create(name=name, defaults=spec)
+        self.stdout.write(f"{len(SCHEDULES)} tâche(s) planifiée(s) installée(s).")
