@@ -5,5 +5,5 @@ from . import views
 app_name = "family"
 
 urlpatterns = [
-    path("", views.family_space, name="space"),
+    path("famille/", views.family_space, name="space"),
 ]

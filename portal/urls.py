@@ -14,7 +14,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("compte/", include("allauth.urls")),
     path("mon-espace/", include(("portal.account_urls", "portal"), namespace="portal")),
-    path("famille/", include("family.urls")),
+    path("", include("family.urls")),
 ]
 
 if settings.DEBUG:
