@@ -6,3 +6,6 @@ class FamilyConfig(AppConfig):
     name = "family"
     verbose_name = _("Familles")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals  # noqa: F401 -- connects the receivers

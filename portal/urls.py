@@ -6,13 +6,16 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import views
+from . import accounts, views
+
+handler429 = "portal.accounts.ratelimited"
 
 urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
+    path("admin/login/", accounts.admin_login),  # throttled Wagtail log-in
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("compte/", include("allauth.urls")),
+    path("compte/", include("portal.auth_urls")),
     path("mon-espace/", include(("portal.account_urls", "portal"), namespace="portal")),
     path("", include("family.urls")),
 ]
