@@ -164,7 +164,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "portal:account_space"  # « Mon espace citoyen »
+ACCOUNT_ADAPTER = "portal.accounts.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "family.signup.SignupForm"}
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a link scanner opening the link activates nothing
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False  # the parent logs in after activating
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_CHANGE_EMAIL = True  # a new address is confirmed before it replaces the old one
+# The self-hosted CAPTCHA of the sign-up form (portal/captcha.py).
+PORTAL_CAPTCHA_ENABLED = env_bool("PORTAL_CAPTCHA_ENABLED", True)
+# Behind N reverse proxies, the client address is the N-th from the right of X-Forwarded-For
+# (allauth's rate limits and the subscriber-code throttle both use it).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -176,6 +188,9 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/h/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "5/h/ip,3/h/key",
+    "resend_activation": "10/h/ip,3/h/key",
+    # Wagtail's admin log-in (portal.accounts.admin_login).
+    "admin_login_failed": "5/15m/ip,5/15m/key",
 }
 
 # --- Internationalisation: French is the source language of the UI.
@@ -191,7 +206,12 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français")]
 # --- Files: static through WhiteNoise; uploads in a local folder or S3-compatible storage.
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # The ALTCHA widget, installed by npm (package.json), never copied into the repo.
+    ("vendor/altcha", BASE_DIR / "node_modules" / "altcha" / "dist" / "main"),
+    ("vendor/altcha/i18n", BASE_DIR / "node_modules" / "altcha" / "dist" / "i18n"),
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Private files (documents, health data, photos, PDFs) never get a public URL: they are
@@ -262,6 +282,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
@@ -273,6 +295,12 @@ PORTAL_EDITOR_SITE_SETTINGS = [
     "cms_pages.BrandingSettings",
 ]
 # Django permissions every agent group gets ("app_label.codename"); domain apps add theirs.
-PORTAL_AGENT_PERMISSIONS: list[str] = []
+PORTAL_AGENT_PERMISSIONS: list[str] = [
+    "family.view_family",
+    "family.add_family",
+    "family.change_family",
+    "family.view_subscription",
+    "family.delete_subscription",
+]
 # Demo loaders, in order (see portal/demo.py).
-PORTAL_DEMO_LOADERS = ["cms_pages.demo.load"]
+PORTAL_DEMO_LOADERS = ["cms_pages.demo.load", "family.demo.load"]

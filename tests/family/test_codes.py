@@ -1,5 +1,6 @@
-import pytest
 from django.utils import timezone
+
+import pytest
 
 from family.models import CodeAttempt, Family, Subscription
 from family.services import (
@@ -58,7 +59,10 @@ def test_sixth_failed_lookup_is_refused_even_with_the_right_code(collectivity_a)
         subscriber_code_lookup(collectivity=collectivity_a, code=code, user=user)
     assert "Trop de tentatives" in str(error.value)
     # Another address and another account are not blocked.
-    assert subscriber_code_lookup(collectivity=collectivity_a, code=code, ip_address="10.0.0.9") == family
+    assert (
+        subscriber_code_lookup(collectivity=collectivity_a, code=code, ip_address="10.0.0.9")
+        == family
+    )
     assert CodeAttempt.objects.count() == 7
 
 

@@ -1,11 +1,12 @@
-import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
+
+import pytest
 from django_q.models import Schedule
 
 from notifications.models import OutboxEmail, TimelineEvent
-from notifications.services import event_record, email_queue, outbox_send, outbox_sweep
+from notifications.services import email_queue, event_record, outbox_send, outbox_sweep
 from tests.portal.factories import FamilyFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,8 +17,11 @@ def test_email_is_sent_after_commit_from_the_collectivity(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         email = email_queue(
-            collectivity=collectivity_a, to=["parent@example.test"], subject="Objet",
-            body_text="Bonjour", body_html="<p>Bonjour</p>",
+            collectivity=collectivity_a,
+            to=["parent@example.test"],
+            subject="Objet",
+            body_text="Bonjour",
+            body_html="<p>Bonjour</p>",
         )
         assert len(mail.outbox) == 0  # nothing leaves before the transaction commits
     assert len(mail.outbox) == 1
@@ -29,15 +33,20 @@ def test_email_is_sent_after_commit_from_the_collectivity(
 
 
 def test_rolled_back_transaction_queues_nothing(collectivity_a, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            email_queue(collectivity=collectivity_a, to=["a@example.test"], subject="S", body_text="B")
-            raise RuntimeError
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        email_queue(collectivity=collectivity_a, to=["a@example.test"], subject="S", body_text="B")
+        raise RuntimeError
     assert OutboxEmail.objects.count() == 0 and len(mail.outbox) == 0
 
 
 def test_an_email_is_sent_once(collectivity_a):
-    email = email_queue(collectivity=collectivity_a, to=["a@example.test"], subject="S", body_text="B")
+    email = email_queue(
+        collectivity=collectivity_a, to=["a@example.test"], subject="S", body_text="B"
+    )
     assert outbox_send(email_id=email.pk) is True
     assert outbox_send(email_id=email.pk) is False
     assert outbox_sweep() == 0
@@ -46,13 +55,17 @@ def test_an_email_is_sent_once(collectivity_a):
 
 def test_transport_errors_are_retried_then_marked_failed(collectivity_a, settings):
     settings.EMAIL_BACKEND = "tests.notifications.failing_backend.FailingBackend"
-    email = email_queue(collectivity=collectivity_a, to=["a@example.test"], subject="S", body_text="B")
+    email = email_queue(
+        collectivity=collectivity_a, to=["a@example.test"], subject="S", body_text="B"
+    )
     for _ in range(5):
         assert outbox_send(email_id=email.pk) is False
     email.refresh_from_db()
     assert email.status == OutboxEmail.Status.FAILED and "SMTP indisponible" in email.last_error
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    pending = email_queue(collectivity=collectivity_a, to=["b@example.test"], subject="S", body_text="B")
+    pending = email_queue(
+        collectivity=collectivity_a, to=["b@example.test"], subject="S", body_text="B"
+    )
     assert outbox_sweep() == 1
     pending.refresh_from_db()
     assert pending.status == OutboxEmail.Status.SENT
@@ -61,7 +74,9 @@ def test_transport_errors_are_retried_then_marked_failed(collectivity_a, setting
 def test_event_record_links_its_subject_and_family(collectivity_a, collectivity_b):
     family = FamilyFactory(collectivity=collectivity_a)
     FamilyFactory(collectivity=collectivity_b)
-    event = event_record(collectivity=collectivity_a, family_id=family.pk, subject=family, verb="test")
+    event = event_record(
+        collectivity=collectivity_a, family_id=family.pk, subject=family, verb="test"
+    )
     assert event.subject == family
     assert list(TimelineEvent.objects.for_collectivity(collectivity_b)) == []
 

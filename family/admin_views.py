@@ -1,0 +1,386 @@
+"""Agents' back-office views of the family app (Wagtail admin, under /admin/familles/).
+
+Every object comes through ``request.scope.agent(...)``: another collectivity's family
+answers 404, and anyone who is not one of this collectivity's agents gets 403. Confirmations
+are plain pages (POST forms), so everything works without JavaScript.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from notifications.models import TimelineEvent
+
+from . import services
+from .imports import MAX_ERRORS_SHOWN, FamilyImportError, families_import_csv, import_template_csv
+from .letters import letters_families, letters_pdf
+from .models import Child, Family, Guardian, Subscription
+
+IMPORT_SESSION_KEY = "family_import_last"
+MAX_LETTERS_BY_ID = 1000
+
+
+def _family(request, pk: int) -> Family:
+    return get_object_or_404(request.scope.agent(Family), pk=pk)
+
+
+def _index_url() -> str:
+    return reverse("family_family_modeladmin_index")
+
+
+def _confirm(
+    request, *, title, message, action_url, submit_label, cancel_url, danger=False, extra=None
+):
+    return render(
+        request,
+        "family/admin/confirm.html",
+        {
+            "page_title": title,
+            "header_icon": "warning" if danger else "group",
+            "message": message,
+            "extra": extra or [],
+            "action_url": action_url,
+            "submit_label": submit_label,
+            "cancel_url": cancel_url,
+            "danger": danger,
+        },
+    )
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    add_never_cache_headers(response)
+    response["Cache-Control"] += ", private"
+    return response
+
+
+@require_http_methods(["GET"])
+def family_detail(request, pk: int):
+    family = get_object_or_404(request.scope.agent(Family).select_related("collectivity"), pk=pk)
+    subscriptions = (
+        request.scope.agent(Subscription)
+        .filter(family=family)
+        .select_related("user")
+        .order_by("created_at", "pk")
+    )
+    timeline = (
+        request.scope.agent(TimelineEvent)
+        .filter(family_id=family.pk)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:100]
+    )
+    return render(
+        request,
+        "family/admin/family_detail.html",
+        {
+            "page_title": family.name,
+            "page_subtitle": _("Famille"),
+            "header_icon": "group",
+            "family": family,
+            "guardians": request.scope.agent(Guardian).filter(family=family).order_by("rank"),
+            "children": request.scope.agent(Child).filter(family=family),
+            "subscriptions": subscriptions,
+            "timeline": timeline,
+            "index_url": _index_url(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def subscription_unlink(request, pk: int, subscription_pk: int):
+    family = _family(request, pk)
+    subscription = get_object_or_404(
+        request.scope.agent(Subscription).filter(family=family).select_related("user", "family"),
+        pk=subscription_pk,
+    )
+    detail_url = reverse("family_admin:detail", args=[family.pk])
+    if request.method == "POST":
+        services.subscription_unlink(subscription=subscription, by=request.user)
+        messages.success(
+            request,
+            _("L'abonnement du compte %(email)s à la famille %(family)s a été supprimé.")
+            % {"email": subscription.user.email, "family": family.name},
+        )
+        return redirect(detail_url)
+    return _confirm(
+        request,
+        title=_("Délier un abonnement"),
+        message=_(
+            "Le compte %(email)s n'aura plus accès à la famille %(family)s. Il pourra "
+            "s'abonner de nouveau avec le code abonné de la famille."
+        )
+        % {"email": subscription.user.email, "family": family.name},
+        action_url=request.path,
+        submit_label=_("Délier"),
+        cancel_url=detail_url,
+        danger=True,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def code_revoke(request, pk: int):
+    family = _family(request, pk)
+    detail_url = reverse("family_admin:detail", args=[family.pk])
+    if not family.subscriber_code:
+        messages.error(request, _("Cette famille n'a pas de code abonné."))
+        return redirect(detail_url)
+    if request.method == "POST":
+        services.family_code_revoke(family=family, by=request.user)
+        messages.success(
+            request,
+            _("Le code abonné de la famille %(family)s est révoqué : il ne fonctionne plus.")
+            % {"family": family.name},
+        )
+        return redirect(detail_url)
+    return _confirm(
+        request,
+        title=_("Révoquer le code"),
+        message=_(
+            "Le code abonné de la famille %(family)s ne fonctionnera plus. Les abonnements "
+            "existants sont conservés. Vous pourrez générer un nouveau code ensuite."
+        )
+        % {"family": family.name},
+        action_url=request.path,
+        submit_label=_("Révoquer le code"),
+        cancel_url=detail_url,
+        danger=True,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def code_regenerate(request, pk: int):
+    family = _family(request, pk)
+    detail_url = reverse("family_admin:detail", args=[family.pk])
+    if request.method == "POST":
+        services.family_code_regenerate(family=family, by=request.user)
+        messages.success(
+            request,
+            _(
+                "Un nouveau code abonné a été généré pour la famille %(family)s. "
+                "Imprimez le courrier pour le lui transmettre."
+            )
+            % {"family": family.name},
+        )
+        return redirect(detail_url)
+    if family.subscriber_code:
+        message = _(
+            "Un nouveau code remplacera le code actuel de la famille %(family)s : l'ancien "
+            "code ne fonctionnera plus. Les abonnements existants sont conservés."
+        )
+    else:
+        message = _("Un code abonné sera généré pour la famille %(family)s.")
+    return _confirm(
+        request,
+        title=_("Générer un nouveau code"),
+        message=message % {"family": family.name},
+        action_url=request.path,
+        submit_label=_("Générer un nouveau code"),
+        cancel_url=detail_url,
+    )
+
+
+def _letters_confirm(request, *, families, hidden, cancel_url):
+    without_code = [family for family in families if not family.subscriber_code]
+    extra = []
+    if without_code:
+        extra.append(
+            _(
+                "%(count)s famille(s) n'ont pas encore de code abonné : un code sera généré "
+                "pour chacune avant l'impression (%(names)s)."
+            )
+            % {
+                "count": len(without_code),
+                "names": ", ".join(family.name for family in without_code[:20])
+                + (" …" if len(without_code) > 20 else ""),
+            }
+        )
+    return render(
+        request,
+        "family/admin/letters_confirm.html",
+        {
+            "page_title": _("Imprimer le courrier"),
+            "header_icon": "doc-full",
+            "families": families[:50],
+            "count": len(families),
+            "more": max(len(families) - 50, 0),
+            "extra": extra,
+            "hidden": hidden,
+            "action_url": request.path,
+            "cancel_url": cancel_url,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def family_letter(request, pk: int):
+    """The letter of one family: confirmation (GET), then the PDF (POST)."""
+    family = _family(request, pk)
+    families = letters_families(request.scope.agent(Family).filter(pk=family.pk))
+    if request.method == "POST":
+        pdf = letters_pdf(collectivity=request.collectivity, families=families, by=request.user)
+        return _pdf_response(pdf, f"courrier-code-abonne-{slugify(family.name) or family.pk}.pdf")
+    return _letters_confirm(
+        request,
+        families=families,
+        hidden=[],
+        cancel_url=reverse("family_admin:detail", args=[family.pk]),
+    )
+
+
+def _letters_selection(request, data):
+    """The families a batch asks for: ids ticked in the list, every family without a
+    subscription, or the families of the last import (kept in the session)."""
+    families = request.scope.agent(Family)
+    selection = data.get("selection", "")
+    hidden = []
+    if selection == "sans-abonnement":
+        families = families.filter(~Exists(Subscription.objects.filter(family=OuterRef("pk"))))
+        hidden = [("selection", selection)]
+    elif selection == "import":
+        ids = request.session.get(IMPORT_SESSION_KEY, {}).get("ids", [])
+        families = families.filter(pk__in=ids)
+        hidden = [("selection", selection)]
+    else:
+        ids = [value for value in data.getlist("family") if value.isdigit()][:MAX_LETTERS_BY_ID]
+        families = families.filter(pk__in=ids)
+        hidden = [("family", value) for value in ids]
+    return letters_families(families.order_by("name", "pk")), hidden
+
+
+@require_http_methods(["GET", "POST"])
+def letters_batch(request):
+    """Letters of several families in one PDF, one page each."""
+    data = request.POST if request.method == "POST" else request.GET
+    families, hidden = _letters_selection(request, data)
+    if not families:
+        messages.error(
+            request,
+            _(
+                "Aucune famille sélectionnée : cochez des familles dans la liste, puis "
+                "« Imprimer les courriers de la sélection »."
+            ),
+        )
+        return redirect(_index_url())
+    if request.method == "POST":
+        pdf = letters_pdf(collectivity=request.collectivity, families=families, by=request.user)
+        filename = f"courriers-codes-abonnes-{timezone.localdate():%Y-%m-%d}.pdf"
+        return _pdf_response(pdf, filename)
+    return _letters_confirm(request, families=families, hidden=hidden, cancel_url=_index_url())
+
+
+@require_http_methods(["GET"])
+def accounts(request):
+    """« Comptes et abonnements »: the accounts subscribed to this collectivity's families.
+
+    Accounts are global: only those reachable through this collectivity's subscriptions
+    are listed, each with its subscriptions here (never another collectivity's)."""
+    subscriptions = request.scope.agent(Subscription)
+    query = request.GET.get("q", "").strip()
+    users = (
+        get_user_model()
+        .objects.filter(pk__in=subscriptions.values("user_id"))
+        .prefetch_related(
+            Prefetch(
+                "subscriptions",
+                queryset=subscriptions.select_related("family").order_by("family__name"),
+                to_attr="scoped_subscriptions",
+            )
+        )
+        .order_by("email", "pk")
+    )
+    if query:
+        users = users.filter(
+            Q(email__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(first_name__icontains=query)
+        )
+    page = Paginator(users, 50).get_page(request.GET.get("p"))
+    return render(
+        request,
+        "family/admin/accounts.html",
+        {
+            "page_title": _("Comptes et abonnements"),
+            "header_icon": "user",
+            "page": page,
+            "query": query,
+            "totals": subscriptions.aggregate(
+                subscriptions=Count("pk"), accounts=Count("user", distinct=True)
+            ),
+        },
+    )
+
+
+class FamilyImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Fichier CSV des familles"),
+        help_text=gettext_lazy(
+            "Export de votre logiciel actuel, au format CSV (UTF-8, séparateur « ; » ou "
+            "« , »), une ligne par famille. Téléchargez le modèle pour voir les colonnes."
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def family_import(request):
+    """« Importer des familles »: every row is validated, then all or nothing is imported."""
+    request.scope.agent(Family)  # agents only, before anything is read or written
+    errors = []
+    more_errors = 0
+    summary = None
+    if request.method == "POST":
+        form = FamilyImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                result = families_import_csv(
+                    collectivity=request.collectivity,
+                    data=form.cleaned_data["file"].read(),
+                    by=request.user,
+                )
+            except FamilyImportError as error:
+                errors = error.errors[:MAX_ERRORS_SHOWN]
+                more_errors = max(len(error.errors) - MAX_ERRORS_SHOWN, 0)
+            else:
+                request.session[IMPORT_SESSION_KEY] = {
+                    "ids": [family.pk for family in result.families],
+                    "children": result.children_count,
+                }
+                return redirect(reverse("family_admin:import") + "?resultat=1")
+    else:
+        form = FamilyImportForm()
+        if request.GET.get("resultat") and IMPORT_SESSION_KEY in request.session:
+            last = request.session[IMPORT_SESSION_KEY]
+            summary = {"families": len(last["ids"]), "children": last["children"]}
+    return render(
+        request,
+        "family/admin/import.html",
+        {
+            "page_title": _("Importer des familles"),
+            "header_icon": "upload",
+            "form": form,
+            "errors": errors,
+            "more_errors": more_errors,
+            "summary": summary,
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def import_template(request):
+    request.scope.agent(Family)
+    response = HttpResponse(
+        "\ufeff" + import_template_csv(), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="modele-import-familles.csv"'
+    return response
