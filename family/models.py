@@ -185,3 +185,330 @@ class PendingSignupCode(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.family}"
+
+
+# --- The family dossier (issue 4): financial and fiscal data, children's details, and the
+# requests that change them. Every parent edit is a ChangeRequest that an agent decides.
+
+
+def private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class BankDetails(models.Model):
+    """Direct-debit details ("informations financières, prélèvement")."""
+
+    family = models.OneToOneField(Family, on_delete=models.CASCADE, related_name="bank_details")
+    holder_name = models.CharField(_("titulaire du compte"), max_length=150)
+    holder_address = models.CharField(_("adresse du titulaire"), max_length=300, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    collectivity_lookup = "family__collectivity"
+    family_lookup = "family"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("coordonnées bancaires")
+        verbose_name_plural = _("coordonnées bancaires")
+
+    def __str__(self):
+        return f"{self.holder_name} — {self.iban[:4]}…{self.iban[-4:]}"
+
+
+class FiscalData(models.Model):
+    class AllowanceBody(models.TextChoices):
+        NONE = "", _("Aucun")
+        CAF = "caf", _("CAF")
+        MSA = "msa", _("MSA")
+
+    family = models.OneToOneField(Family, on_delete=models.CASCADE, related_name="fiscal_data")
+    reference_tax_income = models.DecimalField(
+        _("revenu fiscal de référence (€)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    tax_shares = models.DecimalField(
+        _("nombre de parts fiscales"), max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    allowance_body = models.CharField(
+        _("organisme d'allocations"), max_length=3, choices=AllowanceBody.choices, blank=True
+    )
+    allowance_number = models.CharField(
+        _("numéro d'allocataire CAF/MSA"), max_length=20, blank=True
+    )
+    family_quotient = models.DecimalField(
+        _("quotient familial (€)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    collectivity_lookup = "family__collectivity"
+    family_lookup = "family"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("données fiscales")
+        verbose_name_plural = _("données fiscales")
+
+    def __str__(self):
+        return str(self.family)
+
+
+class AuthorizationType(models.Model):
+    """An authorisation the collectivity asks parents about (photos, leaving alone, …)."""
+
+    collectivity = models.ForeignKey(
+        Collectivity, on_delete=models.CASCADE, related_name="authorization_types"
+    )
+    label = models.CharField(_("libellé"), max_length=150)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    collectivity_lookup = "collectivity"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("type d'autorisation")
+        verbose_name_plural = _("types d'autorisation")
+        ordering = ["collectivity", "order", "pk"]
+
+    def __str__(self):
+        return self.label
+
+
+class ChildAuthorization(models.Model):
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="authorizations")
+    authorization_type = models.ForeignKey(
+        AuthorizationType, on_delete=models.CASCADE, related_name="+"
+    )
+    granted = models.BooleanField(_("autorisé"), default=False)
+
+    collectivity_lookup = "child__family__collectivity"
+    family_lookup = "child__family"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("autorisation")
+        verbose_name_plural = _("autorisations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "authorization_type"], name="unique_child_authorization"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.child} — {self.authorization_type}: {self.granted}"
+
+
+class HealthRecord(models.Model):
+    """Health data ("données sanitaires"): need-to-know access, every agent view is logged."""
+
+    class Diet(models.TextChoices):
+        STANDARD = "", _("Sans particularité")
+        NO_PORK = "no_pork", _("Sans porc")
+        NO_MEAT = "no_meat", _("Sans viande")
+        VEGETARIAN = "vegetarian", _("Végétarien")
+        MEDICAL = "medical", _("Régime médical (voir PAI)")
+
+    child = models.OneToOneField(Child, on_delete=models.CASCADE, related_name="health")
+    allergies = models.TextField(_("allergies"), blank=True)
+    diet = models.CharField(
+        _("régime alimentaire"), max_length=12, choices=Diet.choices, blank=True
+    )
+    meal_plan = models.CharField(
+        _("repas"), max_length=100, blank=True, help_text=_("Par exemple : panier repas.")
+    )
+    vaccinations = models.TextField(_("vaccinations"), blank=True)
+    doctor_name = models.CharField(_("médecin traitant"), max_length=150, blank=True)
+    doctor_phone = models.CharField(_("téléphone du médecin"), max_length=30, blank=True)
+    medical_notes = models.TextField(_("observations médicales"), blank=True)
+    has_pai = models.BooleanField(_("projet d'accueil individualisé (PAI)"), default=False)
+    pai_details = models.TextField(_("détails du PAI"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    collectivity_lookup = "child__family__collectivity"
+    family_lookup = "child__family"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("données sanitaires")
+        verbose_name_plural = _("données sanitaires")
+        permissions = [("view_health_data", _("Peut consulter les données sanitaires"))]
+
+    def __str__(self):
+        return str(self.child)
+
+
+class AuthorizedAdult(models.Model):
+    """An adult allowed to take the child in charge ("adulte habilité")."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="authorized_adults")
+    last_name = models.CharField(_("nom"), max_length=100)
+    first_name = models.CharField(_("prénom"), max_length=100)
+    relation = models.CharField(_("lien avec l'enfant"), max_length=100)
+    phone = models.CharField(_("téléphone"), max_length=30)
+    phone_alt = models.CharField(_("autre téléphone"), max_length=30, blank=True)
+    may_pick_up = models.BooleanField(_("peut venir chercher l'enfant"), default=True)
+
+    collectivity_lookup = "child__family__collectivity"
+    family_lookup = "child__family"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("adulte habilité")
+        verbose_name_plural = _("adultes habilités")
+        ordering = ["child", "last_name", "pk"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name} ({self.relation})"
+
+
+class ChildPhoto(models.Model):
+    """The child's photo, stored privately and served only by permission-checked views."""
+
+    child = models.OneToOneField(Child, on_delete=models.CASCADE, related_name="photo")
+    file = models.FileField(storage=private_storage, upload_to="photos/%Y/%m/")
+    content_type = models.CharField(max_length=20)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    collectivity_lookup = "child__family__collectivity"
+    family_lookup = "child__family"
+    objects = TenantManager()
+
+    def __str__(self):
+        return f"Photo — {self.child}"
+
+
+class ChangeRequest(models.Model):
+    """One parent edit of the dossier, pending until an agent accepts or refuses it.
+
+    ``changes`` maps field names to ``{"old": ..., "new": ...}`` (JSON-friendly strings).
+    A later edit of a field that is still pending takes the field over: the older request
+    loses that field (and becomes "superseded" when it has none left); both stay in history.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente de validation")
+        ACCEPTED = "accepted", _("Acceptée")
+        REFUSED = "refused", _("Refusée")
+        CANCELLED = "cancelled", _("Annulée")
+        SUPERSEDED = "superseded", _("Remplacée")
+
+    class Target(models.TextChoices):
+        GUARDIAN = "guardian", _("Responsable")
+        BANK = "bank", _("Coordonnées bancaires")
+        FISCAL = "fiscal", _("Données fiscales")
+        CHILD = "child", _("Enfant")
+        HEALTH = "health", _("Données sanitaires")
+        AUTHORIZATIONS = "authorizations", _("Autorisations")
+        AUTHORIZED_ADULT = "authorized_adult", _("Adulte habilité")
+        PHOTO = "photo", _("Photo")
+
+    class Action(models.TextChoices):
+        UPDATE = "update", _("Modification")
+        CREATE = "create", _("Ajout")
+        DELETE = "delete", _("Suppression")
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="change_requests")
+    target = models.CharField(_("objet"), max_length=20, choices=Target.choices)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices, default="update")
+    # The changed row (guardian, child, authorised adult…); None for a creation or a
+    # family-level target (bank, fiscal).
+    object_id = models.BigIntegerField(null=True, blank=True)
+    child = models.ForeignKey(
+        Child, null=True, blank=True, on_delete=models.CASCADE, related_name="change_requests"
+    )
+    changes = models.JSONField(_("modifications"), default=dict)
+    photo = models.FileField(storage=private_storage, upload_to="pending-photos/%Y/%m/", blank=True)
+    status = models.CharField(
+        _("statut"), max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.TextField(_("motif du refus"), blank=True)
+
+    collectivity_lookup = "family__collectivity"
+    family_lookup = "family"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("demande de modification")
+        verbose_name_plural = _("demandes de modification")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["family", "status"])]
+
+    def __str__(self):
+        return f"{self.get_target_display()} — {self.get_status_display()}"
+
+
+class FamilyCreationRequest(models.Model):
+    """The family-space creation form of a parent without a code: a draft kept on the server
+    through its steps, then a pending request an agent accepts (creating the family)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        PENDING = "pending", _("En attente de validation")
+        ACCEPTED = "accepted", _("Acceptée")
+        REFUSED = "refused", _("Refusée")
+        CANCELLED = "cancelled", _("Annulée")
+
+    collectivity = models.ForeignKey(Collectivity, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="family_creation_requests"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    step = models.PositiveSmallIntegerField(default=1)
+    # {"guardians": [...], "children": [...], "payer": 1, "bank": {...}, "fiscal": {...}}
+    data = models.JSONField(default=dict)
+    family = models.ForeignKey(
+        Family, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.TextField(_("motif du refus"), blank=True)
+
+    collectivity_lookup = "collectivity"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("demande de création de l'espace famille")
+        verbose_name_plural = _("demandes de création de l'espace famille")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_status_display()}"
+
+
+class HealthAccessLog(models.Model):
+    """Every agent view of a child's health data."""
+
+    collectivity = models.ForeignKey(Collectivity, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    collectivity_lookup = "collectivity"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("consultation de données sanitaires")
+        verbose_name_plural = _("consultations de données sanitaires")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.user} → {self.child} ({self.created_at:%d/%m/%Y %H:%M})"
