@@ -186,6 +186,8 @@ class Membership(models.Model):
     class Role(models.TextChoices):
         AGENT = "agent", _("Agent")
         EDITOR = "editor", _("Éditeur")
+        # Need-to-know access to children's health data, on top of the agent role.
+        HEALTH = "health", _("Agent habilité aux données sanitaires")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     collectivity = models.ForeignKey(

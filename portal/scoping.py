@@ -75,6 +75,11 @@ class Scope:
             self.user.is_superuser or Membership.Role.AGENT in self.roles
         )
 
+    @property
+    def can_view_health_data(self) -> bool:
+        """Health data are need-to-know: agents with the dedicated role only."""
+        return self.is_agent and (self.user.is_superuser or Membership.Role.HEALTH in self.roles)
+
     def agent(self, model_or_queryset):
         """This collectivity's rows; refused to anyone who is not one of its agents."""
         if not self.is_agent:

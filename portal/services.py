@@ -94,10 +94,12 @@ def collectivity_sync_permissions(*, collectivity: Collectivity) -> None:
         )
 
 
-def _role_group(collectivity: Collectivity, role: str) -> Group:
+def _role_group(collectivity: Collectivity, role: str) -> Group | None:
     if role == Membership.Role.AGENT:
         return collectivity.agents_group
-    return collectivity.editors_group
+    if role == Membership.Role.EDITOR:
+        return collectivity.editors_group
+    return None  # the health role is checked through Membership (request.scope), not a group
 
 
 @transaction.atomic
@@ -105,11 +107,15 @@ def membership_grant(*, user: User, collectivity: Collectivity, role: str) -> Me
     membership, _created = Membership.objects.get_or_create(
         user=user, collectivity=collectivity, role=role
     )
-    user.groups.add(_role_group(collectivity, role))
+    group = _role_group(collectivity, role)
+    if group is not None:
+        user.groups.add(group)
     return membership
 
 
 @transaction.atomic
 def membership_revoke(*, user: User, collectivity: Collectivity, role: str) -> None:
     Membership.objects.filter(user=user, collectivity=collectivity, role=role).delete()
-    user.groups.remove(_role_group(collectivity, role))
+    group = _role_group(collectivity, role)
+    if group is not None:
+        user.groups.remove(group)

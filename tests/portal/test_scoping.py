@@ -57,3 +57,14 @@ def test_membership_grant_is_idempotent_and_sets_groups(collectivity_a):
     membership_grant(user=user, collectivity=collectivity_a, role=Membership.Role.AGENT)
     assert Membership.objects.filter(user=user).count() == 1
     assert user.groups.filter(pk=collectivity_a.agents_group_id).exists()
+
+
+def test_health_data_need_the_dedicated_role_in_this_collectivity(
+    collectivity_a, collectivity_b, agent_a
+):
+    assert not Scope(user=agent_a, collectivity=collectivity_a).can_view_health_data
+    membership_grant(user=agent_a, collectivity=collectivity_b, role=Membership.Role.HEALTH)
+    assert not Scope(user=agent_a, collectivity=collectivity_a).can_view_health_data
+    assert not Scope(user=agent_a, collectivity=collectivity_b).can_view_health_data  # not agent
+    membership_grant(user=agent_a, collectivity=collectivity_a, role=Membership.Role.HEALTH)
+    assert Scope(user=agent_a, collectivity=collectivity_a).can_view_health_data
