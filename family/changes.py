@@ -122,6 +122,9 @@ def _target_instance(*, family: Family, target: str, object_id=None, child=None)
 
 
 def current_values(*, family: Family, target: str, object_id=None, child=None) -> dict:
+    if target == Target.PHOTO:
+        photo = ChildPhoto.objects.filter(child=child).first()
+        return {"content_type": photo.content_type if photo else None}
     if target == Target.AUTHORIZATIONS:
         granted = dict(
             ChildAuthorization.objects.filter(child=child).values_list(
@@ -191,7 +194,7 @@ def change_request_submit(
     if action == Action.UPDATE and not changes and photo is None:
         raise DossierError(_("Aucune modification : les valeurs saisies sont celles du dossier."))
 
-    if action == Action.UPDATE and changes:
+    if action == Action.UPDATE and (changes or photo is not None):
         older_requests = ChangeRequest.objects.select_for_update().filter(
             family=family,
             target=target,
@@ -202,10 +205,12 @@ def change_request_submit(
         )
         for older in older_requests:
             overlap = set(older.changes) & set(changes)
-            if not overlap:
+            # A new photo replaces a pending one, even of the same image type.
+            replaced_photo = photo is not None and bool(older.photo)
+            if not overlap and not replaced_photo:
                 continue
             older.changes = {k: v for k, v in older.changes.items() if k not in overlap}
-            if not older.changes and not older.photo:
+            if replaced_photo or (not older.changes and not older.photo):
                 older.status = Status.SUPERSEDED
                 older.decided_at = timezone.now()
             older.save(update_fields=["changes", "status", "decided_at"])

@@ -1,0 +1,282 @@
+"""Forms of the « Dossier famille » (parent side): each validates one section of the dossier;
+the view turns the cleaned values into a change request (``family.changes``)."""
+
+import re
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from PIL import Image, UnidentifiedImageError
+
+from .models import AuthorizedAdult, BankDetails, Child, FiscalData, Guardian, HealthRecord
+from .validators import normalize_iban, validate_bic, validate_iban, validate_past_date
+
+PENDING_HELP = _(
+    "Les champs sont pré-remplis avec les valeurs de votre dossier, ou avec celles d’une "
+    "demande encore en attente de validation par la collectivité."
+)
+
+PHONE_RE = re.compile(r"^(?:\+\d{2,3}|0)\d{9}$")
+POSTAL_CODE_RE = re.compile(r"^\d{5}$")
+
+
+def _clean_phone(value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        return ""
+    compact = re.sub(r"[\s.\-()]", "", value)
+    if not PHONE_RE.match(compact):
+        raise forms.ValidationError(
+            _("Numéro de téléphone invalide : 10 chiffres, par exemple 06 12 34 56 78.")
+        )
+    return value
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class DossierForm(forms.ModelForm):
+    """A section of the dossier: built from the model for labels and field validation, never
+    saved itself (the values become a change request)."""
+
+    phone_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.phone_fields:
+            if name in cleaned:
+                try:
+                    cleaned[name] = _clean_phone(cleaned[name])
+                except forms.ValidationError as error:
+                    self.add_error(name, error)
+        return cleaned
+
+    def _post_clean(self):
+        # Field validators only: the instance is not the dossier's row, so no unique checks.
+        pass
+
+
+class GuardianBasicForm(DossierForm):
+    phone_fields = ("phone_mobile", "phone_home", "phone_work")
+
+    class Meta:
+        model = Guardian
+        fields = [
+            "civility",
+            "last_name",
+            "first_name",
+            "birth_date",
+            "email",
+            "phone_mobile",
+            "phone_home",
+            "phone_work",
+            "occupation",
+            "employer",
+        ]
+        widgets = {"birth_date": DateInput()}
+
+    def clean_birth_date(self):
+        value = self.cleaned_data.get("birth_date")
+        validate_past_date(value)
+        return value
+
+
+class GuardianAddressForm(DossierForm):
+    class Meta:
+        model = Guardian
+        fields = ["address", "address_complement", "postal_code", "city"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("address", "postal_code", "city"):
+            self.fields[name].required = True
+        self.fields["postal_code"].help_text = _("5 chiffres, par exemple 45000.")
+
+    def clean_postal_code(self):
+        value = (self.cleaned_data.get("postal_code") or "").strip()
+        if not POSTAL_CODE_RE.match(value):
+            raise forms.ValidationError(_("Code postal invalide : 5 chiffres, par exemple 45000."))
+        return value
+
+
+class BankDetailsForm(DossierForm):
+    # Longer than the stored values: spaces are allowed while typing.
+    iban = forms.CharField(
+        label=_("IBAN"),
+        max_length=50,
+        help_text=_("Par exemple : FR76 3000 6000 0112 3456 7890 189."),
+    )
+    bic = forms.CharField(
+        label=_("BIC"),
+        max_length=20,
+        required=False,
+        help_text=_("8 ou 11 caractères, par exemple AGRIFRPP."),
+    )
+
+    class Meta:
+        model = BankDetails
+        fields = ["holder_name", "holder_address", "iban", "bic"]
+
+    def clean_iban(self):
+        value = self.cleaned_data.get("iban", "")
+        validate_iban(value)
+        return normalize_iban(value)
+
+    def clean_bic(self):
+        value = self.cleaned_data.get("bic", "")
+        validate_bic(value)
+        return "".join(value.split()).upper()
+
+
+class FiscalDataForm(DossierForm):
+    class Meta:
+        model = FiscalData
+        fields = [
+            "reference_tax_income",
+            "tax_shares",
+            "allowance_body",
+            "allowance_number",
+            "family_quotient",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        # Same text as the stored value ("1.50", not "1.5"), so an untouched field is no change.
+        for name in ("reference_tax_income", "tax_shares", "family_quotient"):
+            if isinstance(cleaned.get(name), Decimal):
+                cleaned[name] = cleaned[name].quantize(Decimal("0.01"))
+        return cleaned
+
+
+class ChildGeneralForm(DossierForm):
+    class Meta:
+        model = Child
+        fields = ["last_name", "first_name", "birth_date", "sex", "school", "school_class"]
+        widgets = {"birth_date": DateInput()}
+
+    def clean_birth_date(self):
+        value = self.cleaned_data.get("birth_date")
+        validate_past_date(value)
+        return value
+
+
+class HealthForm(DossierForm):
+    phone_fields = ("doctor_phone",)
+
+    class Meta:
+        model = HealthRecord
+        fields = [
+            "allergies",
+            "diet",
+            "meal_plan",
+            "vaccinations",
+            "doctor_name",
+            "doctor_phone",
+            "medical_notes",
+            "has_pai",
+            "pai_details",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in ("allergies", "vaccinations", "medical_notes", "pai_details")
+        }
+
+
+class AuthorizedAdultForm(DossierForm):
+    phone_fields = ("phone", "phone_alt")
+
+    class Meta:
+        model = AuthorizedAdult
+        fields = ["last_name", "first_name", "relation", "phone", "phone_alt", "may_pick_up"]
+
+
+YES_NO = [("oui", _("Oui")), ("non", _("Non"))]
+
+
+class AuthorizationsForm(forms.Form):
+    """One yes/no question per authorisation the collectivity asks about."""
+
+    def __init__(self, *args, authorization_types, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        for authorization_type in authorization_types:
+            self.fields[f"auth_{authorization_type.pk}"] = forms.ChoiceField(
+                label=authorization_type.label,
+                help_text=authorization_type.description,
+                choices=YES_NO,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Répondez par oui ou par non.")},
+            )
+
+    def values(self) -> dict:
+        return {name: value == "oui" for name, value in self.cleaned_data.items()}
+
+    @staticmethod
+    def initial_from(values: dict) -> dict:
+        return {name: "oui" if granted else "non" for name, granted in values.items()}
+
+
+PHOTO_SIGNATURES = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
+PHOTO_CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
+
+
+def photo_max_bytes() -> int:
+    return getattr(settings, "PORTAL_PHOTO_MAX_BYTES", 2_000_000)
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(
+        label=_("Photo de l’enfant"),
+        help_text=_("Format JPEG ou PNG, 2 Mo au maximum."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+        error_messages={"required": _("Choisissez une photo.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        max_mb = photo_max_bytes() / 1_000_000
+        self.fields["photo"].help_text = _("Format JPEG ou PNG, %(size)s Mo au maximum.") % {
+            "size": f"{max_mb:g}".replace(".", ",")
+        }
+
+    def clean_photo(self):
+        upload = self.cleaned_data["photo"]
+        if upload.size > photo_max_bytes():
+            raise forms.ValidationError(
+                _("La photo est trop volumineuse : %(size)s Mo au maximum.")
+                % {"size": f"{photo_max_bytes() / 1_000_000:g}".replace(".", ",")}
+            )
+        # The content decides, never the file name or the type the browser declares.
+        upload.seek(0)
+        head = upload.read(8)
+        declared = next(
+            (kind for magic, kind in PHOTO_SIGNATURES.items() if head.startswith(magic)), None
+        )
+        error = forms.ValidationError(
+            _("Ce fichier n’est pas une image JPEG ou PNG : choisissez une photo.")
+        )
+        if declared is None:
+            raise error
+        upload.seek(0)
+        try:
+            with Image.open(upload) as image:
+                image_format = image.format
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise error from exc
+        if image_format != declared:
+            raise error
+        upload.seek(0)
+        self.content_type = PHOTO_CONTENT_TYPES[image_format]
+        return upload
