@@ -14,7 +14,17 @@ def family_required(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.scope.families.exists():
-            return render(request, "family/no_family.html", status=200)
+            from .creation import creation_latest_request
+
+            creation_request = creation_latest_request(
+                user=request.user, collectivity=request.collectivity
+            )
+            return render(
+                request,
+                "family/no_family.html",
+                {"creation_request": creation_request},
+                status=200,
+            )
         return view(request, *args, **kwargs)
 
     return wrapped

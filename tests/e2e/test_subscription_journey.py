@@ -124,7 +124,7 @@ def test_no_code_yet_pages(live_server, page, axe, collectivity_a):
     expect(page.get_by_role("heading", level=1)).to_contain_text("pas encore reliée")
     axe(page)
 
-    page.get_by_role("link", name="Je n'ai pas de code abonné").click()
+    page.get_by_role("link", name="Contacter le service enfance").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Je n'ai pas de code abonné")
     expect(page.locator("main").get_by_role("link", name="enfance@alpha.test")).to_be_visible()
     axe(page)

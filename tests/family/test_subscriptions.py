@@ -332,7 +332,7 @@ def test_unsubscribed_account_gets_the_no_family_page_on_the_family_space(collec
     assert [t.name for t in response.templates][0] == "family/no_family.html"
     page = _content(response)
     assert f'href="{ADD_URL}"' in page and "J'ai un code abonné" in page
-    assert 'href="/famille/sans-code-abonne/"' in page and "Je n'ai pas de code abonné" in page
+    assert 'href="/famille/creation/"' in page and "Je n'ai pas de code abonné" in page
     assert "Dupont" not in page
 
 
