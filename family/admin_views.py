@@ -23,12 +23,14 @@ from django.views.decorators.http import require_http_methods
 from notifications.models import TimelineEvent
 
 from . import services
+from .admin_dossier import describe_requests, health_access_log
 from .imports import MAX_ERRORS_SHOWN, FamilyImportError, families_import_csv, import_template_csv
 from .letters import letters_families, letters_pdf
-from .models import Child, Family, Guardian, Subscription
+from .models import ChangeRequest, Child, ChildAuthorization, Family, Guardian, Subscription
 
 IMPORT_SESSION_KEY = "family_import_last"
 MAX_LETTERS_BY_ID = 1000
+HISTORY_PAGE_SIZE = 25
 
 
 def _family(request, pk: int) -> Family:
@@ -68,19 +70,52 @@ def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def family_detail(request, pk: int):
-    family = get_object_or_404(request.scope.agent(Family).select_related("collectivity"), pk=pk)
+    """The family's page: code, accounts, guardians, children (health data for authorised
+    agents only, each display logged), and the full history (events and change requests)."""
+    scope = request.scope
+    family = get_object_or_404(scope.agent(Family).select_related("collectivity"), pk=pk)
     subscriptions = (
-        request.scope.agent(Subscription)
+        scope.agent(Subscription)
         .filter(family=family)
         .select_related("user")
         .order_by("created_at", "pk")
     )
-    timeline = (
-        request.scope.agent(TimelineEvent)
+    timeline = Paginator(
+        scope.agent(TimelineEvent)
         .filter(family_id=family.pk)
         .select_related("actor")
-        .order_by("-created_at", "-pk")[:100]
+        .order_by("-created_at", "-pk"),
+        HISTORY_PAGE_SIZE,
+    ).get_page(request.GET.get("historique"))
+    change_page = Paginator(
+        scope.agent(ChangeRequest)
+        .filter(family=family)
+        .select_related("family", "child", "created_by", "decided_by")
+        .order_by("-created_at", "-pk"),
+        HISTORY_PAGE_SIZE,
+    ).get_page(request.GET.get("demandes"))
+    can_view_health = scope.can_view_health_data
+    children_qs = (
+        scope.agent(Child)
+        .filter(family=family)
+        .prefetch_related(
+            Prefetch(
+                "authorizations",
+                queryset=ChildAuthorization.objects.select_related("authorization_type").order_by(
+                    "authorization_type__order", "authorization_type__pk"
+                ),
+            ),
+            "authorized_adults",
+        )
     )
+    if can_view_health:
+        children_qs = children_qs.select_related("health")
+    children = list(children_qs)
+    if can_view_health and children:
+        health_access_log(scope, [child.pk for child in children])
+    # Health requests in the history show their values only with the role; every child of
+    # the family is logged above already, hence no second log row per child here.
+    change_rows = describe_requests(scope, list(change_page.object_list), log_health=False)
     return render(
         request,
         "family/admin/family_detail.html",
@@ -89,10 +124,13 @@ def family_detail(request, pk: int):
             "page_subtitle": _("Famille"),
             "header_icon": "group",
             "family": family,
-            "guardians": request.scope.agent(Guardian).filter(family=family).order_by("rank"),
-            "children": request.scope.agent(Child).filter(family=family),
+            "guardians": scope.agent(Guardian).filter(family=family).order_by("rank"),
+            "children": children,
+            "can_view_health_data": can_view_health,
             "subscriptions": subscriptions,
             "timeline": timeline,
+            "change_page": change_page,
+            "change_rows": change_rows,
             "index_url": _index_url(),
         },
     )

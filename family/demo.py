@@ -3,14 +3,76 @@ codes, and parent accounts (one already subscribed, one who still has to use « 
 
 Idempotent: families are found again by their ``external_ref``; guardians by rank, children by
 first name; codes and subscriptions are reset to the demo's state on every run.
+
+The dossier (issue 4): authorisation types per collectivity, health records (one PAI),
+authorised adults, authorisations, bank details (IBANs computed by schwifty) and fiscal data,
+and four pending change requests of the subscribed demo parent for the agents to process.
+Beaulieu's agent holds the health-data role, Val Fleuri's does not: the demo shows both.
 """
 
 from datetime import date
+from decimal import Decimal
 
 from django.utils import timezone
 
-from .models import Child, Family, Guardian, Subscription
+from schwifty import IBAN
+
+from portal.models import Membership
+from portal.services import membership_grant
+
+from .changes import DossierError, change_request_submit
+from .models import (
+    AuthorizationType,
+    AuthorizedAdult,
+    BankDetails,
+    ChangeRequest,
+    Child,
+    ChildAuthorization,
+    Family,
+    FiscalData,
+    Guardian,
+    HealthRecord,
+    Subscription,
+)
 from .services import CODE_ALPHABET, CODE_LENGTH, subscription_create
+
+AUTHORIZATION_TYPES = [
+    (
+        "Droit à l'image / photos",
+        "J'autorise la collectivité à photographier mon enfant lors des activités et à "
+        "utiliser ces photos dans ses publications.",
+    ),
+    ("Rentrer seul", "Mon enfant peut quitter seul l'accueil à la fin de l'activité."),
+    ("Transport en car", "Mon enfant peut être transporté en car lors des sorties."),
+    (
+        "Soins d'urgence",
+        "J'autorise les responsables à faire soigner mon enfant en cas d'urgence.",
+    ),
+]
+
+# Health records by child index within the family (the first child of each first family has
+# a PAI).
+HEALTH = [
+    {
+        "allergies": "Arachides, fruits à coque",
+        "diet": HealthRecord.Diet.MEDICAL,
+        "meal_plan": "Panier repas",
+        "vaccinations": "DTP à jour (rappel 2025)",
+        "doctor_name": "Dr Martine Lefèvre",
+        "doctor_phone": "02 38 00 00 01",
+        "has_pai": True,
+        "pai_details": "Stylo d'adrénaline dans le sac ; appeler le 15 en cas de réaction.",
+    },
+    {
+        "allergies": "",
+        "diet": HealthRecord.Diet.NO_PORK,
+        "vaccinations": "DTP à jour",
+        "doctor_name": "Dr Paul Marchand",
+        "doctor_phone": "02 38 00 00 02",
+        "medical_notes": "Asthme léger à l'effort.",
+    },
+    {"allergies": "Pollen de graminées", "vaccinations": "DTP à jour"},
+]
 
 TOWNS = {
     "beaulieu": {
@@ -152,14 +214,153 @@ def load(context):
         if collectivity is None:
             continue
         town = TOWNS[key]
-        for spec in specs:
+        types = _authorization_types_load(collectivity)
+        for index, spec in enumerate(specs):
             family = _family_load(collectivity, town, spec)
+            _dossier_load(family, types, index=index)
             context.notes.append(
                 f"  Code abonné de la famille {family.name} ({town['label']}) : "
                 f"{family.subscriber_code}"
             )
             if spec["account"]:
-                _account_load(context, collectivity, family, spec)
+                user = _account_load(context, collectivity, family, spec)
+                if spec["account"][2]:
+                    _pending_requests_load(family, types, user)
+    _health_role_load(context)
+
+
+def _authorization_types_load(collectivity) -> list[AuthorizationType]:
+    types = []
+    for order, (label, description) in enumerate(AUTHORIZATION_TYPES, 1):
+        authorization_type, _created = AuthorizationType.objects.update_or_create(
+            collectivity=collectivity,
+            label=label,
+            defaults={"description": description, "order": order, "active": True},
+        )
+        types.append(authorization_type)
+    return types
+
+
+def _dossier_load(family: Family, types, *, index: int) -> None:
+    payer = family.guardians.get(is_payer=True)
+    iban = IBAN.generate(
+        "FR",
+        bank_code="30006",
+        branch_code="00001",
+        account_code=f"{family.pk % 10**11:011d}",
+    )
+    BankDetails.objects.update_or_create(
+        family=family,
+        defaults={
+            "holder_name": f"{payer.first_name} {payer.last_name}",
+            "holder_address": f"{payer.address}, {payer.postal_code} {payer.city}",
+            "iban": str(iban.compact),
+            "bic": str(iban.bic.compact) if iban.bic else "",
+        },
+    )
+    FiscalData.objects.update_or_create(
+        family=family,
+        defaults={
+            "reference_tax_income": Decimal("32450.00") + Decimal(index * 7000),
+            "tax_shares": Decimal("2.50") + Decimal(index) / 2,
+            "allowance_body": FiscalData.AllowanceBody.CAF,
+            "allowance_number": f"{4512300 + family.pk}",
+            "family_quotient": Decimal("780.00") + Decimal(index * 120),
+        },
+    )
+    for child_index, child in enumerate(family.children.order_by("birth_date", "pk")):
+        health = dict(HEALTH[child_index % len(HEALTH)])
+        if health.get("has_pai") and index != 0:
+            health["has_pai"], health["pai_details"] = False, ""
+        defaults = dict.fromkeys(("allergies", "meal_plan", "vaccinations"), "")
+        defaults.update(
+            {
+                "diet": "",
+                "doctor_name": "",
+                "doctor_phone": "",
+                "medical_notes": "",
+                "has_pai": False,
+                "pai_details": "",
+            }
+        )
+        defaults.update(health)
+        HealthRecord.objects.update_or_create(child=child, defaults=defaults)
+        for type_index, authorization_type in enumerate(types):
+            granted = not (type_index == 1 and child_index > 0)  # young ones do not leave alone
+            ChildAuthorization.objects.update_or_create(
+                child=child, authorization_type=authorization_type, defaults={"granted": granted}
+            )
+        adults = [
+            ("Mamie", family.name, "grand-mère", "06 11 22 33 44", True),
+            ("Papi", family.name, "grand-père", "06 55 66 77 88", True),
+            ("Isabelle", "Petit", "voisine", "06 99 88 77 66", child_index == 0),
+        ]
+        for first, last, relation, phone, may_pick_up in adults:
+            AuthorizedAdult.objects.update_or_create(
+                child=child,
+                first_name=first,
+                last_name=last,
+                defaults={"relation": relation, "phone": phone, "may_pick_up": may_pick_up},
+            )
+
+
+def _pending_requests_load(family: Family, types, user) -> None:
+    """Four pending requests of the demo parent; kept as they are while still pending."""
+    guardian = family.guardians.get(rank=2)
+    first, second = list(family.children.order_by("birth_date", "pk"))[:2]
+    planned = [
+        {
+            "target": ChangeRequest.Target.GUARDIAN,
+            "object_id": guardian.pk,
+            "new_values": {"address": "8 avenue de la Gare", "phone_mobile": "06 10 20 30 40"},
+        },
+        {
+            "target": ChangeRequest.Target.CHILD,
+            "object_id": second.pk,
+            "child": second,
+            "new_values": {"school_class": "CE1" if second.school_class != "CE1" else "CE2"},
+        },
+        {
+            "target": ChangeRequest.Target.HEALTH,
+            "child": first,
+            "new_values": {"allergies": "Arachides, fruits à coque, kiwi"},
+        },
+        {
+            "target": ChangeRequest.Target.AUTHORIZATIONS,
+            "child": second,
+            "new_values": {f"auth_{types[0].pk}": False},
+        },
+    ]
+    for request in planned:
+        exists = ChangeRequest.objects.filter(
+            family=family,
+            target=request["target"],
+            object_id=request.get("object_id"),
+            child=request.get("child"),
+            created_by=user,
+            status=ChangeRequest.Status.PENDING,
+        ).exists()
+        if exists:
+            continue
+        try:
+            change_request_submit(family=family, by=user, **request)
+        except DossierError:  # already the dossier's value: nothing to ask
+            continue
+
+
+def _health_role_load(context) -> None:
+    beaulieu = context.collectivities.get("beaulieu")
+    if beaulieu is None:
+        return
+    for membership in Membership.objects.filter(
+        collectivity=beaulieu, role=Membership.Role.AGENT
+    ).select_related("user"):
+        membership_grant(user=membership.user, collectivity=beaulieu, role=Membership.Role.HEALTH)
+        context.notes.append(
+            f"\nDonnées sanitaires : l'agent {membership.user.email} (Beaulieu) y a accès "
+            "(rôle « agent habilité aux données sanitaires ») ; l'agent de Val Fleuri non, "
+            "il voit « accès restreint »."
+        )
 
 
 def _family_load(collectivity, town, spec) -> Family:
@@ -219,3 +420,4 @@ def _account_load(context, collectivity, family, spec):
         Subscription.objects.filter(user=user, family__collectivity=collectivity).delete()
         role = f"parent à abonner ({family.name})"
     context.logins.append((role, collectivity.name, email))
+    return user

@@ -156,6 +156,25 @@ class AgentMenuItem(MenuItem):
         return is_agent(request)
 
 
+class RequestsMenuItem(AgentMenuItem):
+    """« Demandes à traiter (N) »: the label carries the collectivity's pending count."""
+
+    def render_component(self, request):
+        from .admin_dossier import pending_counts
+
+        component = super().render_component(request)
+        count = pending_counts(request.scope)
+        if count:
+            component.label = _("Demandes à traiter (%(count)s)") % {"count": count}
+        return component
+
+
+class HealthMenuItem(MenuItem):
+    def is_shown(self, request):
+        scope = getattr(request, "scope", None)
+        return scope is not None and scope.can_view_health_data
+
+
 @hooks.register("register_admin_urls")
 def register_family_admin_urls():
     return [path("familles/", include((admin_urls.urlpatterns, "family_admin")))]
@@ -172,6 +191,13 @@ def register_families_menu():
                 icon_name="group",
                 order=100,
             ),
+            RequestsMenuItem(
+                _("Demandes à traiter"),
+                reverse("family_admin:requests"),
+                name="demandes",
+                icon_name="tasks",
+                order=50,
+            ),
             AgentMenuItem(
                 _("Comptes et abonnements"),
                 reverse("family_admin:accounts"),
@@ -185,6 +211,20 @@ def register_families_menu():
                 name="import-familles",
                 icon_name="upload",
                 order=300,
+            ),
+            AgentMenuItem(
+                _("Autorisations"),
+                reverse("family_admin:authorization_types"),
+                name="autorisations",
+                icon_name="tick-inverse",
+                order=400,
+            ),
+            HealthMenuItem(
+                _("Consultations des données sanitaires"),
+                reverse("family_admin:health_logs"),
+                name="consultations-sanitaires",
+                icon_name="view",
+                order=500,
             ),
         ]
     )

@@ -301,6 +301,11 @@ PORTAL_AGENT_PERMISSIONS: list[str] = [
     "family.change_family",
     "family.view_subscription",
     "family.delete_subscription",
+    "family.view_changerequest",
+    "family.change_changerequest",
+    "family.view_authorizationtype",
+    "family.add_authorizationtype",
+    "family.change_authorizationtype",
 ]
 # Demo loaders, in order (see portal/demo.py).
 PORTAL_DEMO_LOADERS = ["cms_pages.demo.load", "family.demo.load"]

@@ -46,11 +46,16 @@ def pytest_collection_modifyitems(config, items):
 def axe():
     """``axe(page)`` runs axe-core on the page and fails with the list of violations."""
 
-    def check(page, *, context: str = ""):
+    def check(page, *, context: str = "", include: str | list[str] | None = None):
+        """``include``: CSS selector(s) to limit the check to (e.g. our content region when
+        the page also shows third-party chrome with known issues); the whole page otherwise."""
         page.add_script_tag(path=str(AXE_PATH))
+        selectors = [include] if isinstance(include, str) else list(include or [])
         result = page.evaluate(
-            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-            AXE_TAGS,
+            """async ([tags, selectors]) => await axe.run(
+                selectors.length ? {include: selectors.map((s) => [s])} : document,
+                {runOnly: {type: 'tag', values: tags}})""",
+            [AXE_TAGS, selectors],
         )
         violations = [
             {

@@ -57,7 +57,10 @@ def test_agent_back_office_journey(live_server, page, axe, collectivity_a, agent
     assert path.read_bytes().startswith(b"%PDF")
 
     page.goto(live_server.url + f"/admin/familles/{families[0].pk}/")
-    expect(page.get_by_role("cell", name="parent.dupont@example.test", exact=True)).to_be_visible()
+    subscriptions = page.get_by_role("table", name="Comptes abonnés à la famille")
+    expect(
+        subscriptions.get_by_role("cell", name="parent.dupont@example.test", exact=True)
+    ).to_be_visible()
     axe(page)
     page.get_by_role("link", name="Délier le compte parent.dupont@example.test").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Délier un abonnement")

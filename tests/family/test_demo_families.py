@@ -8,9 +8,22 @@ from django.test import Client
 import pytest
 
 from family.demo import FAMILIES
-from family.models import Child, Family, Guardian, Subscription
+from family.models import (
+    AuthorizationType,
+    AuthorizedAdult,
+    BankDetails,
+    ChangeRequest,
+    Child,
+    ChildAuthorization,
+    Family,
+    FiscalData,
+    Guardian,
+    HealthRecord,
+    Subscription,
+)
 from family.services import CODE_ALPHABET, CODE_LENGTH
-from portal.models import User
+from notifications.models import TimelineEvent
+from portal.models import Membership, User
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +36,15 @@ def _counts():
         Subscription.objects.count(),
         User.objects.count(),
         tuple(Family.objects.order_by("pk").values_list("subscriber_code", flat=True)),
+        AuthorizationType.objects.count(),
+        HealthRecord.objects.count(),
+        AuthorizedAdult.objects.count(),
+        ChildAuthorization.objects.count(),
+        BankDetails.objects.count(),
+        FiscalData.objects.count(),
+        ChangeRequest.objects.count(),
+        TimelineEvent.objects.filter(verb="change_requested").count(),
+        Membership.objects.count(),
     )
 
 
@@ -76,3 +98,35 @@ def test_demo_parents_one_subscribed_one_to_subscribe():
     valfleuri.force_login(User.objects.get(email="parent1@valfleuri.localhost"))
     page = valfleuri.get("/famille/").content.decode()
     assert "Famille Roux" in page and "Dupont" not in page
+
+
+def test_demo_dossier_for_the_agents():
+    out = StringIO()
+    call_command("demo_load", stdout=out)
+    from schwifty import IBAN
+
+    assert AuthorizationType.objects.filter(label="Rentrer seul").count() == 2
+    assert BankDetails.objects.count() == FiscalData.objects.count() == 6
+    for bank in BankDetails.objects.all():
+        IBAN(bank.iban)  # raises on an invalid IBAN
+    assert HealthRecord.objects.count() == Child.objects.count()
+    assert HealthRecord.objects.filter(has_pai=True).exists()
+    assert AuthorizedAdult.objects.filter(relation="voisine").exists()
+    for collectivity_name in ("Beaulieu", "Val Fleuri"):
+        pending = ChangeRequest.objects.filter(
+            family__collectivity__name__icontains=collectivity_name,
+            status=ChangeRequest.Status.PENDING,
+        )
+        assert pending.count() == 4
+        assert pending.filter(target=ChangeRequest.Target.HEALTH).count() == 1
+    health = Membership.objects.filter(role=Membership.Role.HEALTH)
+    assert {m.collectivity.name for m in health} == {
+        Family.objects.get(name="Dupont").collectivity.name
+    }
+    assert "Données sanitaires" in out.getvalue()
+
+    agent = health.get().user
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(agent)
+    page = client.get("/admin/familles/demandes/").content.decode()
+    assert "8 avenue de la Gare" in page and "kiwi" in page
