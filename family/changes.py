@@ -322,7 +322,9 @@ def _apply(request: ChangeRequest) -> None:
 
 def _locked_pending(change_request: ChangeRequest) -> ChangeRequest:
     locked = (
-        ChangeRequest.objects.select_for_update()
+        # Lock only the request row: PostgreSQL refuses FOR UPDATE on the nullable side of
+        # the outer join to "child".
+        ChangeRequest.objects.select_for_update(of=("self",))
         .select_related("family__collectivity", "child")
         .get(pk=change_request.pk)
     )
