@@ -18,6 +18,7 @@ urlpatterns = [
     path("compte/", include("portal.auth_urls")),
     path("mon-espace/", include(("portal.account_urls", "portal"), namespace="portal")),
     path("", include("family.urls")),
+    path("", include("planning.urls")),
 ]
 
 if settings.DEBUG:
