@@ -10,6 +10,12 @@ SCHEDULES = [
         "schedule_type": Schedule.MINUTES,
         "minutes": 5,
     },
+    {
+        "name": "Expiration des places proposées (liste d'attente)",
+        "func": "planning.tasks.offers_expire",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 10,
+    },
 ]
 
 
