@@ -6,16 +6,22 @@ refused with a reason the parent reads.
 ``FamilyCreationRequest.data`` holds JSON-friendly strings::
 
     {"guardians": [{...}, {...}], "children": [{...}], "payer": 1,
-     "bank": {"holder_name", "holder_address", "iban", "bic"} or {}, "fiscal": {...}}
+     "bank": {"holder_name", "holder_address", "iban", "bic"} or {}, "fiscal": {...},
+     "enrolments": [{"child_index": 0, "activity_id": 3, "activity_name": "..."}]}
+
+The wished activities become pending pre-enrolment requests when the request is accepted
+(the ``family_created`` signal, answered by the planning app).
 """
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from notifications.services import email_queue, event_record
@@ -23,6 +29,7 @@ from notifications.services import email_queue, event_record
 from .changes import DossierError
 from .models import BankDetails, Child, Family, FamilyCreationRequest, FiscalData, Guardian
 from .services import family_code_regenerate, subscription_create
+from .signals import family_created
 from .validators import normalize_iban, validate_bic, validate_iban
 
 Status = FamilyCreationRequest.Status
@@ -88,6 +95,65 @@ def _decimal(value: str):
 
 
 # --- reads
+
+
+def enrolment_choices(collectivity) -> list[dict]:
+    """Activities offered on step 3 (« inscriptions à des activités »), from the provider
+    named by ``settings.FAMILY_CREATION_ENROLMENT_CHOICES`` (the planning app): a list of
+    ``{"id", "name", "place", "age_min", "age_max", "age_label", "start_date", "end_date",
+    "period_label"}``. None configured, or the collectivity's module off: no choice."""
+    provider = getattr(settings, "FAMILY_CREATION_ENROLMENT_CHOICES", "")
+    if not provider:
+        return []
+    return list(import_string(provider)(collectivity))
+
+
+def age_on(birth_date: str, day: str) -> int | None:
+    """Age in whole years on ``day`` (ISO strings, as the draft stores them)."""
+    try:
+        born, on = date.fromisoformat(birth_date), date.fromisoformat(day)
+    except (TypeError, ValueError):
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def choice_fits(choice: dict, child: dict) -> bool:
+    """Whether a child (draft row) is in the activity's age range at its start."""
+    age = age_on(child.get("birth_date") or "", choice.get("start_date") or "")
+    if age is None:
+        return True
+    low, high = choice.get("age_min"), choice.get("age_max")
+    return (low is None or age >= low) and (high is None or age <= high)
+
+
+def _clean_enrolments(rows, *, children: list[dict], choices: list[dict]) -> list[dict]:
+    by_id = {choice["id"]: choice for choice in choices}
+    cleaned, seen = [], set()
+    for row in rows:
+        try:
+            index, activity_id = int(row["child_index"]), int(row["activity_id"])
+        except (KeyError, TypeError, ValueError):
+            raise CreationError(_("Choix d’activité invalide.")) from None
+        choice = by_id.get(activity_id)
+        if choice is None or not 0 <= index < len(children):
+            raise CreationError(_("Cette activité n’est pas proposée : choisissez dans la liste."))
+        child = children[index]
+        if not choice_fits(choice, child):
+            raise CreationError(
+                _("%(child)s n’a pas l’âge requis pour l’activité « %(activity)s » (%(ages)s).")
+                % {
+                    "child": child.get("first_name", ""),
+                    "activity": choice["name"],
+                    "ages": choice.get("age_label", ""),
+                }
+            )
+        if (index, activity_id) in seen:
+            continue
+        seen.add((index, activity_id))
+        cleaned.append(
+            {"child_index": index, "activity_id": activity_id, "activity_name": choice["name"]}
+        )
+    return cleaned
 
 
 def creation_open_request(*, user, collectivity) -> FamilyCreationRequest | None:
@@ -159,7 +225,8 @@ def creation_step_save(
 ):
     """Store the validated data of one step in the draft; with ``advance`` the draft may then
     go one step further. Step 1: {"guardians", "children"}; step 2: {"payer", "bank",
-    "fiscal"}."""
+    "fiscal"}; step 3: {"enrolments": [{"child_index", "activity_id"}]} (activities wished,
+    checked against ``enrolment_choices``)."""
     locked = _locked(request)
     if locked.status != Status.DRAFT:
         raise CreationError(
@@ -171,9 +238,19 @@ def creation_step_save(
         if not guardians or not guardians[0]["last_name"] or not guardians[0]["first_name"]:
             raise CreationError(_("Indiquez au moins le responsable 1 (nom et prénom)."))
         stored["guardians"] = guardians
-        stored["children"] = [_clean(c, CHILD_FIELDS) for c in data.get("children", [])]
+        children = [_clean(c, CHILD_FIELDS) for c in data.get("children", [])]
+        if children != stored.get("children"):
+            # Wished activities refer to children by position: chosen again on step 3.
+            stored.pop("enrolments", None)
+        stored["children"] = children
         if (stored.get("payer") or 1) > len(guardians):
             stored["payer"] = 1
+    elif step == 3:
+        stored["enrolments"] = _clean_enrolments(
+            data.get("enrolments") or [],
+            children=stored.get("children") or [],
+            choices=enrolment_choices(locked.collectivity),
+        )
     elif step == 2:
         guardians = stored.get("guardians") or []
         payer = int(data.get("payer") or 0)
@@ -280,10 +357,11 @@ def creation_accept(*, request: FamilyCreationRequest, by) -> Family:
         values = {name: row.get(name, "") for name in GUARDIAN_FIELDS}
         values["birth_date"] = _date(values["birth_date"])
         Guardian.objects.create(family=family, rank=rank, is_payer=rank == payer, **values)
+    children = []
     for row in data.get("children") or []:
         values = {name: row.get(name, "") for name in CHILD_FIELDS}
         values["birth_date"] = _date(values["birth_date"])
-        Child.objects.create(family=family, **values)
+        children.append(Child.objects.create(family=family, **values))
     bank = data.get("bank") or {}
     if bank.get("iban"):
         BankDetails.objects.create(
@@ -327,6 +405,11 @@ def creation_accept(*, request: FamilyCreationRequest, by) -> Family:
             "pour le consulter.\n\nCe message est envoyé automatiquement."
         )
         % {"name": name},
+    )
+    # Same transaction: what other apps create for the new family (e.g. the pre-enrolments
+    # chosen on step 3) stands or falls with it.
+    family_created.send(
+        sender=FamilyCreationRequest, request=locked, family=family, children=children
     )
     request.status, request.family = locked.status, family
     return family

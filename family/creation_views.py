@@ -20,12 +20,14 @@ from .creation import (
     GUARDIAN_FIELDS,
     STEP_COUNT,
     CreationError,
+    choice_fits,
     creation_cancel,
     creation_draft_get,
     creation_latest_request,
     creation_open_request,
     creation_step_save,
     creation_submit,
+    enrolment_choices,
     payer_guardian,
 )
 from .creation_forms import (
@@ -343,15 +345,59 @@ def _step2(request, draft, reached):
     )
 
 
+def _activity_rows(draft, choices: list[dict], selected: set) -> list[dict]:
+    """Per child of step 1: the activities of its age it may be pre-enrolled in."""
+    rows = []
+    for index, child in enumerate(draft.data.get("children") or []):
+        rows.append(
+            {
+                "index": index,
+                "name": f"{child.get('first_name', '')} {child.get('last_name', '')}".strip(),
+                "choices": [
+                    {**choice, "checked": (index, choice["id"]) in selected}
+                    for choice in choices
+                    if choice_fits(choice, child)
+                ],
+            }
+        )
+    return rows
+
+
+def _posted_enrolments(post, draft) -> list[dict]:
+    rows = []
+    for index, _child in enumerate(draft.data.get("children") or []):
+        for value in post.getlist(f"activites-{index}"):
+            rows.append({"child_index": index, "activity_id": value})
+    return rows
+
+
 def _step3(request, draft, reached):
+    choices = enrolment_choices(request.collectivity)
     if request.method == "POST":
         try:
+            if choices:
+                creation_step_save(
+                    request=draft,
+                    step=3,
+                    data={"enrolments": _posted_enrolments(request.POST, draft)},
+                    advance=False,
+                )
             creation_submit(request=draft, by=request.user)
         except CreationError as error:
             messages.error(request, str(error))
             return redirect("family:creation_step", step=3)
         return redirect("family:creation_sent")
-    return _render_step(request, 3, {"draft": draft, **summary_context(draft)}, reached=reached)
+    selected = {
+        (row.get("child_index"), row.get("activity_id"))
+        for row in draft.data.get("enrolments") or []
+    }
+    context = {
+        "draft": draft,
+        "activity_rows": _activity_rows(draft, choices, selected) if choices else [],
+        "offers_activities": bool(choices),
+        **summary_context(draft),
+    }
+    return _render_step(request, 3, context, reached=reached)
 
 
 def _french_date(value: str) -> str:
@@ -389,11 +435,19 @@ def summary_context(creation_request: FamilyCreationRequest) -> dict:
         }
         for row in data.get("children") or []
     ]
+    enrolments = {}
+    for row in data.get("enrolments") or []:
+        index = row.get("child_index")
+        if isinstance(index, int) and 0 <= index < len(children):
+            enrolments.setdefault(index, []).append(row.get("activity_name", ""))
+    for index, child in enumerate(children):
+        child["activities"] = enrolments.get(index, [])
     fiscal = dict(data.get("fiscal") or {})
     fiscal["allowance_body_display"] = bodies.get(fiscal.get("allowance_body") or "", "")
     return {
         "summary_guardians": guardians,
         "summary_children": children,
+        "summary_enrolments": bool(enrolments),
         "summary_bank": data.get("bank") or {},
         "summary_fiscal": fiscal,
     }

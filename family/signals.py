@@ -1,10 +1,18 @@
-"""Reactions of the family app to account events."""
+"""Reactions of the family app to account events, and the signals it sends.
 
-from django.dispatch import receiver
+``family_created(sender, request, family, children)`` is sent inside the transaction of
+``creation_accept`` (the family-space creation form accepted by an agent): ``request`` is the
+``FamilyCreationRequest``, ``children`` the new ``Child`` rows in the order of its
+``data["children"]``. Later apps (planning) react to it; the family app never imports them.
+"""
+
+from django.dispatch import Signal, receiver
 
 from allauth.account.signals import email_confirmed
 
 from .services import signup_codes_apply
+
+family_created = Signal()
 
 
 @receiver(email_confirmed)

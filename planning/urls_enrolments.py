@@ -1,3 +1,15 @@
-"""URL patterns (filled by the module's owner); included by planning/urls.py or admin_urls.py."""
+"""Parent URLs of the pre-enrolments (gated by the "enrolment" module in planning/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import enrolment_views
+
+urlpatterns = [
+    path("famille/pre-inscriptions/", enrolment_views.enrolments, name="enrolments"),
+    path("famille/pre-inscriptions/demander/", enrolment_views.enrolment_new, name="enrolment_new"),
+    path(
+        "famille/pre-inscriptions/<int:pk>/annuler/",
+        enrolment_views.enrolment_cancel_view,
+        name="enrolment_cancel",
+    ),
+]

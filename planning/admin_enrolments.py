@@ -1,0 +1,322 @@
+"""Agents' back office of enrolments (under ``/admin/enfance/pre-inscriptions/``): the queue of
+pre-enrolment requests (filters, bulk decisions), one request with accept / refuse, and
+« Inscrire un enfant » (direct enrolment).
+
+Every row comes through ``request.scope.agent(...)``: another collectivity's enrolment, child
+or activity answers 404 (or is not offered), and anyone who is not an agent here gets 403.
+Decisions are plain POST forms: everything works without JavaScript.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from family.models import Child
+
+from .enrolment_forms import EnrolmentBaseForm, RefusalForm
+from .enrolments import (
+    age_at,
+    enrolment_accept,
+    enrolment_create,
+    enrolment_refuse,
+    weekdays_label,
+)
+from .errors import PlanningError
+from .models import Activity, Enrolment
+from .rules import local_now
+
+Status = Enrolment.Status
+PAGE_SIZE = 50
+MAX_FAILURES_LISTED = 10
+MAX_SEARCH_RESULTS = 30
+
+
+def _enrolments(scope):
+    return scope.agent(Enrolment).select_related(
+        "child__family", "activity", "requested_by", "decided_by"
+    )
+
+
+def _decorate(enrolment: Enrolment) -> Enrolment:
+    enrolment.weekdays_display = weekdays_label(enrolment.weekdays)
+    enrolment.age = age_at(enrolment.child.birth_date, enrolment.start_date)
+    return enrolment
+
+
+@require_http_methods(["GET"])
+def enrolments_queue(request):
+    """« Pré-inscriptions »: pending requests by default, oldest first."""
+    scope = request.scope
+    activities = scope.agent(Activity).order_by("name", "pk")
+    status = request.GET.get("statut", Status.PENDING)
+    if status not in (*Status.values, "all"):
+        status = Status.PENDING
+    activity_filter = request.GET.get("activite", "")
+    activity_id = int(activity_filter) if activity_filter.isdigit() else None
+    rows = _enrolments(scope)
+    if status != "all":
+        rows = rows.filter(status=status)
+    if activity_id is not None:
+        rows = rows.filter(activity_id=activity_id)
+    order = ("created_at", "pk") if status == Status.PENDING else ("-created_at", "-pk")
+    page = Paginator(rows.order_by(*order), PAGE_SIZE).get_page(request.GET.get("p"))
+    for enrolment in page.object_list:
+        _decorate(enrolment)
+    query = request.GET.copy()
+    query.pop("p", None)
+    return render(
+        request,
+        "planning/admin/enrolments_queue.html",
+        {
+            "page_title": _("Pré-inscriptions"),
+            "header_icon": "user",
+            "page": page,
+            "activities": activities,
+            "activity_id": activity_id,
+            "status": status,
+            "statuses": [*Status.choices, ("all", _("Tous les statuts"))],
+            "filter_query": query.urlencode(),
+            "bulk": status == Status.PENDING,
+        },
+    )
+
+
+def _enrolment(request, pk: int) -> Enrolment:
+    return get_object_or_404(_enrolments(request.scope), pk=pk)
+
+
+def _render_detail(request, enrolment, refusal_form=None, status=200):
+    response = render(
+        request,
+        "planning/admin/enrolment_detail.html",
+        {
+            "page_title": _("Pré-inscription"),
+            "page_subtitle": f"{enrolment.child.first_name} {enrolment.child.last_name}",
+            "header_icon": "user",
+            "enrolment": _decorate(enrolment),
+            "refusal_form": refusal_form or RefusalForm(),
+            "queue_url": reverse("planning_admin:enrolments"),
+        },
+        status=status,
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+@require_http_methods(["GET"])
+def enrolment_detail(request, pk: int):
+    return _render_detail(request, _enrolment(request, pk))
+
+
+@require_http_methods(["POST"])
+def enrolment_accept_view(request, pk: int):
+    enrolment = _enrolment(request, pk)
+    try:
+        enrolment_accept(enrolment=enrolment, agent=request.user)
+    except PlanningError as error:
+        messages.error(request, error.message)
+        return redirect("planning_admin:enrolment_detail", pk=enrolment.pk)
+    messages.success(
+        request,
+        _("Pré-inscription acceptée : %(child)s, « %(activity)s ».")
+        % {"child": enrolment.child.first_name, "activity": enrolment.activity.name},
+    )
+    return redirect("planning_admin:enrolments")
+
+
+@require_http_methods(["POST"])
+def enrolment_refuse_view(request, pk: int):
+    enrolment = _enrolment(request, pk)
+    form = RefusalForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, enrolment, refusal_form=form, status=400)
+    try:
+        enrolment_refuse(
+            enrolment=enrolment, agent=request.user, reason=form.cleaned_data["reason"]
+        )
+    except PlanningError as error:
+        messages.error(request, error.message)
+        return redirect("planning_admin:enrolment_detail", pk=enrolment.pk)
+    messages.success(
+        request,
+        _("Pré-inscription refusée : %(child)s, « %(activity)s ». La famille lira le motif.")
+        % {"child": enrolment.child.first_name, "activity": enrolment.activity.name},
+    )
+    return redirect("planning_admin:enrolments")
+
+
+@require_http_methods(["POST"])
+def enrolments_bulk(request):
+    """« Accepter la sélection » / « Refuser la sélection »: each one through the service."""
+    back = reverse("planning_admin:enrolments")
+    if request.POST.get("filters"):
+        back += f"?{request.POST['filters']}"
+    action = request.POST.get("action")
+    ids = {value for value in request.POST.getlist("inscription") if value.isdigit()}
+    reason = (request.POST.get("reason") or "").strip()
+    if action not in ("accept", "refuse"):
+        messages.error(request, _("Choisissez « Accepter » ou « Refuser la sélection »."))
+        return redirect(back)
+    if not ids:
+        messages.error(request, _("Cochez au moins une pré-inscription."))
+        return redirect(back)
+    if action == "refuse" and not reason:
+        messages.error(
+            request,
+            _("Indiquez le motif du refus (la famille le lira) : aucune pré-inscription refusée."),
+        )
+        return redirect(back)
+    selected = list(_enrolments(request.scope).filter(pk__in=ids).order_by("created_at", "pk"))
+    done, failures = 0, []
+    for enrolment in selected:
+        try:
+            if action == "accept":
+                enrolment_accept(enrolment=enrolment, agent=request.user)
+            else:
+                enrolment_refuse(enrolment=enrolment, agent=request.user, reason=reason)
+        except PlanningError as error:
+            failures.append(
+                _("%(child)s, %(activity)s : %(why)s")
+                % {
+                    "child": enrolment.child.first_name,
+                    "activity": enrolment.activity.name,
+                    "why": error.message,
+                }
+            )
+        else:
+            done += 1
+    if done:
+        template = (
+            _("%(count)s pré-inscription(s) acceptée(s).")
+            if action == "accept"
+            else _("%(count)s pré-inscription(s) refusée(s).")
+        )
+        messages.success(request, template % {"count": done})
+    if failures:
+        messages.error(
+            request,
+            _("%(count)s pré-inscription(s) non traitée(s) :") % {"count": len(failures)}
+            + " "
+            + " ; ".join(failures[:MAX_FAILURES_LISTED]),
+        )
+    missing = len(ids) - len(selected)
+    if missing:
+        messages.error(
+            request,
+            _("%(count)s pré-inscription(s) introuvable(s) dans votre collectivité.")
+            % {"count": missing},
+        )
+    return redirect(back)
+
+
+class DirectEnrolmentForm(EnrolmentBaseForm):
+    search = forms.CharField(
+        label=gettext_lazy("Rechercher un enfant (nom ou prénom)"), required=False, max_length=100
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        child = self.fields["child"]
+        child.empty_label = None
+        child.widget = forms.RadioSelect()
+        child.widget.choices = child.choices
+        self.fields["child"].error_messages["required"] = _(
+            "Choisissez l’enfant à inscrire (recherchez-le par son nom)."
+        )
+
+
+def _search_children(scope, term: str):
+    children = scope.agent(Child).select_related("family")
+    for word in term.split()[:4]:
+        children = children.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    return children.order_by("last_name", "first_name", "pk")
+
+
+@require_http_methods(["GET", "POST"])
+def enrolment_direct(request):
+    """« Inscrire un enfant »: search the collectivity's children by name, then choose the
+    activity, the period and the typical week. Accepted at once."""
+    scope = request.scope
+    activities = scope.agent(Activity).filter(end_date__gte=local_now().date()).order_by("name")
+    data = request.POST if request.method == "POST" else None
+    term = ((data or request.GET).get("search") or "").strip()
+    all_children = scope.agent(Child).select_related("family")
+    candidate_ids = []
+    if term:
+        candidate_ids = list(
+            _search_children(scope, term).values_list("pk", flat=True)[:MAX_SEARCH_RESULTS]
+        )
+    results = len(candidate_ids)
+    chosen = (data or {}).get("child") or ""
+    if chosen.isdigit():
+        # The chosen child stays offered even when the search has changed since.
+        candidate_ids.append(int(chosen))
+    choices = all_children.filter(pk__in=candidate_ids).order_by("last_name", "first_name", "pk")
+    form = DirectEnrolmentForm(
+        data,
+        initial={"search": term},
+        children=choices,
+        activities=activities,
+    )
+    status = 200
+    if data is not None and data.get("action") != "search":
+        if form.is_valid():
+            start, end = form.period()
+            try:
+                enrolment = enrolment_create(
+                    child=form.cleaned_data["child"],
+                    activity=form.cleaned_data["activity"],
+                    start_date=start,
+                    end_date=end,
+                    weekdays=form.cleaned_data["weekdays"],
+                    agent=request.user,
+                )
+            except PlanningError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("%(child)s est inscrit(e) à « %(activity)s » (du %(start)s au %(end)s).")
+                    % {
+                        "child": f"{enrolment.child.first_name} {enrolment.child.last_name}",
+                        "activity": enrolment.activity.name,
+                        "start": enrolment.start_date.strftime("%d/%m/%Y"),
+                        "end": enrolment.end_date.strftime("%d/%m/%Y"),
+                    },
+                )
+                return redirect(f"{reverse('planning_admin:enrolments')}?statut=accepted")
+        status = 400
+    elif data is not None:
+        # « Rechercher »: the form is shown again with the results, without errors.
+        form = DirectEnrolmentForm(
+            initial={
+                "search": term,
+                "activity": data.get("activity") or None,
+                "start_date": data.get("start_date") or None,
+                "end_date": data.get("end_date") or None,
+                "weekdays": data.getlist("weekdays"),
+            },
+            children=choices,
+            activities=activities,
+        )
+    return render(
+        request,
+        "planning/admin/enrolment_create.html",
+        {
+            "page_title": _("Inscrire un enfant"),
+            "header_icon": "user",
+            "form": form,
+            "term": term,
+            "searched": bool(term),
+            "results": results,
+            "queue_url": reverse("planning_admin:enrolments"),
+        },
+        status=status,
+    )
