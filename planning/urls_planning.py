@@ -1,3 +1,16 @@
-"""URL patterns (filled by the module's owner); included by planning/urls.py or admin_urls.py."""
+"""The parent's planning (month, weeks, day), a slot's page and the iCalendar feed (H3)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("famille/planning/", views.planning_index, name="index"),
+    path(
+        "famille/planning/creneau/<int:slot_id>/<int:child_id>/",
+        views.slot_detail,
+        name="slot",
+    ),
+    path("famille/planning/agenda/", views.calendar_settings, name="calendar"),
+    path("agenda/<str:token>.ics", views.calendar_feed, name="feed"),
+]
