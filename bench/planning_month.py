@@ -1,0 +1,392 @@
+"""Month view of the planning in a large collectivity: server time and query count.
+
+    .venv/bin/python bench/planning_month.py [--families 10000] [--requests 50]
+        [--db postgres://postgres@127.0.0.1:5432/portail_bench] [--rebuild]
+
+1. Builds (or reuses, when its figures match) its own PostgreSQL database (its name must
+   contain "bench"; never the test or dev database), migrated with the production settings:
+   a collectivity on ``bench.localhost`` with 20 schools, each with a canteen (Mon, Tue, Thu,
+   Fri), an after-school care and a Wednesday activity, their slots for the 2026-2027 school
+   year, ``--families`` families (1.7 children on average), every child enrolled in its
+   school's canteen (a third also in after-school care, a quarter on Wednesdays), and
+   ~1 million bookings for 10,000 families (canteen from September to the Christmas holidays
+   for every child, after-school care from 23 November): past days PRESENT / ABSENT /
+   ABSENT_BILLED / CANCELLED, future ones RESERVED / PENDING / WAITING / CANCELLED. Families,
+   children, slots and enrolments go in with ``bulk_create``, bookings with COPY.
+2. Measures in-process with Django's test ``Client`` on the collectivity's host (no network,
+   so the figures are the server's own time: middleware, views, queries, templates): the
+   month view (December 2026) of a 3-child family enrolled in three activities, median and
+   p95 over ``--requests`` requests after a warm-up, and its query count; then the Wagtail
+   home page of the same site, the same way.
+
+A benchmark, not a test: it prints figures and asserts no timing.
+"""
+
+import argparse
+import datetime
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "bench.localhost"
+NAME = "Ville de Banc-d'Essai"
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/portail_bench"
+SCHOOLS = 20
+TODAY = datetime.date(2026, 11, 23)
+YEAR_START, YEAR_END = datetime.date(2026, 9, 1), datetime.date(2027, 7, 3)
+CANTEEN_BOOKED_UNTIL = datetime.date(2026, 12, 18)
+MONTH = datetime.date(2026, 12, 10)
+FAMILY_SIZES = (1, 2, 2, 1, 3, 2, 1, 2, 2, 1)  # 1.7 children per family
+PARENT_EMAIL = "parent.bench@example.test"
+
+
+def arguments(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--families", type=int, default=10000)
+    parser.add_argument("--requests", type=int, default=50, help="measured requests per page")
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--db", default=DEFAULT_DB, help="PostgreSQL URL of the bench database")
+    parser.add_argument("--rebuild", action="store_true", help="drop and rebuild the database")
+    return parser.parse_args(argv)
+
+
+# --------------------------------------------------------------------------- database
+
+
+def database_name(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postgres"):
+        sys.exit("--db must be a PostgreSQL URL (postgres://…).")
+    name = parts.path.lstrip("/")
+    if "bench" not in name or name.startswith("test") or not name.replace("_", "").isalnum():
+        sys.exit(f"Refusing to use database {name!r}: its name must contain 'bench'.")
+    return name
+
+
+def database_ensure(url: str, *, rebuild: bool) -> bool:
+    """Create the bench database when missing (or when ``rebuild``); True if it is new."""
+    import psycopg
+
+    name = database_name(url)
+    maintenance = urlsplit(url)._replace(path="/postgres").geturl()
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and not rebuild:
+            return False
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return True
+
+
+def environment(args, var_dir: Path) -> dict[str, str]:
+    return {
+        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+        "DATABASE_URL": args.db,
+        "DATABASE_CONN_MAX_AGE": "60",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": f"{HOST},localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "PORTAL_VAR_DIR": str(var_dir),
+        "LOG_LEVEL": "WARNING",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _days(start, end, weekdays):
+    day = start
+    while day <= end:
+        if day.weekday() in weekdays:
+            yield day
+        day += datetime.timedelta(days=1)
+
+
+def _state(child_id: int, day: datetime.date) -> str:
+    """A deterministic spread of states: the past was attended, the future is booked."""
+    roll = (child_id * 7919 + day.toordinal() * 104729) % 100
+    if day < TODAY:
+        if roll < 85:
+            return "present"
+        if roll < 92:
+            return "absent"
+        return "absent_billed" if roll < 95 else "cancelled"
+    if roll < 85:
+        return "reserved"
+    if roll < 92:
+        return "pending"
+    return "cancelled" if roll < 97 else "waiting"
+
+
+def populated(families: int):
+    """The bench collectivity, when it was built with this number of families."""
+    from family.models import Family
+    from portal.models import Collectivity
+
+    collectivity = Collectivity.objects.filter(site__hostname=HOST).first()
+    if collectivity is None:
+        return None
+    if Family.objects.filter(collectivity=collectivity).count() != families:
+        return None
+    return collectivity
+
+
+def populate(families: int):
+    from django.db import connection, transaction
+
+    from cms_pages.services import collectivity_site_create
+    from family.models import Child, Family, Subscription
+    from planning.models import Activity, Enrolment, Slot
+    from portal.models import User
+
+    home = {
+        "title": "Accueil",
+        "welcome_title": f"Bienvenue — {NAME}",
+        "welcome_text": "<p>Le portail des familles.</p>",
+        "tiles": [
+            {"title": "Espace famille", "text": "Votre famille.", "target": "family_space"},
+            {"title": "Aide", "text": "Les guides.", "target": "help"},
+        ],
+    }
+    clock = time.perf_counter()
+    with transaction.atomic():
+        collectivity = collectivity_site_create(name=NAME, hostname=HOST, home=home)
+        activities = {}
+        for school in range(SCHOOLS):
+            place = f"École n° {school + 1}"
+            activities[school] = {
+                "canteen": Activity(
+                    collectivity=collectivity,
+                    name=f"Cantine — {place}",
+                    kind=Activity.Kind.CANTEEN,
+                    place=place,
+                    weekdays=[0, 1, 3, 4],
+                    start_time=datetime.time(11, 30),
+                    end_time=datetime.time(13, 30),
+                ),
+                "evening": Activity(
+                    collectivity=collectivity,
+                    name=f"Accueil du soir — {place}",
+                    kind=Activity.Kind.EVENING_CARE,
+                    place=place,
+                    weekdays=[0, 1, 3, 4],
+                    start_time=datetime.time(16, 30),
+                    end_time=datetime.time(18, 30),
+                ),
+                "wednesday": Activity(
+                    collectivity=collectivity,
+                    name=f"Mercredi loisirs — {place}",
+                    kind=Activity.Kind.WEDNESDAY,
+                    place=place,
+                    weekdays=[2],
+                    start_time=datetime.time(8, 30),
+                    end_time=datetime.time(17, 30),
+                ),
+            }
+        rows = [a for by_kind in activities.values() for a in by_kind.values()]
+        for activity in rows:
+            activity.start_date, activity.end_date = YEAR_START, YEAR_END
+            activity.capacity = 1000
+        Activity.objects.bulk_create(rows)
+        slots = Slot.objects.bulk_create(
+            (
+                Slot(
+                    activity=activity,
+                    date=day,
+                    start_time=activity.start_time,
+                    end_time=activity.end_time,
+                    capacity=activity.capacity,
+                )
+                for activity in rows
+                for day in _days(YEAR_START, YEAR_END, set(activity.weekdays))
+            ),
+            batch_size=5000,
+        )
+        slot_ids = {(slot.activity_id, slot.date): slot.pk for slot in slots}
+
+        family_rows = Family.objects.bulk_create(
+            (
+                Family(collectivity=collectivity, name=f"Famille{n:05d}", subscriber_code=None)
+                for n in range(families)
+            ),
+            batch_size=5000,
+        )
+        children = []
+        for index, family in enumerate(family_rows):
+            size = 3 if index == 0 else FAMILY_SIZES[index % len(FAMILY_SIZES)]
+            for rank in range(size):
+                children.append(
+                    Child(
+                        family=family,
+                        first_name=("Léa", "Hugo", "Inès")[rank],
+                        last_name=family.name,
+                        birth_date=datetime.date(2015 + rank * 2, 1 + index % 12, 10),
+                        school=f"École n° {index % SCHOOLS + 1}",
+                    )
+                )
+        Child.objects.bulk_create(children, batch_size=5000)
+
+        enrolments, booked = [], []  # booked: (child, activity, from, to)
+        for position, child in enumerate(children):
+            school = (child.family_id - family_rows[0].pk) % SCHOOLS
+            bench_family = child.family_id == family_rows[0].pk
+            kinds = ["canteen"]
+            if bench_family or position % 3 == 0:
+                kinds.append("evening")
+            if bench_family or position % 4 == 0:
+                kinds.append("wednesday")
+            for kind in kinds:
+                activity = activities[school][kind]
+                enrolments.append(
+                    Enrolment(
+                        child=child,
+                        activity=activity,
+                        start_date=YEAR_START,
+                        end_date=YEAR_END,
+                        weekdays=activity.weekdays,
+                        status=Enrolment.Status.ACCEPTED,
+                    )
+                )
+            booked.append((child, activities[school]["canteen"], YEAR_START, CANTEEN_BOOKED_UNTIL))
+            if "evening" in kinds:
+                booked.append((child, activities[school]["evening"], TODAY, CANTEEN_BOOKED_UNTIL))
+            if bench_family:
+                booked.append((child, activities[school]["wednesday"], TODAY, YEAR_END))
+        Enrolment.objects.bulk_create(enrolments, batch_size=5000)
+
+        parent = User.objects.create_user(email=PARENT_EMAIL, password=secrets.token_urlsafe(16))
+        Subscription.objects.create(user=parent, family=family_rows[0])
+        built = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        now = datetime.datetime.now(datetime.UTC)
+        count = 0
+        with connection.cursor() as cursor:
+            copy_sql = (
+                "COPY planning_booking (child_id, slot_id, state, queued_at, updated_at) FROM STDIN"
+            )
+            with cursor.cursor.copy(copy_sql) as copy:
+                for child, activity, start, end in booked:
+                    for day in _days(start, end, set(activity.weekdays)):
+                        state = _state(child.pk, day)
+                        copy.write_row(
+                            (
+                                child.pk,
+                                slot_ids[(activity.pk, day)],
+                                state,
+                                now if state == "waiting" else None,
+                                now,
+                            )
+                        )
+                        count += 1
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    copied = time.perf_counter() - clock
+    print(
+        f"Built: {families} families, {len(children)} children, {len(enrolments)} enrolments, "
+        f"{len(slots)} slots in {built:.1f} s; {count} bookings (COPY) in {copied:.1f} s."
+    )
+    return collectivity
+
+
+# --------------------------------------------------------------------------- measures
+
+
+def measure(client, url: str, *, requests: int, warmup: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(warmup):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    timings = []
+    for _ in range(requests):
+        clock = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - clock) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    timings.sort()
+    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+    return {
+        "median": statistics.median(timings),
+        "p95": p95,
+        "max": timings[-1],
+        "queries": len(queries),
+        "bytes": len(response.content),
+        "slots": response.content.decode().count('class="slot '),
+    }
+
+
+def main(argv=None) -> int:
+    args = arguments(argv)
+    database_name(args.db)
+    var_dir = Path(tempfile.mkdtemp(prefix="portail-bench-"))
+    os.environ.update(environment(args, var_dir))
+    sys.path.insert(0, str(ROOT))
+
+    new = database_ensure(args.db, rebuild=args.rebuild)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from family.models import Family
+    from planning.models import Booking
+    from portal.models import User
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    collectivity = None if new else populated(args.families)
+    if collectivity is None:
+        if not new:
+            database_ensure(args.db, rebuild=True)
+            connection.close()
+            call_command("migrate", verbosity=0, interactive=False)
+        collectivity = populate(args.families)
+    else:
+        print(f"Reusing the bench database ({args.families} families).")
+
+    bookings = Booking.objects.for_collectivity(collectivity).count()
+    family = Family.objects.filter(subscriptions__user__email=PARENT_EMAIL).get()
+    print(
+        f"Collectivity {collectivity.name!r} on {HOST}: "
+        f"{Family.objects.filter(collectivity=collectivity).count()} families, "
+        f"{bookings} bookings; measured family: {family.children.count()} children."
+    )
+
+    client = Client(HTTP_HOST=HOST)
+    client.force_login(User.objects.get(email=PARENT_EMAIL))
+    month = measure(
+        client,
+        f"/famille/planning/?vue=mois&date={MONTH.isoformat()}",
+        requests=args.requests,
+        warmup=args.warmup,
+    )
+    home = measure(Client(HTTP_HOST=HOST), "/", requests=args.requests, warmup=args.warmup)
+    print(f"{'page':<42}{'median':>10}{'p95':>10}{'max':>10}{'queries':>9}{'slots':>7}")
+    for label, figures in (
+        (f"Planning, month view ({MONTH:%B %Y}), 3 children", month),
+        ("Wagtail home page (/)", home),
+    ):
+        print(
+            f"{label:<42}{figures['median']:>8.1f}ms{figures['p95']:>8.1f}ms"
+            f"{figures['max']:>8.1f}ms{figures['queries']:>9}{figures['slots']:>7}"
+        )
+    print(f"({args.requests} requests each after {args.warmup} warm-up; in-process server time.)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

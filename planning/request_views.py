@@ -1,0 +1,645 @@
+"""Parents' reservation and absence requests: one day from the planning, a period with its
+preview, the « Liste » of requests, one request (with its history and cancellation) and the
+answer to a place offered from the waiting list.
+
+Every row is reached through ``request.scope`` (the account's families in this
+collectivity): another family's child, request or booking answers 404. Views parse and
+render; every change goes through ``planning.requests`` / ``planning.bookings``, whose
+``PlanningError`` carries the French message shown to the parent. Confirmations are plain
+pages with POST forms, so everything works without JavaScript.
+"""
+
+import uuid
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from family.decorators import family_required
+from family.models import Child, Subscription
+from notifications.models import TimelineEvent
+
+from . import requests as request_services
+from .bookings import offer_accept, offer_decline, waiting_positions
+from .errors import PlanningError
+from .models import (
+    Booking,
+    BookingEvent,
+    BookingRequest,
+    BookingRequestLine,
+    Enrolment,
+    Slot,
+)
+from .request_forms import (
+    PeriodRequestForm,
+    RequestListFilterForm,
+    activities_for_family,
+    default_period,
+)
+from .rules import local_now
+
+KINDS = (BookingRequest.Kind.RESERVATION, BookingRequest.Kind.ABSENCE)
+LIST_PAGE_SIZE = 50
+DETAIL_LINES_PAGE_SIZE = 100
+
+# Status of a request as the parent reads it: a symbol besides the colour and the text.
+STATUS_SYMBOLS = {
+    BookingRequest.Status.PENDING: "…",
+    BookingRequest.Status.ACCEPTED: "✓",
+    BookingRequest.Status.PARTIAL: "◐",
+    BookingRequest.Status.REFUSED: "✗",
+    BookingRequest.Status.CANCELLED: "⊘",
+}
+LINE_SYMBOLS = {
+    BookingRequestLine.Status.PENDING: "…",
+    BookingRequestLine.Status.ACCEPTED: "✓",
+    BookingRequestLine.Status.WAITING: "◷",
+    BookingRequestLine.Status.REFUSED: "✗",
+    BookingRequestLine.Status.CANCELLED: "⊘",
+}
+
+
+def new_submission_key() -> str:
+    """A one-time key for a request form: a replayed POST finds the request it created."""
+    return uuid.uuid4().hex
+
+
+def day_action_context(*, family, child, slot, now=None) -> dict:
+    """What ``planning/_day_action.html`` needs (the slot page includes it with this)."""
+    return {
+        "option": request_services.day_option(family=family, child=child, slot=slot, now=now),
+        "slot": slot,
+        "child": child,
+        "submission_key": new_submission_key(),
+    }
+
+
+# --- scoping ------------------------------------------------------------------------------
+
+
+def _kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise Http404
+    return kind
+
+
+def _families(request):
+    return request.scope.families.select_related("collectivity").order_by("name", "pk")
+
+
+def _family(request):
+    """The family a page works for: ``famille=<id>`` among the account's families here, or
+    the first of them."""
+    families = _families(request)
+    chosen = request.POST.get("famille") or request.GET.get("famille")
+    if chosen:
+        if not str(chosen).isdigit():
+            raise Http404
+        return get_object_or_404(families, pk=chosen)
+    family = families.first()
+    if family is None:
+        raise Http404
+    return family
+
+
+def _child(request, child_id: int) -> Child:
+    return get_object_or_404(
+        request.scope.parent(Child).select_related("family__collectivity"), pk=child_id
+    )
+
+
+def _slot_for_child(request, slot_id: int, child: Child) -> Slot:
+    """A slot of an activity the child is enrolled in (or asked to be), in this collectivity."""
+    activities = request.scope.parent(Enrolment).filter(child=child).values("activity_id")
+    return get_object_or_404(
+        Slot.objects.for_collectivity(request.scope.collectivity)
+        .filter(activity_id__in=activities)
+        .select_related("activity"),
+        pk=slot_id,
+    )
+
+
+def _planning_url(day=None) -> str:
+    """The planning's week of ``day`` (the planning shows every family of the account)."""
+    params = {}
+    if day is not None:
+        params = {"vue": "semaine", "date": day.isoformat()}
+    url = reverse("planning:index")
+    return url + ("?" + urlencode(params) if params else "")
+
+
+def _day_label(day) -> str:
+    return formats.date_format(day, "l j F Y")
+
+
+def _child_name(child) -> str:
+    return child.first_name
+
+
+# --- one day from the planning -------------------------------------------------------------
+
+
+def _day_option(*, family, child, slot, kind):
+    """The single-day option for ``kind``. When the planning offers another action that day
+    (or none), the reason comes from the preview of ``kind`` (e.g. « Pas de réservation ce
+    jour » for an absence on a day that is not reserved)."""
+    option = request_services.day_option(family=family, child=child, slot=slot)
+    if option.kind == kind or option.kind is None:
+        if option.kind is None:
+            option.kind = kind
+        return option
+    try:
+        preview = request_services.request_preview(
+            family=family,
+            kind=kind,
+            activity=slot.activity,
+            children=[child],
+            date_from=slot.date,
+            date_to=slot.date,
+            weekdays=[slot.date.weekday()],
+        )
+    except PlanningError as error:
+        return request_services.DayOption(kind=kind, allowed=False, message=error.message)
+    if preview.days:
+        day = preview.days[0]
+        return request_services.DayOption(
+            kind=kind,
+            allowed=True,
+            outcome=day.outcome,
+            message=request_services.OUTCOME_MESSAGES[day.outcome](day),
+            position=day.position,
+            cost=day.cost,
+        )
+    if preview.excluded:
+        reason = preview.excluded[0].reason
+    elif kind == BookingRequest.Kind.ABSENCE:
+        reason = _("Pas de réservation ce jour")
+    else:
+        reason = _("Pas d’activité ce jour")
+    if kind == BookingRequest.Kind.ABSENCE:
+        rule = _("Une absence ne peut être déclarée que sur une journée réservée.")
+    else:
+        rule = _(
+            "Une réservation ne peut être demandée que sur une journée où l’enfant est inscrit."
+        )
+    return request_services.DayOption(
+        kind=kind,
+        allowed=False,
+        message=_("%(reason)s. %(rule)s") % {"reason": reason.rstrip("."), "rule": rule},
+    )
+
+
+def _outcome_message(booking_request: BookingRequest, *, child, slot) -> str:
+    """The success message after a one-day request, telling what happened."""
+    line = booking_request.lines.filter(child=child, slot=slot).first()
+    values = {"child": _child_name(child), "day": _day_label(slot.date), "activity": slot.activity}
+    if line is None:
+        return _("Votre demande est enregistrée.")
+    if booking_request.kind == BookingRequest.Kind.ABSENCE:
+        if line.status == BookingRequestLine.Status.PENDING:
+            return (
+                _(
+                    "Votre demande d’absence pour %(child)s le %(day)s (%(activity)s) est "
+                    "envoyée : elle est soumise à validation par la collectivité."
+                )
+                % values
+            )
+        if line.billed:
+            return (
+                _(
+                    "Absence enregistrée pour %(child)s le %(day)s (%(activity)s). Le délai "
+                    "étant dépassé, elle sera facturée."
+                )
+                % values
+            )
+        return (
+            _(
+                "Absence enregistrée pour %(child)s le %(day)s (%(activity)s) ; elle ne sera "
+                "pas facturée."
+            )
+            % values
+        )
+    if line.status == BookingRequestLine.Status.PENDING:
+        return (
+            _(
+                "Votre demande de réservation pour %(child)s le %(day)s (%(activity)s) est "
+                "envoyée : elle est soumise à validation par la collectivité."
+            )
+            % values
+        )
+    if line.status == BookingRequestLine.Status.WAITING:
+        booking = Booking.objects.filter(child=child, slot=slot).first()
+        position = waiting_positions([booking]).get(booking.pk) if booking else None
+        return _(
+            "L’activité est complète : %(child)s est en liste d’attente le %(day)s "
+            "(%(activity)s), position %(position)s."
+        ) % {**values, "position": position or "?"}
+    if line.status == BookingRequestLine.Status.ACCEPTED:
+        return (
+            _("Réservation acceptée : %(child)s est inscrit(e) le %(day)s (%(activity)s).") % values
+        )
+    return _("Votre demande est enregistrée (%(status)s).") % {"status": line.get_status_display()}
+
+
+@family_required
+@require_http_methods(["GET", "POST"])
+def request_day(request, slot_id: int, child_id: int, kind: str):
+    """Confirmation page of a one-day request (the dialog without JavaScript), then submit."""
+    kind = _kind(kind)
+    child = _child(request, child_id)
+    family = child.family
+    slot = _slot_for_child(request, slot_id, child)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            booking_request = request_services.request_submit(
+                family=family,
+                user=request.user,
+                kind=kind,
+                activity=slot.activity,
+                children=[child],
+                date_from=slot.date,
+                date_to=slot.date,
+                weekdays=[slot.date.weekday()],
+                submission_key=(request.POST.get("submission_key") or "")[:64],
+                comment=(request.POST.get("comment") or "").strip()[:1000],
+            )
+        except PlanningError as exc:
+            error = exc.message
+            status = 400
+        else:
+            messages.success(request, _outcome_message(booking_request, child=child, slot=slot))
+            return redirect(_planning_url(slot.date))
+    option = _day_option(family=family, child=child, slot=slot, kind=kind)
+    title = (
+        _("Demande d’absence")
+        if kind == BookingRequest.Kind.ABSENCE
+        else _("Demande de réservation")
+    )
+    return render(
+        request,
+        "planning/request_day.html",
+        {
+            "title": title,
+            "kind": kind,
+            "option": option,
+            "slot": slot,
+            "child": child,
+            "family": family,
+            "error": error,
+            "submission_key": new_submission_key(),
+            "cancel_url": _planning_url(slot.date),
+        },
+        status=status,
+    )
+
+
+# --- a period ----------------------------------------------------------------------------
+
+
+@family_required
+@require_http_methods(["GET", "POST"])
+def request_period(request, kind: str):
+    """« Faire une demande sur une longue période »: the form, « Voir les jours concernés »
+    (the preview, nothing written), then « Envoyer la demande »."""
+    kind = _kind(kind)
+    family = _family(request)
+    families = list(_families(request))
+    children = request.scope.parent(Child).filter(family=family).order_by("first_name", "pk")
+    activities = activities_for_family(request.scope, family)
+    today = local_now().date()
+    preview = None
+    error = ""
+    status = 200
+    if request.method == "POST":
+        form = PeriodRequestForm(request.POST, children=children, activities=activities)
+        action = request.POST.get("action", "preview")
+        if form.is_valid():
+            try:
+                if action == "submit":
+                    booking_request = request_services.request_submit(
+                        family=family,
+                        user=request.user,
+                        kind=kind,
+                        submission_key=(request.POST.get("submission_key") or "")[:64],
+                        comment=form.cleaned_data.get("comment", ""),
+                        **form.service_kwargs(),
+                    )
+                    messages.success(
+                        request,
+                        _(
+                            "Votre demande est envoyée. Un accusé de réception vous est "
+                            "adressé par e-mail ; suivez son traitement ci-dessous."
+                        ),
+                    )
+                    return redirect("planning:request_detail", pk=booking_request.pk)
+                preview = request_services.request_preview(
+                    family=family, kind=kind, **form.service_kwargs()
+                )
+            except PlanningError as exc:
+                error = exc.message
+                status = 400
+        else:
+            status = 400
+    else:
+        form = PeriodRequestForm(
+            children=children,
+            activities=activities,
+            initial={**default_period(today), "children": list(children)},
+        )
+    title = (
+        _("Demande d’absence sur une période")
+        if kind == BookingRequest.Kind.ABSENCE
+        else _("Demande de réservation sur une période")
+    )
+    return render(
+        request,
+        "planning/request_period.html",
+        {
+            "title": title,
+            "kind": kind,
+            "family": family,
+            "families": families if len(families) > 1 else [],
+            "form": form,
+            "preview": preview,
+            "preview_rows": _preview_rows(preview) if preview else [],
+            "hidden": form.hidden_values() if preview else [],
+            "error": error,
+            "has_activities": activities.exists(),
+            "submission_key": new_submission_key(),
+            "planning_url": _planning_url(),
+        },
+        status=status,
+    )
+
+
+def _preview_rows(preview) -> list[dict]:
+    """Per child: its included days (with their outcome) and its excluded days (reason)."""
+    by_child: dict[int, dict] = {}
+
+    def entry(child):
+        if child.pk not in by_child:
+            by_child[child.pk] = {"child": child, "days": [], "excluded": []}
+        return by_child[child.pk]
+
+    for day in preview.days:
+        entry(day.child)["days"].append(
+            {
+                "day": day,
+                "date": day.slot.date,
+                "text": day.label,
+            }
+        )
+    for excluded in preview.excluded:
+        entry(excluded.child)["excluded"].append(excluded)
+    rows = sorted(by_child.values(), key=lambda row: (row["child"].first_name, row["child"].pk))
+    for row in rows:
+        row["days"].sort(key=lambda item: item["date"])
+        row["excluded"].sort(key=lambda item: item.date)
+    return rows
+
+
+# --- the « Liste » ------------------------------------------------------------------------
+
+
+@family_required
+@require_GET
+def requests_list(request):
+    """« Planning / Liste »: every request of the account's families, filterable by child and
+    status, 50 a page; a fixed number of queries whatever the number of rows."""
+    scope = request.scope
+    children = list(
+        scope.parent(Child).select_related("family").order_by("first_name", "last_name", "pk")
+    )
+    filters = RequestListFilterForm(request.GET or None, children=children)
+    queryset = (
+        scope.parent(BookingRequest).select_related("activity").order_by("-created_at", "-pk")
+    )
+    child_id = status = None
+    if filters.is_bound and filters.is_valid():
+        child_id = filters.cleaned_data.get("enfant")
+        status = filters.cleaned_data.get("statut") or None
+        if child_id:
+            queryset = queryset.filter(
+                pk__in=BookingRequestLine.objects.filter(child_id=child_id).values("request_id")
+            )
+        if status:
+            queryset = queryset.filter(status=status)
+    page = Paginator(queryset, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    requests = list(page.object_list)
+    names: dict[int, list[str]] = defaultdict(list)
+    if requests:
+        rows = (
+            BookingRequestLine.objects.filter(request_id__in=[r.pk for r in requests])
+            .values_list("request_id", "child__first_name", "child_id")
+            .distinct()
+            .order_by("request_id", "child__first_name", "child_id")
+        )
+        for request_id, first_name, _child_id in rows:
+            names[request_id].append(first_name)
+    for booking_request in requests:
+        booking_request.child_names = names.get(booking_request.pk, [])
+        booking_request.status_symbol = STATUS_SYMBOLS.get(booking_request.status, "")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "planning/requests_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "requests": requests,
+            "filter_query": query.urlencode(),
+            "filtered": bool(child_id or status),
+            "planning_url": _planning_url(),
+            "kinds": KINDS,
+        },
+    )
+
+
+# --- one request --------------------------------------------------------------------------
+
+
+def _booking_request(request, pk: int) -> BookingRequest:
+    return get_object_or_404(
+        request.scope.parent(BookingRequest).select_related(
+            "activity", "family__collectivity", "created_by"
+        ),
+        pk=pk,
+    )
+
+
+def _history(request, booking_request: BookingRequest) -> list[dict]:
+    """The request's timeline events and its lines' booking events, oldest first."""
+    scope = request.scope
+    family_users = set(
+        Subscription.objects.filter(family_id=booking_request.family_id).values_list(
+            "user_id", flat=True
+        )
+    )
+
+    def who(actor_id) -> str:
+        if actor_id is None:
+            return _("automatique")
+        return _("famille") if actor_id in family_users else _("collectivité")
+
+    entries = []
+    events = scope.parent(TimelineEvent).filter(
+        subject_type=ContentType.objects.get_for_model(BookingRequest),
+        subject_id=booking_request.pk,
+    )
+    for event in events.order_by("created_at", "pk"):
+        entries.append(
+            {
+                "at": event.created_at,
+                "text": event.message or event.verb,
+                "who": who(event.actor_id),
+                "child": "",
+                "day": None,
+                "state": "",
+                "order": (event.created_at, 0, event.pk),
+            }
+        )
+    booking_events = (
+        scope.parent(BookingEvent)
+        .filter(request_line__request=booking_request)
+        .select_related("booking__child", "booking__slot")
+        .order_by("created_at", "pk")
+    )
+    for event in booking_events:
+        entries.append(
+            {
+                "at": event.created_at,
+                "text": event.get_verb_display(),
+                "who": who(event.actor_id),
+                "child": event.booking.child.first_name,
+                "day": event.booking.slot.date,
+                "state": event.get_state_display(),
+                "note": event.note,
+                "order": (event.created_at, 1, event.pk),
+            }
+        )
+    entries.sort(key=lambda entry: entry["order"])
+    return entries
+
+
+@family_required
+@require_GET
+def request_detail(request, pk: int):
+    booking_request = _booking_request(request, pk)
+    lines = booking_request.lines.select_related("child", "slot").order_by(
+        "slot__date", "child__first_name", "pk"
+    )
+    page = Paginator(lines, DETAIL_LINES_PAGE_SIZE).get_page(request.GET.get("page"))
+    for line in page.object_list:
+        line.status_symbol = LINE_SYMBOLS.get(line.status, "")
+    return render(
+        request,
+        "planning/request_detail.html",
+        {
+            "booking_request": booking_request,
+            "status_symbol": STATUS_SYMBOLS.get(booking_request.status, ""),
+            "page": page,
+            "history": _history(request, booking_request),
+            "can_cancel": booking_request.status == BookingRequest.Status.PENDING,
+            "list_url": reverse("planning:list"),
+        },
+    )
+
+
+@family_required
+@require_http_methods(["GET", "POST"])
+def request_cancel(request, pk: int):
+    """« Annuler la demande »: a confirmation page, then the cancellation (pending only)."""
+    booking_request = _booking_request(request, pk)
+    detail_url = reverse("planning:request_detail", args=[booking_request.pk])
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            request_services.request_cancel(request=booking_request, user=request.user)
+        except PlanningError as exc:
+            error = exc.message
+            status = 400
+        else:
+            messages.success(request, _("Votre demande est annulée."))
+            return redirect(detail_url)
+    elif booking_request.status != BookingRequest.Status.PENDING:
+        error = _("Cette demande a déjà été traitée ; elle ne peut plus être annulée.")
+    return render(
+        request,
+        "planning/request_cancel.html",
+        {
+            "booking_request": booking_request,
+            "error": error,
+            "detail_url": detail_url,
+        },
+        status=status,
+    )
+
+
+# --- a place offered from the waiting list ------------------------------------------------
+
+
+@family_required
+@require_http_methods(["GET", "POST"])
+def offer_respond(request, booking_id: int):
+    """Accept or decline a place proposed from the waiting list."""
+    booking = get_object_or_404(
+        request.scope.parent(Booking).select_related("child__family", "slot__activity"),
+        pk=booking_id,
+    )
+    error = ""
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "accept":
+                offer_accept(booking=booking, user=request.user)
+                messages.success(
+                    request,
+                    _("Place acceptée : %(child)s est inscrit(e) le %(day)s (%(activity)s).")
+                    % {
+                        "child": booking.child.first_name,
+                        "day": _day_label(booking.slot.date),
+                        "activity": booking.slot.activity,
+                    },
+                )
+            elif action == "decline":
+                offer_decline(booking=booking, user=request.user)
+                messages.success(
+                    request,
+                    _("Place refusée : elle est proposée à la famille suivante."),
+                )
+            else:
+                raise PlanningError(_("Choisissez « Accepter la place » ou « Refuser la place »."))
+        except PlanningError as exc:
+            error = exc.message
+            status = 400
+        else:
+            return redirect(_planning_url(booking.slot.date))
+    is_offered = booking.state == Booking.State.OFFERED
+    expires = booking.offer_expires_at
+    if is_offered and expires is not None and expires <= timezone.now():
+        is_offered = False
+    return render(
+        request,
+        "planning/offer_respond.html",
+        {
+            "booking": booking,
+            "is_offered": is_offered,
+            "expires_at": timezone.localtime(expires) if expires else None,
+            "error": error,
+            "planning_url": _planning_url(booking.slot.date),
+        },
+        status=status,
+    )
