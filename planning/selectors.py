@@ -161,8 +161,12 @@ def state_text(
     position: int | None = None,
     offer_expires_at: datetime | None = None,
     pending_absence: bool = False,
+    past: bool = False,
 ) -> str:
     """The words shown on a cell: the legend label, made precise where it helps."""
+    if state == BOOKABLE and past:
+        # Enrolled that day but never booked: nothing can be asked for any more.
+        return _("Inscrit, non réservé")
     if booking_state == _State.OFFERED:
         if offer_expires_at is not None:
             local = timezone.localtime(offer_expires_at)
@@ -289,6 +293,7 @@ def planning_cells(*, family_children, activity_ids, start: date, end: date) -> 
     for slot in slots:
         slots_by_activity[slot.activity_id].append(slot)
 
+    today = timezone.localdate()
     cells = []
     for (child_id, activity_id), ranges in periods.items():
         for slot in slots_by_activity.get(activity_id, ()):
@@ -321,6 +326,7 @@ def planning_cells(*, family_children, activity_ids, start: date, end: date) -> 
                         position=position,
                         offer_expires_at=offer_expires_at,
                         pending_absence=pending_absence and booking_state == _State.RESERVED,
+                        past=slot.date < today,
                     ),
                     legend=STATE_LEGEND[state],
                     booking_id=booking["pk"] if booking else None,
