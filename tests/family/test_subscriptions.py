@@ -291,7 +291,9 @@ def test_list_shows_only_this_collectivitys_subscriptions(collectivity_a, collec
     family_a, _code = _family(collectivity_a, "Dupont")
     family_b, _code = _family(collectivity_b, "Bertin")
     other_family_a, _code = _family(collectivity_a, "Nguyen")
-    user, other_user = UserFactory(), UserFactory()
+    # Fixed names: a random one (Faker) could be "Nguyen" or "Bertin" and show in the header.
+    user = UserFactory(first_name="Claire", last_name="Martin")
+    other_user = UserFactory(first_name="Paul", last_name="Durand")
     subscription_create(user=user, family=family_a)
     subscription_create(user=user, family=family_b)
     subscription_create(user=other_user, family=other_family_a)
