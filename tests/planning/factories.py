@@ -14,7 +14,8 @@ class ChildFactory(factory.django.DjangoModelFactory):
         model = Child
 
     family = factory.SubFactory(FamilyFactory)
-    first_name = factory.Faker("first_name", locale="fr_FR")
+    # Not random: see tests/portal/factories.py.
+    first_name = factory.Sequence(lambda n: f"Enfant{n}X")
     last_name = factory.LazyAttribute(lambda o: o.family.name)
     birth_date = datetime.date(2018, 5, 4)
 

@@ -11,8 +11,11 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("email",)
 
     email = factory.Sequence(lambda n: f"parent{n}@example.test")
-    first_name = factory.Faker("first_name", locale="fr_FR")
-    last_name = factory.Faker("last_name", locale="fr_FR")
+    # Names made from a sequence, never random: a random surname could be one a test asserts
+    # is absent ("Dupont", "Martin"…). The trailing letter keeps "Compte1X" from matching
+    # inside "Compte12X".
+    first_name = factory.Sequence(lambda n: f"Prénom{n}X")
+    last_name = factory.Sequence(lambda n: f"Compte{n}X")
     password = factory.django.Password("Un-mot-de-passe-solide-2026")
 
 
@@ -20,7 +23,7 @@ class FamilyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Family
 
-    name = factory.Faker("last_name", locale="fr_FR")
+    name = factory.Sequence(lambda n: f"Famille{n}X")
 
 
 class SubscriptionFactory(factory.django.DjangoModelFactory):
