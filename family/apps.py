@@ -8,4 +8,9 @@ class FamilyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from portal.scoping import families_resolver_register
+
         from . import signals  # noqa: F401 -- connects the receivers
+        from .selectors import families_for_user
+
+        families_resolver_register(families_for_user)

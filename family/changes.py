@@ -195,7 +195,7 @@ def change_request_submit(
         raise DossierError(_("Aucune modification : les valeurs saisies sont celles du dossier."))
 
     if action == Action.UPDATE and (changes or photo is not None):
-        older_requests = ChangeRequest.objects.select_for_update().filter(
+        older_requests = ChangeRequest.objects.select_for_update(of=("self",)).filter(
             family=family,
             target=target,
             object_id=object_id,

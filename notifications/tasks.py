@@ -1,11 +1,20 @@
-"""Thin tasks: they take ids and call services."""
+"""Thin tasks: they take ids, open their scope and call services.
+
+The dotted paths (``notifications.tasks.*``) are stored in django-q2's queue and schedules:
+keep them. The outbox is deployment-wide (one sender for every collectivity), hence
+``scopes_disabled``: each row carries its own collectivity and sender address.
+"""
+
+from portal.scoping import scopes_disabled
 
 from . import services
 
 
 def outbox_send(email_id: int) -> bool:
-    return services.outbox_send(email_id=email_id)
+    with scopes_disabled():
+        return services.outbox_send(email_id=email_id)
 
 
 def outbox_sweep() -> int:
-    return services.outbox_sweep()
+    with scopes_disabled():
+        return services.outbox_sweep()

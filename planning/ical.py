@@ -34,7 +34,7 @@ def calendar_feed_for_family(*, family) -> CalendarFeed:
 @transaction.atomic
 def calendar_feed_regenerate(*, family) -> CalendarFeed:
     """Give the family a new address; the old one answers 404 from now on."""
-    feed = CalendarFeed.objects.select_for_update().filter(family=family).first()
+    feed = CalendarFeed.objects.select_for_update(of=("self",)).filter(family=family).first()
     if feed is None:
         return CalendarFeed.objects.create(family=family)
     feed.token = feed_token()

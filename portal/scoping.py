@@ -1,25 +1,58 @@
-"""One place that builds the querysets a request may reach.
+"""One place that builds the querysets a request may reach, and refuses a forgotten filter.
 
-Every domain model that belongs to a collectivity uses ``TenantQuerySet`` (through
-``TenantManager``) and says how it reaches its collectivity (``collectivity_lookup``) and, if
-it belongs to a family, its family (``family_lookup``). Views never filter by hand: they ask
-``request.scope`` for a parent's or an agent's queryset.
+Scoping fails closed (django-scopes, pretix's way). Every domain model that belongs to a
+collectivity uses ``TenantManager`` as its default manager and says how it reaches its
+collectivity (``collectivity_lookup``) and, if it belongs to a family, its family
+(``family_lookup``). A query through that manager outside a scope raises ``ScopeError``
+instead of reaching every collectivity:
 
-    children = request.scope.parent(Child)              # only the user's families, here
-    requests = request.scope.agent(BookingRequest)      # only this collectivity, members only
+- a web request runs inside ``scope(collectivity=<the host's collectivity>)``, opened by
+  ``portal.tenancy.CollectivityMiddleware``; there every tenant query is limited to that
+  collectivity even if the code forgot to filter;
+- a task, a command or the demo opens its own: ``with tenant_scope(collectivity):`` for one
+  collectivity, ``with scopes_disabled():`` for work that spans the deployment (the e-mail
+  outbox, the demo loader), so each unscoped place is explicit and can be found with grep;
+- tests run with scopes disabled (``tests/conftest.py``), except where they open one.
 
-``portal`` cannot import ``family`` (dependency direction), so the families of an account are
-found through the function named by the ``PORTAL_FAMILIES_FOR_USER`` setting.
+Views never filter by collectivity or family themselves; they ask ``request.scope``:
+
+    children = request.scope.parent(Child)              # only the account's families, here
+    requests = request.scope.agent(BookingRequest)      # this collectivity, agents only
+    activities = request.scope.rows(Activity)           # this collectivity's own rows
+    family = request.scope.family                       # the family the page works for
+
+``portal`` cannot import ``family`` (dependency direction): the family app registers, in its
+``AppConfig.ready()``, the function that finds an account's families
+(``families_resolver_register``).
 """
 
-from django.conf import settings
+from collections.abc import Callable
+
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
+from django.http import Http404
 from django.utils.functional import cached_property
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from django_scopes import ScopeError, get_scope, scope, scopes_disabled
+from django_scopes.manager import DisabledQuerySet
+
 from .models import Collectivity, Membership
+
+__all__ = [
+    "Scope",
+    "ScopeError",
+    "TenantManager",
+    "TenantQuerySet",
+    "families_resolver_register",
+    "scopes_disabled",
+    "tenant_scope",
+]
+
+
+def tenant_scope(collectivity: Collectivity):
+    """Open the scope of one collectivity (tasks, commands): ``with tenant_scope(c): ...``."""
+    return scope(collectivity=collectivity)
 
 
 class TenantQuerySet(models.QuerySet):
@@ -38,7 +71,40 @@ class TenantQuerySet(models.QuerySet):
         return self.filter(**{f"{lookup}__in": families.values("pk")})
 
 
-TenantManager = models.Manager.from_queryset(TenantQuerySet)
+class _RefusedQuerySet(DisabledQuerySet, TenantQuerySet):
+    """What a tenant manager hands out outside a scope: building it is allowed (class-level
+    form fields, ``create``), reading or writing through it raises ``ScopeError``."""
+
+    for_collectivity = DisabledQuerySet.error
+    for_families = DisabledQuerySet.error
+    exists = DisabledQuerySet.error
+    in_bulk = DisabledQuerySet.error
+    select_related = DisabledQuerySet.error
+    prefetch_related = DisabledQuerySet.error
+    exclude = DisabledQuerySet.error
+    distinct = DisabledQuerySet.error
+    bulk_update = DisabledQuerySet.error
+
+
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
+    """Default manager of every tenant model: limited to the current scope's collectivity,
+    refused outside any scope."""
+
+    def get_queryset(self):
+        current = get_scope()
+        queryset = super().get_queryset()
+        if not current.get("_enabled", True):
+            return queryset
+        collectivity = current.get("collectivity")
+        if collectivity is None:
+            return _RefusedQuerySet(self.model, using=self._db, missing_scopes=["collectivity"])
+        return queryset.filter(**{self.model.collectivity_lookup: collectivity})
+
+    def all(self):
+        queryset = super().all()
+        if isinstance(queryset, _RefusedQuerySet):
+            queryset.error()
+        return queryset
 
 
 def _queryset(model_or_queryset) -> TenantQuerySet:
@@ -51,12 +117,28 @@ def _queryset(model_or_queryset) -> TenantQuerySet:
     return queryset
 
 
-class Scope:
-    """What one account may reach in one collectivity."""
+_families_resolver: Callable | None = None
 
-    def __init__(self, *, user, collectivity: Collectivity):
+
+def families_resolver_register(resolver: Callable) -> None:
+    """``resolver(*, user, collectivity)`` returns the families queryset of an account."""
+    global _families_resolver
+    _families_resolver = resolver
+
+
+class Scope:
+    """What one account may reach in one collectivity, for one request."""
+
+    def __init__(self, *, user, collectivity: Collectivity, request=None):
         self.user = user
         self.collectivity = collectivity
+        self.request = request
+
+    # --- everyone
+    def rows(self, model_or_queryset):
+        """This collectivity's own rows of a model (activities, slots, ...), for any visitor;
+        what a parent may see of them is the view's business (published, dates)."""
+        return _queryset(model_or_queryset).for_collectivity(self.collectivity)
 
     # --- agents and editors
     @cached_property
@@ -90,10 +172,9 @@ class Scope:
     @cached_property
     def families(self):
         """The families this account is subscribed to, in this collectivity only."""
-        resolver = getattr(settings, "PORTAL_FAMILIES_FOR_USER", "")
-        if not resolver:
-            raise ImproperlyConfigured("PORTAL_FAMILIES_FOR_USER is not set.")
-        return import_string(resolver)(user=self.user, collectivity=self.collectivity)
+        if _families_resolver is None:
+            raise ImproperlyConfigured("No families resolver is registered.")
+        return _families_resolver(user=self.user, collectivity=self.collectivity)
 
     def parent(self, model_or_queryset):
         """Rows of this account's families, in this collectivity only."""
@@ -102,3 +183,21 @@ class Scope:
             .for_collectivity(self.collectivity)
             .for_families(self.families)
         )
+
+    @cached_property
+    def family(self):
+        """The family a page works for: ``famille=<id>`` (POST, then GET) among this account's
+        families here, or the first of them by name; 404 when there is none or the id is not
+        one of them."""
+        families = self.families.select_related("collectivity").order_by("name", "pk")
+        request = self.request
+        chosen = (request.POST.get("famille") or request.GET.get("famille")) if request else None
+        if chosen:
+            if not str(chosen).isdigit():
+                raise Http404
+            family = families.filter(pk=chosen).first()
+        else:
+            family = families.first()
+        if family is None:
+            raise Http404
+        return family

@@ -11,6 +11,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from .models import Collectivity, Membership
+from .scoping import tenant_scope
 
 # Paths served whatever the host: the load balancer's health check.
 HOST_EXEMPT_PREFIXES = ("/healthz/",)
@@ -43,13 +44,14 @@ class CollectivityMiddleware:
         request.collectivity = collectivity
         request._wagtail_site = collectivity.site
         request.scope = SimpleLazyObject(lambda: _make_scope(request))
-        return self.get_response(request)
+        with tenant_scope(collectivity):
+            return self.get_response(request)
 
 
 def _make_scope(request):
     from .scoping import Scope
 
-    return Scope(user=request.user, collectivity=request.collectivity)
+    return Scope(user=request.user, collectivity=request.collectivity, request=request)
 
 
 class AdminMembershipMiddleware:

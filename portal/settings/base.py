@@ -290,7 +290,6 @@ LOGGING = {
 }
 
 # --- Tenancy wiring (portal must not import the domain apps; they are named here).
-PORTAL_FAMILIES_FOR_USER = "family.selectors.families_for_user"
 PORTAL_EDITOR_SITE_SETTINGS = [
     "portal.Collectivity",
     "cms_pages.NavigationSettings",

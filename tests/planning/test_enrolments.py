@@ -21,6 +21,7 @@ from planning.enrolments import (
 )
 from planning.errors import PlanningError
 from planning.models import Booking, BookingEvent, Enrolment
+from portal.scoping import tenant_scope
 from tests.planning.factories import ActivityFactory, ChildFactory, SlotFactory
 from tests.portal.factories import FamilyFactory, SubscriptionFactory, UserFactory
 
@@ -326,7 +327,8 @@ def test_parallel_identical_requests_give_one_enrolment(collectivity_a):
     def submit():
         try:
             barrier.wait()
-            _request(child, activity, parent)
+            with tenant_scope(collectivity_a):  # a thread starts with no scope, like a worker
+                _request(child, activity, parent)
             outcomes.append("created")
         except PlanningError:
             outcomes.append("refused")

@@ -13,6 +13,7 @@ import pytest
 
 from planning.models import Activity, Booking, BookingRequest, BookingRequestLine
 from planning.requests import request_submit
+from portal.scoping import tenant_scope
 from tests.planning.factories import (
     ActivityFactory,
     BookingFactory,
@@ -59,17 +60,18 @@ def test_rush_on_the_last_places(collectivity_a):
     def rush(family, user, child):
         try:
             barrier.wait(timeout=30)
-            request_submit(
-                family=family,
-                user=user,
-                kind=BookingRequest.Kind.RESERVATION,
-                activity=activity,
-                children=[child],
-                date_from=day,
-                date_to=day,
-                weekdays=[day.weekday()],
-                submission_key=f"rush-{child.pk}",
-            )
+            with tenant_scope(family.collectivity):  # a thread starts with no scope
+                request_submit(
+                    family=family,
+                    user=user,
+                    kind=BookingRequest.Kind.RESERVATION,
+                    activity=activity,
+                    children=[child],
+                    date_from=day,
+                    date_to=day,
+                    weekdays=[day.weekday()],
+                    submission_key=f"rush-{child.pk}",
+                )
         except BaseException as error:  # noqa: BLE001 -- reported by the main thread
             errors.append(error)
         finally:

@@ -68,3 +68,84 @@ def test_health_data_need_the_dedicated_role_in_this_collectivity(
     assert not Scope(user=agent_a, collectivity=collectivity_b).can_view_health_data  # not agent
     membership_grant(user=agent_a, collectivity=collectivity_a, role=Membership.Role.HEALTH)
     assert Scope(user=agent_a, collectivity=collectivity_a).can_view_health_data
+
+
+# --- fail closed (django-scopes) -------------------------------------------------------------
+
+
+def test_an_unscoped_query_on_a_tenant_model_raises(collectivity_a):
+    """Reproduction: ``Family.objects.filter(...)`` used to reach every collectivity."""
+    from portal.scoping import ScopeError, scope
+
+    FamilyFactory(collectivity=collectivity_a)
+    with scope():  # what a worker, a command or a thread has before it opens its own
+        with pytest.raises(ScopeError):
+            list(Family.objects.all())
+        with pytest.raises(ScopeError):
+            Family.objects.filter(name="Dupont").exists()
+        with pytest.raises(ScopeError):
+            Family.objects.get(pk=1)
+        with pytest.raises(ScopeError):
+            Subscription.objects.select_related("family").count()
+        # Building a queryset is allowed (class-level form fields), reading it is not.
+        assert Family.objects.none().count() == 0
+
+
+def test_inside_a_collectivity_scope_tenant_queries_are_limited_to_it(
+    collectivity_a, collectivity_b
+):
+    from portal.scoping import tenant_scope
+
+    mine = FamilyFactory(collectivity=collectivity_a, name="Dupont")
+    other = FamilyFactory(collectivity=collectivity_b, name="Dupont")
+    with tenant_scope(collectivity_a):
+        assert list(Family.objects.filter(name="Dupont")) == [mine]
+        assert not Family.objects.filter(pk=other.pk).exists()
+    with tenant_scope(collectivity_b):
+        assert list(Family.objects.all()) == [other]
+
+
+def test_a_request_runs_inside_its_hosts_scope(client_a, collectivity_a, collectivity_b):
+    """The middleware opens the scope: a view that forgot every filter still sees only its
+    collectivity's rows (here through the family space, which lists the account's families)."""
+    parent = UserFactory()
+    own = FamilyFactory(collectivity=collectivity_a, name="Famille-Alpha")
+    elsewhere = FamilyFactory(collectivity=collectivity_b, name="Famille-Beta")
+    SubscriptionFactory(user=parent, family=own)
+    SubscriptionFactory(user=parent, family=elsewhere)
+    client_a.force_login(parent)
+    page = client_a.get("/famille/").content.decode()
+    assert "Famille-Alpha" in page
+    assert "Famille-Beta" not in page
+
+
+def test_scope_rows_are_this_collectivitys_own(collectivity_a, collectivity_b):
+    from django.contrib.auth.models import AnonymousUser
+
+    mine = FamilyFactory(collectivity=collectivity_a)
+    FamilyFactory(collectivity=collectivity_b)
+    assert list(Scope(user=AnonymousUser(), collectivity=collectivity_a).rows(Family)) == [mine]
+
+
+def test_scope_family_is_chosen_among_the_accounts_families_only(
+    rf, collectivity_a, collectivity_b
+):
+    from django.http import Http404
+
+    parent = UserFactory()
+    first = FamilyFactory(collectivity=collectivity_a, name="Arnaud")
+    second = FamilyFactory(collectivity=collectivity_a, name="Bernard")
+    not_mine = FamilyFactory(collectivity=collectivity_a, name="Aaron")
+    elsewhere = FamilyFactory(collectivity=collectivity_b, name="Abel")
+    for family in (first, second, elsewhere):
+        SubscriptionFactory(user=parent, family=family)
+
+    def family_for(query):
+        request = rf.get("/", query)
+        return Scope(user=parent, collectivity=collectivity_a, request=request).family
+
+    assert family_for({}) == first
+    assert family_for({"famille": second.pk}) == second
+    for forbidden in (not_mine.pk, elsewhere.pk, "x"):
+        with pytest.raises(Http404):
+            family_for({"famille": forbidden})

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 from portal.demo import DEMO_PASSWORD, DemoContext
+from portal.scoping import scopes_disabled
 
 
 class Command(BaseCommand):
@@ -15,9 +16,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, port, quiet, **options):
         context = DemoContext(port=port)
-        for path in settings.PORTAL_DEMO_LOADERS:
-            with transaction.atomic():
-                import_string(path)(context)
+        # The demo builds several collectivities at once: an explicit, deployment-wide scope.
+        with scopes_disabled():
+            for path in settings.PORTAL_DEMO_LOADERS:
+                with transaction.atomic():
+                    import_string(path)(context)
         if not quiet:
             self.print_summary(context)
 

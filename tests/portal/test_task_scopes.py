@@ -1,0 +1,35 @@
+"""Tasks run in the cluster with no request, hence no scope: each one opens its own.
+
+The tests call each task inside ``scope()`` (enabled, no collectivity: what a worker thread
+has), so a task that forgot its scope raises ``ScopeError`` here instead of in production.
+"""
+
+import pytest
+
+from notifications import tasks as notification_tasks
+from notifications.services import email_queue
+from planning import tasks as planning_tasks
+from portal.scoping import scope
+
+pytestmark = pytest.mark.django_db
+
+
+def test_outbox_tasks_open_their_scope(collectivity_a, mailoutbox):
+    email = email_queue(
+        collectivity=collectivity_a, to=["a@example.test"], subject="S", body_text="B"
+    )
+    with scope():
+        assert notification_tasks.outbox_sweep() >= 0
+        notification_tasks.outbox_send(email.pk)
+
+
+def test_planning_tasks_open_their_scope(collectivity_a):
+    with scope():
+        assert planning_tasks.offers_expire() == 0
+
+
+def test_demo_load_opens_its_scope():
+    from django.core.management import call_command
+
+    with scope():
+        call_command("demo_load", "--quiet")
