@@ -6,3 +6,10 @@ class CmsPagesConfig(AppConfig):
     name = "cms_pages"
     verbose_name = _("Contenus")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from portal.branding import branding_provider_register
+
+        from .services import branding_for_emails
+
+        branding_provider_register(branding_for_emails)

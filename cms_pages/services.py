@@ -147,3 +147,23 @@ def navigation_set(
             item.full_clean(exclude=["setting"])
             item.save()
     return navigation
+
+
+def branding_for_emails(collectivity):
+    """The logo (absolute URL on the collectivity's host) and colour for e-mails."""
+    from portal.branding import DEFAULT_COLOUR, Branding
+
+    from .models import BrandingSettings
+
+    settings_row = BrandingSettings.for_site(collectivity.site)
+    logo_url = ""
+    if settings_row.logo_id:
+        rendition = settings_row.logo.get_rendition("height-64")
+        logo_url = rendition.url
+        if logo_url.startswith("/"):
+            logo_url = collectivity.base_url + logo_url
+    return Branding(
+        colour=settings_row.primary_colour or DEFAULT_COLOUR,
+        logo_url=logo_url,
+        logo_alt=settings_row.logo_alt or collectivity.name,
+    )

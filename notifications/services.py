@@ -8,6 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from .emails import RenderedEmail, email_render
 from .models import OutboxEmail, TimelineEvent
 
 logger = logging.getLogger(__name__)
@@ -40,17 +41,33 @@ def event_record(
 
 def email_queue(
     *,
+    template: str,
     to: list[str],
-    subject: str,
-    body_text: str,
-    body_html: str = "",
-    collectivity=None,
-    family_id: int | None = None,
+    collectivity,
+    context: dict | None = None,
+    family=None,
+    link: str = "",
 ) -> OutboxEmail:
-    """Queue an e-mail in the current transaction; it is sent after commit.
+    """Render ``templates/<app>/email/<name>.*`` (``template="<app>/<name>"``) in the shared
+    layout and queue it in the current transaction; it is sent after commit.
 
-    The sender is the collectivity's own address ("Ville de X <portail@x.fr>").
+    ``link`` is the path of the page concerned (``reverse(...)``): the e-mail carries it as
+    an absolute URL on the collectivity's host. ``family`` (or None) files the e-mail under
+    that family. The sender is the collectivity's own address ("Ville de X <portail@x.fr>").
     """
+    rendered = email_render(
+        template=template, context=context, collectivity=collectivity, family=family, link=link
+    )
+    return email_queue_rendered(
+        rendered=rendered, to=to, collectivity=collectivity, family_id=getattr(family, "pk", None)
+    )
+
+
+def email_queue_rendered(
+    *, rendered: RenderedEmail, to: list[str], collectivity, family_id: int | None = None
+) -> OutboxEmail:
+    """Queue an e-mail already rendered by ``email_render`` (or by allauth's adapter, which
+    renders its own templates inside the same layout)."""
     email = OutboxEmail.objects.create(
         collectivity=collectivity,
         family_id=family_id,
@@ -58,9 +75,9 @@ def email_queue(
         if collectivity is not None
         else settings.DEFAULT_FROM_EMAIL,
         to=list(to),
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
+        subject=rendered.subject,
+        body_text=rendered.body_text,
+        body_html=rendered.body_html,
     )
     transaction.on_commit(lambda: _enqueue_send(email.pk))
     return email

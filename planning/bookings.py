@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -376,12 +377,12 @@ def _tell_families(bookings: list[Booking], *, verb: str, actor=None) -> None:
         )
         if emails.get(family_id):
             email_queue(
+                template="planning/place_freed",
+                context={"message": message},
                 collectivity=collectivity,
-                family_id=family_id,
+                family=family_bookings[0].child.family,
                 to=emails[family_id],
-                subject=_("[%(name)s] Une place s’est libérée") % {"name": collectivity.name},
-                body_text=_("Bonjour,\n\n%(message)s\n\nCe message est envoyé automatiquement.")
-                % {"message": message},
+                link=reverse("planning:index"),
             )
 
 

@@ -1,0 +1,66 @@
+"""Rendering of every e-mail the product sends (pretix's one mail function).
+
+An e-mail is three templates, ``templates/<app>/email/<name>.subject.txt``, ``<name>.txt`` and
+``<name>.html``; the text and HTML parts extend the shared layout
+(``notifications/email/layout.txt`` / ``layout.html``): the collectivity's name, logo and
+colour, the link back to the page concerned (absolute, on the collectivity's own host), and the
+footer with the contact and « message automatique ». The subject gets the ``[Collectivité]``
+prefix here, never by hand. Rendering is in French whatever the worker's language.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.template import Context
+from django.template.loader import get_template
+from django.utils import translation
+
+from portal.branding import branding_for
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    body_text: str
+    body_html: str
+
+
+def absolute_url(collectivity, link: str) -> str:
+    """A path made absolute on the collectivity's host (an absolute URL is kept as is)."""
+    if not link or collectivity is None or not link.startswith("/"):
+        return link
+    return collectivity.base_url.rstrip("/") + link
+
+
+def _render(name: str, context: dict, *, autoescape: bool) -> str:
+    # The Django template behind the backend's wrapper, so that the text parts are rendered
+    # without HTML escaping (« l'enfant » and not « l&#x27;enfant »).
+    template = get_template(name).template
+    return template.render(Context(context, autoescape=autoescape))
+
+
+def email_render(
+    *, template: str, context: dict | None = None, collectivity=None, family=None, link: str = ""
+) -> RenderedEmail:
+    """Render ``template`` ("<app>/<name>") inside the shared layout."""
+    app, _sep, name = template.partition("/")
+    if not name:
+        raise ValueError(f"E-mail template names are '<app>/<name>', not {template!r}.")
+    base = f"{app}/email/{name}"
+    site_name = collectivity.name if collectivity is not None else settings.WAGTAIL_SITE_NAME
+    full_context = {
+        "collectivity": collectivity,
+        "family": family,
+        "site_name": site_name,
+        "site_url": absolute_url(collectivity, "/") if collectivity is not None else "",
+        "link_url": absolute_url(collectivity, link),
+        "branding": branding_for(collectivity),
+        **(context or {}),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = " ".join(_render(f"{base}.subject.txt", full_context, autoescape=False).split())
+        body_text = _render(f"{base}.txt", full_context, autoescape=False).strip() + "\n"
+        body_html = _render(f"{base}.html", full_context, autoescape=True)
+    return RenderedEmail(
+        subject=f"[{site_name}] {subject}", body_text=body_text, body_html=body_html
+    )
