@@ -1,10 +1,13 @@
 """Destinations inside the portal that editors can put in menus and tiles.
 
 They are named by URL name, so the CMS never imports the domain apps; a destination whose
-module is off, or whose URL does not exist (yet), is simply not shown.
+module is off is not shown. A destination whose page is not built yet is marked in
+``PENDING_LINKS`` with the issue that builds it: it is not shown either, and a test fails the day
+its URL exists while the mark is still there. Any other destination must resolve: a URL name
+that does not is an error (``NoReverseMatch``), not a silently missing tile.
 """
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .modules import Module, module_enabled
@@ -23,6 +26,9 @@ PORTAL_LINKS: dict[str, tuple[str, str, str | None]] = {
     "login": (_("Se connecter"), "account_login", None),
 }
 
+# Destinations offered to editors before their page exists (key -> the issue that builds it).
+PENDING_LINKS: dict[str, int] = {"billing_space": 13, "documents": 15, "requests": 12}
+
 PORTAL_LINK_CHOICES = [(key, label) for key, (label, _name, _module) in PORTAL_LINKS.items()]
 
 
@@ -35,9 +41,6 @@ def portal_link_url(key: str, collectivity) -> str | None:
     if key not in PORTAL_LINKS:
         return None
     _label, url_name, module = PORTAL_LINKS[key]
-    if not module_enabled(collectivity, module):
+    if key in PENDING_LINKS or not module_enabled(collectivity, module):
         return None
-    try:
-        return reverse(url_name)
-    except NoReverseMatch:
-        return None
+    return reverse(url_name)
