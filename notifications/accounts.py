@@ -43,7 +43,7 @@ class AccountAdapter(DefaultAccountAdapter):
         """Render the e-mail in the shared layout and queue it in the outbox (never send it
         here: it leaves after the transaction commits)."""
         request = self._current_request()
-        collectivity = getattr(request, "collectivity", None) if request is not None else None
+        collectivity = getattr(request, "collectivity", None)
         app, _sep, name = template_prefix.partition("/email/")
         ctx = {
             "request": request,
