@@ -31,7 +31,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from bench_database import database_create, database_name
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "bench.localhost"
@@ -59,29 +60,7 @@ def arguments(argv=None) -> argparse.Namespace:
 # --------------------------------------------------------------------------- database
 
 
-def database_name(url: str) -> str:
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("--db must be a PostgreSQL URL (postgres://…).")
-    name = parts.path.lstrip("/")
-    if "bench" not in name or name.startswith("test") or not name.replace("_", "").isalnum():
-        sys.exit(f"Refusing to use database {name!r}: its name must contain 'bench'.")
-    return name
-
-
-def database_ensure(url: str, *, rebuild: bool) -> bool:
-    """Create the bench database when missing (or when ``rebuild``); True if it is new."""
-    import psycopg
-
-    name = database_name(url)
-    maintenance = urlsplit(url)._replace(path="/postgres").geturl()
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and not rebuild:
-            return False
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return True
+MARKER = "bench"  # the bench database's name must contain it
 
 
 def environment(args, var_dir: Path) -> dict[str, str]:
@@ -156,41 +135,37 @@ def populate(families: int):
             {"title": "Aide", "text": "Les guides.", "target": "help"},
         ],
     }
+    # Each school's activities: key, name, kind, weekdays, start and end times.
+    activity_kinds = [
+        ("canteen", "Cantine", Activity.Kind.CANTEEN, [0, 1, 3, 4], (11, 30), (13, 30)),
+        (
+            "evening",
+            "Accueil du soir",
+            Activity.Kind.EVENING_CARE,
+            [0, 1, 3, 4],
+            (16, 30),
+            (18, 30),
+        ),
+        ("wednesday", "Mercredi loisirs", Activity.Kind.WEDNESDAY, [2], (8, 30), (17, 30)),
+    ]
     clock = time.perf_counter()
     with transaction.atomic():
         collectivity = collectivity_site_create(name=NAME, hostname=HOST, home=home)
-        activities = {}
-        for school in range(SCHOOLS):
-            place = f"École n° {school + 1}"
-            activities[school] = {
-                "canteen": Activity(
+        activities = {
+            school: {
+                key: Activity(
                     collectivity=collectivity,
-                    name=f"Cantine — {place}",
-                    kind=Activity.Kind.CANTEEN,
-                    place=place,
-                    weekdays=[0, 1, 3, 4],
-                    start_time=datetime.time(11, 30),
-                    end_time=datetime.time(13, 30),
-                ),
-                "evening": Activity(
-                    collectivity=collectivity,
-                    name=f"Accueil du soir — {place}",
-                    kind=Activity.Kind.EVENING_CARE,
-                    place=place,
-                    weekdays=[0, 1, 3, 4],
-                    start_time=datetime.time(16, 30),
-                    end_time=datetime.time(18, 30),
-                ),
-                "wednesday": Activity(
-                    collectivity=collectivity,
-                    name=f"Mercredi loisirs — {place}",
-                    kind=Activity.Kind.WEDNESDAY,
-                    place=place,
-                    weekdays=[2],
-                    start_time=datetime.time(8, 30),
-                    end_time=datetime.time(17, 30),
-                ),
+                    name=f"{label} — École n° {school + 1}",
+                    kind=kind,
+                    place=f"École n° {school + 1}",
+                    weekdays=weekdays,
+                    start_time=datetime.time(*start),
+                    end_time=datetime.time(*end),
+                )
+                for key, label, kind, weekdays, start, end in activity_kinds
             }
+            for school in range(SCHOOLS)
+        }
         rows = [a for by_kind in activities.values() for a in by_kind.values()]
         for activity in rows:
             activity.start_date, activity.end_date = YEAR_START, YEAR_END
@@ -329,12 +304,12 @@ def measure(client, url: str, *, requests: int, warmup: int) -> dict:
 
 def main(argv=None) -> int:
     args = arguments(argv)
-    database_name(args.db)
+    database_name(args.db, marker=MARKER)
     var_dir = Path(tempfile.mkdtemp(prefix="portail-bench-"))
     os.environ.update(environment(args, var_dir))
     sys.path.insert(0, str(ROOT))
 
-    new = database_ensure(args.db, rebuild=args.rebuild)
+    new = database_create(args.db, marker=MARKER, keep_existing=not args.rebuild)
     import django
 
     django.setup()
@@ -351,7 +326,7 @@ def main(argv=None) -> int:
     collectivity = None if new else populated(args.families)
     if collectivity is None:
         if not new:
-            database_ensure(args.db, rebuild=True)
+            database_create(args.db, marker=MARKER)
             connection.close()
             call_command("migrate", verbosity=0, interactive=False)
         collectivity = populate(args.families)

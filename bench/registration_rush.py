@@ -40,6 +40,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from bench_database import database_create
+
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "rush.localhost"
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/portail_rush"
@@ -79,20 +81,7 @@ def arguments(argv=None) -> argparse.Namespace:
 # --------------------------------------------------------------------------- database
 
 
-def database_reset(url: str) -> None:
-    """Drop and create the bench database; refuse any database that is not a bench's own."""
-    import psycopg
-
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("--db must be a PostgreSQL URL (postgres://…).")
-    name = parts.path.lstrip("/")
-    if "rush" not in name or name.startswith("test") or not name.replace("_", "").isalnum():
-        sys.exit(f"Refusing to reset database {name!r}: its name must contain 'rush'.")
-    maintenance = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+MARKER = "rush"  # the bench database's name must contain it
 
 
 def server_environment(args, var_dir: Path) -> dict[str, str]:
@@ -530,7 +519,7 @@ def main(argv=None) -> int:
     sys.path.insert(0, str(ROOT))
 
     clock = time.perf_counter()
-    database_reset(args.db)
+    database_create(args.db, marker=MARKER)
     import django
 
     django.setup()

@@ -167,7 +167,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "portal:account_space"  # « Mon espace citoyen »
-ACCOUNT_ADAPTER = "portal.accounts.AccountAdapter"
+ACCOUNT_ADAPTER = "notifications.accounts.AccountAdapter"  # e-mails through the outbox
 ACCOUNT_FORMS = {"signup": "family.signup.SignupForm"}
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a link scanner opening the link activates nothing

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_outbox_tasks_open_their_scope(collectivity_a, mailoutbox):
     email = email_queue(
-        collectivity=collectivity_a, to=["a@example.test"], subject="S", body_text="B"
+        template="account/unknown_account", to=["a@example.test"], collectivity=collectivity_a
     )
     with scope():
         assert notification_tasks.outbox_sweep() >= 0
