@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import creation_views, dossier_views, views
+from .views import creation as creation_views
+from .views import dossier as dossier_views
+from .views import subscriptions as views
 
 app_name = "family"
 

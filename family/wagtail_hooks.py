@@ -1,5 +1,5 @@
 """The agents' back office for families: the list (wagtail-modeladmin, index view only), and
-the family page, accounts, letters and CSV import (``family.admin_views``).
+the family page, accounts, letters and CSV import (``family.admin``).
 
 Only modeladmin's index view is registered: its instance views (create, edit, delete,
 inspect) look objects up through the model's default manager, outside the collectivity's
@@ -18,7 +18,7 @@ from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.helpers.search import DjangoORMSearchHandler
 from wagtail_modeladmin.options import ModelAdmin, modeladmin_register
 
-from . import admin_urls
+from .admin import urls as admin_urls
 from .models import Family, Guardian
 from .services import subscriber_code_normalize
 
@@ -160,7 +160,7 @@ class RequestsMenuItem(AgentMenuItem):
     """« Demandes à traiter (N) »: the label carries the collectivity's pending count."""
 
     def render_component(self, request):
-        from .admin_dossier import pending_counts
+        from .selectors.requests import pending_counts
 
         component = super().render_component(request)
         count = pending_counts(request.scope)

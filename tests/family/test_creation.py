@@ -8,7 +8,8 @@ from django.utils import timezone
 
 import pytest
 
-from family.creation import (
+from family.models import Family, FamilyCreationRequest, Subscription
+from family.services import (
     CreationError,
     creation_accept,
     creation_draft_get,
@@ -16,7 +17,6 @@ from family.creation import (
     creation_step_save,
     creation_submit,
 )
-from family.models import Family, FamilyCreationRequest, Subscription
 from notifications.models import OutboxEmail
 from tests.conftest import HOST_A, HOST_B
 from tests.portal.factories import UserFactory

@@ -19,16 +19,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .changes import (
-    TARGET_FIELDS,
-    DossierError,
-    change_request_cancel,
-    change_request_submit,
-    current_values,
-    pending_changes,
-)
-from .decorators import family_required
-from .dossier_forms import (
+from ..decorators import family_required
+from ..forms.dossier import (
     PENDING_HELP,
     AuthorizationsForm,
     AuthorizedAdultForm,
@@ -40,7 +32,7 @@ from .dossier_forms import (
     HealthForm,
     PhotoForm,
 )
-from .models import (
+from ..models import (
     AuthorizationType,
     AuthorizedAdult,
     BankDetails,
@@ -50,6 +42,8 @@ from .models import (
     Guardian,
     HealthRecord,
 )
+from ..selectors.dossier import TARGET_FIELDS, current_values, pending_changes
+from ..services.changes import DossierError, change_request_cancel, change_request_submit
 
 Target = ChangeRequest.Target
 Action = ChangeRequest.Action

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from notifications.services import event_record
 from portal.models import Collectivity
 
-from .models import CodeAttempt, Family, PendingSignupCode, Subscription
+from ..models import CodeAttempt, Family, PendingSignupCode, Subscription
 
 # No look-alike characters: no 0/O, 1/I/L, no U (U/V), 5/S, 2/Z, 8/B.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTVWXY3479"

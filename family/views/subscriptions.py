@@ -15,10 +15,10 @@ from django.views.decorators.http import require_http_methods
 
 from portal.links import PORTAL_LINKS, portal_link_url
 
-from .decorators import family_required
-from .forms import SubscriberCodeForm
-from .models import Child, Family, Guardian, Subscription
-from .services import (
+from ..decorators import family_required
+from ..forms.subscriptions import SubscriberCodeForm
+from ..models import Child, Family, Guardian, Subscription
+from ..services import (
     SubscriptionError,
     subscriber_code_lookup,
     subscriber_code_normalize,

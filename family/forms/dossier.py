@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from PIL import Image, UnidentifiedImageError
 
-from .models import AuthorizedAdult, BankDetails, Child, FiscalData, Guardian, HealthRecord
-from .validators import normalize_iban, validate_bic, validate_iban, validate_past_date
+from ..models import AuthorizedAdult, BankDetails, Child, FiscalData, Guardian, HealthRecord
+from ..validators import normalize_iban, validate_bic, validate_iban, validate_past_date
 
 PENDING_HELP = _(
     "Les champs sont pré-remplis avec les valeurs de votre dossier, ou avec celles d’une "

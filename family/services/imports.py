@@ -35,8 +35,8 @@ from django.utils.translation import gettext as _
 from notifications.services import event_record
 from portal.models import Collectivity
 
-from .models import Child, Family, Guardian
-from .services import family_code_regenerate
+from ..models import Child, Family, Guardian
+from .subscriptions import family_code_regenerate
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
