@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 from ..models import AuthorizedAdult, BankDetails, Child, FiscalData, Guardian, HealthRecord
+from ..selectors.dossier import GUARDIAN_ADDRESS_FIELDS, GUARDIAN_BASIC_FIELDS
 from ..validators import normalize_iban, validate_bic, validate_iban, validate_past_date
 
 PENDING_HELP = _(
@@ -71,18 +72,7 @@ class GuardianBasicForm(DossierForm):
 
     class Meta:
         model = Guardian
-        fields = [
-            "civility",
-            "last_name",
-            "first_name",
-            "birth_date",
-            "email",
-            "phone_mobile",
-            "phone_home",
-            "phone_work",
-            "occupation",
-            "employer",
-        ]
+        fields = GUARDIAN_BASIC_FIELDS
         widgets = {"birth_date": DateInput()}
 
     def clean_birth_date(self):
@@ -94,7 +84,7 @@ class GuardianBasicForm(DossierForm):
 class GuardianAddressForm(DossierForm):
     class Meta:
         model = Guardian
-        fields = ["address", "address_complement", "postal_code", "city"]
+        fields = GUARDIAN_ADDRESS_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
