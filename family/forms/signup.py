@@ -106,7 +106,7 @@ class SignupForm(CaptchaFormMixin, AllauthSignupForm):
                     ip_address=_client_ip(request),
                 )
             except SubscriptionError as error:
-                self.add_error("subscriber_code", str(error))
+                self.add_error("subscriber_code", error.message)
         return cleaned_data
 
     def signup(self, request, user):

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.services import event_record
+from portal.errors import DomainError
 from portal.models import Collectivity
 
 from ..models import Child, Family, Guardian
@@ -81,8 +82,9 @@ class ImportRowError:
         return _("Ligne %(line)s : %(message)s") % {"line": self.line, "message": self.message}
 
 
-class FamilyImportError(Exception):
-    """The file was refused; ``errors`` lists what is wrong, line by line (1 = header)."""
+class FamilyImportError(DomainError):
+    """The file was refused; ``errors`` lists what is wrong, line by line (1 = header), and
+    ``.message`` the first five of them."""
 
     def __init__(self, errors: list[ImportRowError]):
         self.errors = errors

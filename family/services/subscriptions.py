@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.services import event_record
+from portal.errors import DomainError
+from portal.formats import actor_or_none
 from portal.models import Collectivity
 
 from ..models import CodeAttempt, Family, PendingSignupCode, Subscription
@@ -19,8 +21,8 @@ MAX_FAILED_LOOKUPS = 5
 FAILED_LOOKUP_WINDOW = timedelta(minutes=15)
 
 
-class SubscriptionError(Exception):
-    """A refused subscription or code look-up; ``str(error)`` is the French message."""
+class SubscriptionError(DomainError):
+    """A refused subscription or code look-up; ``.message`` is the French text."""
 
 
 def subscriber_code_normalize(code: str) -> str:
@@ -89,7 +91,7 @@ def subscriber_code_lookup(
     """The family of ``code`` in this collectivity only. Every attempt is logged; after
     5 failures in 15 minutes (per account or per address) look-ups are refused. The error
     never says whether a code exists elsewhere."""
-    user = user if user is not None and user.is_authenticated else None
+    user = actor_or_none(user)
     normalized = subscriber_code_normalize(code)
     if (
         _recent_failures(collectivity=collectivity, user=user, ip_address=ip_address)

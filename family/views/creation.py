@@ -158,7 +158,7 @@ def creation_cancel_view(request):
         try:
             creation_cancel(request=open_request, by=request.user)
         except CreationError as error:
-            messages.error(request, str(error))
+            messages.error(request, error.message)
             return redirect("family:creation")
         messages.success(request, _("Votre demande de création de l’espace famille est annulée."))
         return redirect("family:no_code")
@@ -259,7 +259,7 @@ def _step1(request, draft, reached):
         try:
             creation_step_save(request=draft, step=1, data=data)
         except CreationError as error:
-            messages.error(request, str(error))
+            messages.error(request, error.message)
             return redirect("family:creation")
         return redirect("family:creation_step", step=2)
 
@@ -318,7 +318,7 @@ def _step2(request, draft, reached):
             try:
                 creation_step_save(request=draft, step=2, data=form.step_data())
             except CreationError as error:
-                form.add_error(None, str(error))
+                form.add_error(None, error.message)
             else:
                 return redirect("family:creation_step", step=3)
         return _render_step(
@@ -385,7 +385,7 @@ def _step3(request, draft, reached):
                 )
             creation_submit(request=draft, by=request.user)
         except CreationError as error:
-            messages.error(request, str(error))
+            messages.error(request, error.message)
             return redirect("family:creation_step", step=3)
         return redirect("family:creation_sent")
     selected = {

@@ -104,9 +104,9 @@ def _candidate_family(request, token: str) -> Family | None:
     data = _candidates(request).get(token)
     if not data or data["collectivity"] != request.collectivity.pk:
         return None
-    return Family.objects.filter(
-        pk=data["family"], collectivity=request.collectivity, subscriber_code=data["code"]
-    ).first()
+    return (
+        request.scope.rows(Family).filter(pk=data["family"], subscriber_code=data["code"]).first()
+    )
 
 
 def _candidate_consume(request, token: str) -> None:
@@ -135,7 +135,7 @@ def subscription_add(request):
                 ip_address=_client_ip(request),
             )
         except SubscriptionError as error:
-            form.add_error("code", str(error))
+            form.add_error("code", error.message)
         else:
             if family.subscriptions.filter(user=request.user).exists():
                 messages.info(request, _already_subscribed_message(family))
