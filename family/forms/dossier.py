@@ -11,7 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 from ..models import AuthorizedAdult, BankDetails, Child, FiscalData, Guardian, HealthRecord
-from ..selectors.dossier import GUARDIAN_ADDRESS_FIELDS, GUARDIAN_BASIC_FIELDS
+from ..selectors.dossier import (
+    GUARDIAN_ADDRESS_FIELDS,
+    GUARDIAN_BASIC_FIELDS,
+    TARGET_FIELDS,
+    Target,
+)
 from ..validators import normalize_iban, validate_bic, validate_iban, validate_past_date
 
 PENDING_HELP = _(
@@ -115,7 +120,7 @@ class BankDetailsForm(DossierForm):
 
     class Meta:
         model = BankDetails
-        fields = ["holder_name", "holder_address", "iban", "bic"]
+        fields = TARGET_FIELDS[Target.BANK][1]
 
     def clean_iban(self):
         value = self.cleaned_data.get("iban", "")
@@ -131,13 +136,7 @@ class BankDetailsForm(DossierForm):
 class FiscalDataForm(DossierForm):
     class Meta:
         model = FiscalData
-        fields = [
-            "reference_tax_income",
-            "tax_shares",
-            "allowance_body",
-            "allowance_number",
-            "family_quotient",
-        ]
+        fields = TARGET_FIELDS[Target.FISCAL][1]
 
     def clean(self):
         cleaned = super().clean()
@@ -151,7 +150,7 @@ class FiscalDataForm(DossierForm):
 class ChildGeneralForm(DossierForm):
     class Meta:
         model = Child
-        fields = ["last_name", "first_name", "birth_date", "sex", "school", "school_class"]
+        fields = TARGET_FIELDS[Target.CHILD][1]
         widgets = {"birth_date": DateInput()}
 
     def clean_birth_date(self):
@@ -165,17 +164,7 @@ class HealthForm(DossierForm):
 
     class Meta:
         model = HealthRecord
-        fields = [
-            "allergies",
-            "diet",
-            "meal_plan",
-            "vaccinations",
-            "doctor_name",
-            "doctor_phone",
-            "medical_notes",
-            "has_pai",
-            "pai_details",
-        ]
+        fields = TARGET_FIELDS[Target.HEALTH][1]
         widgets = {
             name: forms.Textarea(attrs={"rows": 3})
             for name in ("allergies", "vaccinations", "medical_notes", "pai_details")
@@ -187,7 +176,7 @@ class AuthorizedAdultForm(DossierForm):
 
     class Meta:
         model = AuthorizedAdult
-        fields = ["last_name", "first_name", "relation", "phone", "phone_alt", "may_pick_up"]
+        fields = TARGET_FIELDS[Target.AUTHORIZED_ADULT][1]
 
 
 YES_NO = [("oui", _("Oui")), ("non", _("Non"))]

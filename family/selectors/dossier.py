@@ -32,27 +32,22 @@ Target = ChangeRequest.Target
 Action = ChangeRequest.Action
 Status = ChangeRequest.Status
 
+GUARDIAN_BASIC_FIELDS = [
+    "civility",
+    "last_name",
+    "first_name",
+    "birth_date",
+    "email",
+    "phone_mobile",
+    "phone_home",
+    "phone_work",
+    "occupation",
+    "employer",
+]
+GUARDIAN_ADDRESS_FIELDS = ["address", "address_complement", "postal_code", "city"]
 # Target -> (model, editable fields). Authorizations use "auth_<type id>" keys; photos a file.
 TARGET_FIELDS = {
-    Target.GUARDIAN: (
-        Guardian,
-        [
-            "civility",
-            "last_name",
-            "first_name",
-            "birth_date",
-            "email",
-            "phone_mobile",
-            "phone_home",
-            "phone_work",
-            "address",
-            "address_complement",
-            "postal_code",
-            "city",
-            "occupation",
-            "employer",
-        ],
-    ),
+    Target.GUARDIAN: (Guardian, GUARDIAN_BASIC_FIELDS + GUARDIAN_ADDRESS_FIELDS),
     Target.BANK: (BankDetails, ["holder_name", "holder_address", "iban", "bic"]),
     Target.FISCAL: (
         FiscalData,
@@ -150,19 +145,6 @@ def pending_changes(family: Family) -> dict:
 
 # --- the parents' dossier page
 
-GUARDIAN_BASIC_FIELDS = [
-    "civility",
-    "last_name",
-    "first_name",
-    "birth_date",
-    "email",
-    "phone_mobile",
-    "phone_home",
-    "phone_work",
-    "occupation",
-    "employer",
-]
-GUARDIAN_ADDRESS_FIELDS = ["address", "address_complement", "postal_code", "city"]
 REFUSED_SHOWN_DAYS = 30
 
 

@@ -237,18 +237,33 @@ def _decision_email(request: ChangeRequest, accepted: bool) -> None:
     )
 
 
-@transaction.atomic
-def change_request_accept(*, change_request: ChangeRequest, by) -> ChangeRequest:
-    """Apply the request to the dossier, in one transaction."""
-    request = _locked_pending(change_request)
-    _apply(request)
-    request.status, request.decided_by, request.decided_at = Status.ACCEPTED, by, timezone.now()
-    request.save(update_fields=["status", "decided_by", "decided_at", "object_id"])
+def _decide(request: ChangeRequest, *, status, by, verb: str, message: str, **event) -> None:
+    """Close a locked request (accepted, refused, cancelled) and record it on the timeline;
+    ``object_id`` and ``refusal_reason`` are saved too (set by the caller when they change)."""
+    request.status, request.decided_by, request.decided_at = status, by, timezone.now()
+    request.save(
+        update_fields=["status", "decided_by", "decided_at", "object_id", "refusal_reason"]
+    )
     event_record(
         collectivity=request.family.collectivity,
         family_id=request.family_id,
         subject=request,
         actor=by,
+        verb=verb,
+        message=message,
+        **event,
+    )
+
+
+@transaction.atomic
+def change_request_accept(*, change_request: ChangeRequest, by) -> ChangeRequest:
+    """Apply the request to the dossier, in one transaction."""
+    request = _locked_pending(change_request)
+    _apply(request)
+    _decide(
+        request,
+        status=Status.ACCEPTED,
+        by=by,
         verb="change_accepted",
         message=_("Demande de modification acceptée : %(what)s.")
         % {"what": request.get_target_display()},
@@ -264,14 +279,11 @@ def change_request_refuse(*, change_request: ChangeRequest, by, reason: str) -> 
     if not reason:
         raise DossierError(_("Indiquez le motif du refus : la famille le lira."))
     request = _locked_pending(change_request)
-    request.status, request.decided_by, request.decided_at = Status.REFUSED, by, timezone.now()
     request.refusal_reason = reason
-    request.save(update_fields=["status", "decided_by", "decided_at", "refusal_reason"])
-    event_record(
-        collectivity=request.family.collectivity,
-        family_id=request.family_id,
-        subject=request,
-        actor=by,
+    _decide(
+        request,
+        status=Status.REFUSED,
+        by=by,
         verb="change_refused",
         message=_("Demande de modification refusée : %(what)s. Motif : %(reason)s")
         % {"what": request.get_target_display(), "reason": reason},
@@ -284,13 +296,10 @@ def change_request_refuse(*, change_request: ChangeRequest, by, reason: str) -> 
 def change_request_cancel(*, change_request: ChangeRequest, by) -> ChangeRequest:
     """The parent withdraws a request that is still pending."""
     request = _locked_pending(change_request)
-    request.status, request.decided_by, request.decided_at = Status.CANCELLED, by, timezone.now()
-    request.save(update_fields=["status", "decided_by", "decided_at"])
-    event_record(
-        collectivity=request.family.collectivity,
-        family_id=request.family_id,
-        subject=request,
-        actor=by,
+    _decide(
+        request,
+        status=Status.CANCELLED,
+        by=by,
         verb="change_cancelled",
         message=_("Demande de modification annulée : %(what)s.")
         % {"what": request.get_target_display()},

@@ -26,12 +26,21 @@ from django.utils.translation import gettext as _
 
 from notifications.services import email_queue, event_record
 
-from ..models import BankDetails, Child, Family, FamilyCreationRequest, FiscalData, Guardian
+from ..models import (
+    BankDetails,
+    ChangeRequest,
+    Child,
+    Family,
+    FamilyCreationRequest,
+    FiscalData,
+    Guardian,
+)
 from ..selectors.creation import (
     OPEN_STATUSES,
     choice_fits,
     creation_open_request,
 )
+from ..selectors.dossier import TARGET_FIELDS
 from ..signals import family_created
 from ..validators import normalize_iban, validate_bic, validate_iban
 from .changes import DossierError
@@ -56,15 +65,10 @@ GUARDIAN_FIELDS = [
     "occupation",
     "employer",
 ]
-CHILD_FIELDS = ["last_name", "first_name", "birth_date", "sex", "school", "school_class"]
-BANK_FIELDS = ["holder_name", "holder_address", "iban", "bic"]
-FISCAL_FIELDS = [
-    "reference_tax_income",
-    "tax_shares",
-    "allowance_body",
-    "allowance_number",
-    "family_quotient",
-]
+# The same fields as the dossier's own (a parent edits them there later).
+CHILD_FIELDS = TARGET_FIELDS[ChangeRequest.Target.CHILD][1]
+BANK_FIELDS = TARGET_FIELDS[ChangeRequest.Target.BANK][1]
+FISCAL_FIELDS = TARGET_FIELDS[ChangeRequest.Target.FISCAL][1]
 
 
 class CreationError(DossierError):

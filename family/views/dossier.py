@@ -154,65 +154,87 @@ def _edit(
     )
 
 
-@family_required
-@require_http_methods(["GET", "POST"])
+def edit_view(view):
+    """A dossier edit page: a parent with a family here, GET (the form) or POST (the request)."""
+    return family_required(require_http_methods(["GET", "POST"])(view))
+
+
+def _guardian_edit(request, guardian_id, *, form_class, title, section, fields):
+    family, guardian = _guardian(request, guardian_id)
+    return _edit(
+        request,
+        family=family,
+        form_class=form_class,
+        target=Target.GUARDIAN,
+        object_id=guardian.pk,
+        title=title,
+        subject=str(guardian),
+        anchor=f"responsable-{guardian.pk}-{section}",
+        initial=_initial(
+            family=family, target=Target.GUARDIAN, object_id=guardian.pk, fields=fields
+        ),
+    )
+
+
+def _child_edit(request, family, child, *, target, section, object_id=None, **options):
+    """An edit page of one child's section; the form starts from the dossier's values unless
+    ``initial`` is given."""
+    if "initial" not in options:
+        options["initial"] = _initial(
+            family=family, target=target, object_id=object_id, child=child
+        )
+    options.setdefault("subject", child.first_name)
+    return _edit(
+        request,
+        family=family,
+        target=target,
+        object_id=object_id,
+        child=child,
+        anchor=f"enfant-{child.pk}-{section}",
+        **options,
+    )
+
+
+@edit_view
 def guardian_basic(request, guardian_id):
-    family, guardian = _guardian(request, guardian_id)
-    return _edit(
+    return _guardian_edit(
         request,
-        family=family,
+        guardian_id,
         form_class=GuardianBasicForm,
-        target=Target.GUARDIAN,
-        object_id=guardian.pk,
         title=_("Informations de base"),
-        subject=str(guardian),
-        anchor=f"responsable-{guardian.pk}-informations",
-        initial=_initial(
-            family=family,
-            target=Target.GUARDIAN,
-            object_id=guardian.pk,
-            fields=GUARDIAN_BASIC_FIELDS,
-        ),
+        section="informations",
+        fields=GUARDIAN_BASIC_FIELDS,
     )
 
 
-@family_required
-@require_http_methods(["GET", "POST"])
+@edit_view
 def guardian_address(request, guardian_id):
-    family, guardian = _guardian(request, guardian_id)
-    return _edit(
+    return _guardian_edit(
         request,
-        family=family,
+        guardian_id,
         form_class=GuardianAddressForm,
-        target=Target.GUARDIAN,
-        object_id=guardian.pk,
         title=_("Adresse"),
-        subject=str(guardian),
-        anchor=f"responsable-{guardian.pk}-adresse",
-        initial=_initial(
-            family=family,
-            target=Target.GUARDIAN,
-            object_id=guardian.pk,
-            fields=GUARDIAN_ADDRESS_FIELDS,
-        ),
+        section="adresse",
+        fields=GUARDIAN_ADDRESS_FIELDS,
     )
 
 
-@family_required
-@require_http_methods(["GET", "POST"])
+def _payer_holder(family) -> dict:
+    """No bank details yet: the holder is the paying guardian."""
+    payer = family.guardians.order_by("-is_payer", "rank", "pk").first()
+    if payer is None:
+        return {}
+    address = " ".join(
+        part
+        for part in (payer.address, payer.address_complement, payer.postal_code, payer.city)
+        if part
+    )
+    return {"holder_name": str(payer), "holder_address": address}
+
+
+@edit_view
 def bank_details(request):
     family = request.scope.family
-    initial = _initial(family=family, target=Target.BANK)
-    if not initial:
-        # No bank details yet: the holder is the paying guardian.
-        payer = family.guardians.order_by("-is_payer", "rank", "pk").first()
-        if payer is not None:
-            address = " ".join(
-                part
-                for part in (payer.address, payer.address_complement, payer.postal_code, payer.city)
-                if part
-            )
-            initial = {"holder_name": str(payer), "holder_address": address}
     return _edit(
         request,
         family=family,
@@ -220,12 +242,11 @@ def bank_details(request):
         target=Target.BANK,
         title=_("Coordonnées bancaires"),
         anchor="coordonnees-bancaires",
-        initial=initial,
+        initial=_initial(family=family, target=Target.BANK) or _payer_holder(family),
     )
 
 
-@family_required
-@require_http_methods(["GET", "POST"])
+@edit_view
 def fiscal_data(request):
     family = request.scope.family
     if not request.collectivity.parents_may_edit_fiscal_data:
@@ -253,41 +274,36 @@ def fiscal_data(request):
     )
 
 
-@family_required
-@require_http_methods(["GET", "POST"])
+@edit_view
 def child_general(request, child_id):
     family, child = _child(request, child_id)
-    return _edit(
+    return _child_edit(
         request,
-        family=family,
+        family,
+        child,
         form_class=ChildGeneralForm,
         target=Target.CHILD,
         object_id=child.pk,
-        child=child,
+        section="informations",
         title=_("Informations générales"),
-        subject=child.first_name,
-        anchor=f"enfant-{child.pk}-informations",
-        initial=_initial(family=family, target=Target.CHILD, object_id=child.pk, child=child),
     )
 
 
-@family_required
-@require_http_methods(["GET", "POST"])
+@edit_view
 def child_authorizations(request, child_id):
     family, child = _child(request, child_id)
     types = list(active_authorization_types(request.scope))
     if not types:
         raise Http404
-    return _edit(
+    return _child_edit(
         request,
-        family=family,
+        family,
+        child,
         form_class=AuthorizationsForm,
         form_kwargs={"authorization_types": types},
         target=Target.AUTHORIZATIONS,
-        child=child,
+        section="autorisations",
         title=_("Autorisations"),
-        subject=child.first_name,
-        anchor=f"enfant-{child.pk}-autorisations",
         initial=AuthorizationsForm.initial_from(
             _initial(family=family, target=Target.AUTHORIZATIONS, child=child)
         ),
@@ -295,64 +311,54 @@ def child_authorizations(request, child_id):
     )
 
 
-@family_required
-@require_http_methods(["GET", "POST"])
+@edit_view
 def child_health(request, child_id):
     family, child = _child(request, child_id)
-    return _edit(
+    return _child_edit(
         request,
-        family=family,
+        family,
+        child,
         form_class=HealthForm,
         target=Target.HEALTH,
-        child=child,
+        section="sante",
         title=_("Données sanitaires"),
-        subject=child.first_name,
-        anchor=f"enfant-{child.pk}-sante",
-        initial=_initial(family=family, target=Target.HEALTH, child=child),
     )
 
 
-@family_required
-@require_http_methods(["GET", "POST"])
+@edit_view
 def adult_add(request, child_id):
     family, child = _child(request, child_id)
-    return _edit(
+    return _child_edit(
         request,
-        family=family,
+        family,
+        child,
         form_class=AuthorizedAdultForm,
         target=Target.AUTHORIZED_ADULT,
         action=Action.CREATE,
-        child=child,
+        section="adultes",
         title=_("Ajouter un adulte habilité"),
-        subject=child.first_name,
-        anchor=f"enfant-{child.pk}-adultes",
         initial={"may_pick_up": True},
     )
 
 
-@family_required
-@require_http_methods(["GET", "POST"])
+@edit_view
 def adult_edit(request, child_id, adult_id):
     family, child = _child(request, child_id)
     adult = get_object_or_404(child.authorized_adults.all(), pk=adult_id)
-    return _edit(
+    return _child_edit(
         request,
-        family=family,
+        family,
+        child,
         form_class=AuthorizedAdultForm,
         target=Target.AUTHORIZED_ADULT,
         object_id=adult.pk,
-        child=child,
+        section="adultes",
         title=_("Adulte habilité"),
         subject=f"{child.first_name} — {adult.first_name} {adult.last_name}",
-        anchor=f"enfant-{child.pk}-adultes",
-        initial=_initial(
-            family=family, target=Target.AUTHORIZED_ADULT, object_id=adult.pk, child=child
-        ),
     )
 
 
-@family_required
-@require_http_methods(["GET", "POST"])
+@edit_view
 def adult_remove(request, child_id, adult_id):
     """A plain confirmation page (no JavaScript dialog needed), then a removal request."""
     family, child = _child(request, child_id)
@@ -381,8 +387,7 @@ def adult_remove(request, child_id, adult_id):
     )
 
 
-@family_required
-@require_http_methods(["GET", "POST"])
+@edit_view
 def child_photo_edit(request, child_id):
     family, child = _child(request, child_id)
     back_url = _dossier_url(family, f"enfant-{child.pk}-photo")
