@@ -180,52 +180,44 @@ def register_family_admin_urls():
     return [path("familles/", include((admin_urls.urlpatterns, "family_admin")))]
 
 
+# The "Familles" submenu: (menu item class, label, URL name, item name, icon, order).
+FAMILIES_MENU = [
+    (AgentMenuItem, _("Familles"), "family_family_modeladmin_index", "familles", "group", 100),
+    (RequestsMenuItem, _("Demandes à traiter"), "family_admin:requests", "demandes", "tasks", 50),
+    (AgentMenuItem, _("Comptes et abonnements"), "family_admin:accounts", "comptes", "user", 200),
+    (
+        AgentMenuItem,
+        _("Importer des familles"),
+        "family_admin:import",
+        "import-familles",
+        "upload",
+        300,
+    ),
+    (
+        AgentMenuItem,
+        _("Autorisations"),
+        "family_admin:authorization_types",
+        "autorisations",
+        "tick-inverse",
+        400,
+    ),
+    (
+        HealthMenuItem,
+        _("Consultations des données sanitaires"),
+        "family_admin:health_logs",
+        "consultations-sanitaires",
+        "view",
+        500,
+    ),
+]
+
+
 @hooks.register("register_admin_menu_item")
 def register_families_menu():
     menu = Menu(
         items=[
-            AgentMenuItem(
-                _("Familles"),
-                reverse("family_family_modeladmin_index"),
-                name="familles",
-                icon_name="group",
-                order=100,
-            ),
-            RequestsMenuItem(
-                _("Demandes à traiter"),
-                reverse("family_admin:requests"),
-                name="demandes",
-                icon_name="tasks",
-                order=50,
-            ),
-            AgentMenuItem(
-                _("Comptes et abonnements"),
-                reverse("family_admin:accounts"),
-                name="comptes",
-                icon_name="user",
-                order=200,
-            ),
-            AgentMenuItem(
-                _("Importer des familles"),
-                reverse("family_admin:import"),
-                name="import-familles",
-                icon_name="upload",
-                order=300,
-            ),
-            AgentMenuItem(
-                _("Autorisations"),
-                reverse("family_admin:authorization_types"),
-                name="autorisations",
-                icon_name="tick-inverse",
-                order=400,
-            ),
-            HealthMenuItem(
-                _("Consultations des données sanitaires"),
-                reverse("family_admin:health_logs"),
-                name="consultations-sanitaires",
-                icon_name="view",
-                order=500,
-            ),
+            item_class(label, reverse(url_name), name=name, icon_name=icon, order=order)
+            for item_class, label, url_name, name, icon, order in FAMILIES_MENU
         ]
     )
     return SubmenuMenuItem(_("Familles"), menu, name="familles", icon_name="group", order=250)

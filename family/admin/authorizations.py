@@ -15,6 +15,7 @@ from ..services import (
     authorization_type_deactivate,
     authorization_type_update,
 )
+from .pages import confirm_page
 
 
 def _types_url() -> str:
@@ -112,21 +113,16 @@ def authorization_type_deactivate_view(request, pk: int):
                 % {"label": authorization_type.label},
             )
         return redirect(_types_url())
-    return render(
+    return confirm_page(
         request,
-        "family/admin/confirm.html",
-        {
-            "page_title": _("Désactiver une autorisation"),
-            "header_icon": "warning",
-            "message": _(
-                "L’autorisation « %(label)s » ne sera plus proposée aux parents. Les réponses "
-                "déjà données sont conservées ; vous pourrez la réactiver en la modifiant."
-            )
-            % {"label": authorization_type.label},
-            "extra": [],
-            "action_url": request.path,
-            "submit_label": _("Désactiver"),
-            "cancel_url": _types_url(),
-            "danger": True,
-        },
+        title=_("Désactiver une autorisation"),
+        message=_(
+            "L’autorisation « %(label)s » ne sera plus proposée aux parents. Les réponses "
+            "déjà données sont conservées ; vous pourrez la réactiver en la modifiant."
+        )
+        % {"label": authorization_type.label},
+        action_url=request.path,
+        submit_label=_("Désactiver"),
+        cancel_url=_types_url(),
+        danger=True,
     )

@@ -30,6 +30,7 @@ from ..services.imports import (
     import_template_csv,
 )
 from ..services.letters import letters_families, letters_pdf
+from .pages import confirm_page
 
 IMPORT_SESSION_KEY = "family_import_last"
 MAX_LETTERS_BY_ID = 1000
@@ -41,25 +42,6 @@ def _family(request, pk: int) -> Family:
 
 def _index_url() -> str:
     return reverse("family_family_modeladmin_index")
-
-
-def _confirm(
-    request, *, title, message, action_url, submit_label, cancel_url, danger=False, extra=None
-):
-    return render(
-        request,
-        "family/admin/confirm.html",
-        {
-            "page_title": title,
-            "header_icon": "warning" if danger else "group",
-            "message": message,
-            "extra": extra or [],
-            "action_url": action_url,
-            "submit_label": submit_label,
-            "cancel_url": cancel_url,
-            "danger": danger,
-        },
-    )
 
 
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
@@ -104,6 +86,15 @@ def family_detail(request, pk: int):
     )
 
 
+def _confirmed(request, *, act, done: str, back_url: str, **confirm):
+    """A confirmation page (GET), then the action and its success message (POST)."""
+    if request.method == "POST":
+        act()
+        messages.success(request, done)
+        return redirect(back_url)
+    return confirm_page(request, action_url=request.path, cancel_url=back_url, **confirm)
+
+
 @require_http_methods(["GET", "POST"])
 def subscription_unlink(request, pk: int, subscription_pk: int):
     family = _family(request, pk)
@@ -111,26 +102,19 @@ def subscription_unlink(request, pk: int, subscription_pk: int):
         request.scope.agent(Subscription).filter(family=family).select_related("user", "family"),
         pk=subscription_pk,
     )
-    detail_url = reverse("family_admin:detail", args=[family.pk])
-    if request.method == "POST":
-        services.subscription_unlink(subscription=subscription, by=request.user)
-        messages.success(
-            request,
-            _("L'abonnement du compte %(email)s à la famille %(family)s a été supprimé.")
-            % {"email": subscription.user.email, "family": family.name},
-        )
-        return redirect(detail_url)
-    return _confirm(
+    names = {"email": subscription.user.email, "family": family.name}
+    return _confirmed(
         request,
+        act=lambda: services.subscription_unlink(subscription=subscription, by=request.user),
+        done=_("L'abonnement du compte %(email)s à la famille %(family)s a été supprimé.") % names,
+        back_url=reverse("family_admin:detail", args=[family.pk]),
         title=_("Délier un abonnement"),
         message=_(
             "Le compte %(email)s n'aura plus accès à la famille %(family)s. Il pourra "
             "s'abonner de nouveau avec le code abonné de la famille."
         )
-        % {"email": subscription.user.email, "family": family.name},
-        action_url=request.path,
+        % names,
         submit_label=_("Délier"),
-        cancel_url=detail_url,
         danger=True,
     )
 
@@ -142,25 +126,19 @@ def code_revoke(request, pk: int):
     if not family.subscriber_code:
         messages.error(request, _("Cette famille n'a pas de code abonné."))
         return redirect(detail_url)
-    if request.method == "POST":
-        services.family_code_revoke(family=family, by=request.user)
-        messages.success(
-            request,
-            _("Le code abonné de la famille %(family)s est révoqué : il ne fonctionne plus.")
-            % {"family": family.name},
-        )
-        return redirect(detail_url)
-    return _confirm(
+    return _confirmed(
         request,
+        act=lambda: services.family_code_revoke(family=family, by=request.user),
+        done=_("Le code abonné de la famille %(family)s est révoqué : il ne fonctionne plus.")
+        % {"family": family.name},
+        back_url=detail_url,
         title=_("Révoquer le code"),
         message=_(
             "Le code abonné de la famille %(family)s ne fonctionnera plus. Les abonnements "
             "existants sont conservés. Vous pourrez générer un nouveau code ensuite."
         )
         % {"family": family.name},
-        action_url=request.path,
         submit_label=_("Révoquer le code"),
-        cancel_url=detail_url,
         danger=True,
     )
 
@@ -168,18 +146,6 @@ def code_revoke(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def code_regenerate(request, pk: int):
     family = _family(request, pk)
-    detail_url = reverse("family_admin:detail", args=[family.pk])
-    if request.method == "POST":
-        services.family_code_regenerate(family=family, by=request.user)
-        messages.success(
-            request,
-            _(
-                "Un nouveau code abonné a été généré pour la famille %(family)s. "
-                "Imprimez le courrier pour le lui transmettre."
-            )
-            % {"family": family.name},
-        )
-        return redirect(detail_url)
     if family.subscriber_code:
         message = _(
             "Un nouveau code remplacera le code actuel de la famille %(family)s : l'ancien "
@@ -187,13 +153,18 @@ def code_regenerate(request, pk: int):
         )
     else:
         message = _("Un code abonné sera généré pour la famille %(family)s.")
-    return _confirm(
+    return _confirmed(
         request,
+        act=lambda: services.family_code_regenerate(family=family, by=request.user),
+        done=_(
+            "Un nouveau code abonné a été généré pour la famille %(family)s. "
+            "Imprimez le courrier pour le lui transmettre."
+        )
+        % {"family": family.name},
+        back_url=reverse("family_admin:detail", args=[family.pk]),
         title=_("Générer un nouveau code"),
         message=message % {"family": family.name},
-        action_url=request.path,
         submit_label=_("Générer un nouveau code"),
-        cancel_url=detail_url,
     )
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..display import iban_masked
 from ..models import (
@@ -146,6 +147,23 @@ def pending_changes(family: Family) -> dict:
 # --- the parents' dossier page
 
 REFUSED_SHOWN_DAYS = 30
+# A guardian's two sections: (anchor key, title, fields, edit URL name, edit link label).
+GUARDIAN_SECTIONS = [
+    (
+        "informations",
+        gettext_lazy("Informations de base"),
+        GUARDIAN_BASIC_FIELDS,
+        "dossier_guardian_basic",
+        gettext_lazy("Modifier les informations de base de %(name)s"),
+    ),
+    (
+        "adresse",
+        gettext_lazy("Adresse"),
+        GUARDIAN_ADDRESS_FIELDS,
+        "dossier_guardian_address",
+        gettext_lazy("Modifier l’adresse de %(name)s"),
+    ),
+]
 
 
 def fiscal_read_only_message() -> str:
@@ -284,32 +302,27 @@ class _Page:
         return self.pending.get((target, object_id, child_id), {})
 
     def guardian_blocks(self) -> list[dict]:
-        blocks = []
-        for guardian in self.guardians:
-            pending = self.pending_of(Target.GUARDIAN, guardian.pk)
-            name = str(guardian)
-            blocks.append(
-                {
-                    "guardian": guardian,
-                    "sections": [
-                        _section(
-                            f"responsable-{guardian.pk}-informations",
-                            _("Informations de base"),
-                            _rows(Guardian, GUARDIAN_BASIC_FIELDS, guardian, pending),
-                            self.edit("dossier_guardian_basic", guardian_id=guardian.pk),
-                            _("Modifier les informations de base de %(name)s") % {"name": name},
+        return [
+            {
+                "guardian": guardian,
+                "sections": [
+                    _section(
+                        f"responsable-{guardian.pk}-{key}",
+                        title,
+                        _rows(
+                            Guardian,
+                            fields,
+                            guardian,
+                            self.pending_of(Target.GUARDIAN, guardian.pk),
                         ),
-                        _section(
-                            f"responsable-{guardian.pk}-adresse",
-                            _("Adresse"),
-                            _rows(Guardian, GUARDIAN_ADDRESS_FIELDS, guardian, pending),
-                            self.edit("dossier_guardian_address", guardian_id=guardian.pk),
-                            _("Modifier l’adresse de %(name)s") % {"name": name},
-                        ),
-                    ],
-                }
-            )
-        return blocks
+                        self.edit(url_name, guardian_id=guardian.pk),
+                        edit_label % {"name": str(guardian)},
+                    )
+                    for key, title, fields, url_name, edit_label in GUARDIAN_SECTIONS
+                ],
+            }
+            for guardian in self.guardians
+        ]
 
     def finance_sections(self) -> list[dict]:
         bank = BankDetails.objects.filter(family=self.family).first()

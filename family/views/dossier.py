@@ -6,6 +6,8 @@ family's own relations; every edit becomes a change request (``family.services.c
 dossier page's read model is ``family.selectors.dossier.dossier_page``.
 """
 
+from functools import wraps
+
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -176,6 +178,18 @@ def _guardian_edit(request, guardian_id, *, form_class, title, section, fields):
     )
 
 
+def child_edit_view(view):
+    """An edit page of one child's section: the view receives the family and the child."""
+
+    @edit_view
+    @wraps(view)
+    def wrapped(request, child_id, **kwargs):
+        family, child = _child(request, child_id)
+        return view(request, family, child, **kwargs)
+
+    return wrapped
+
+
 def _child_edit(request, family, child, *, target, section, object_id=None, **options):
     """An edit page of one child's section; the form starts from the dossier's values unless
     ``initial`` is given."""
@@ -274,9 +288,8 @@ def fiscal_data(request):
     )
 
 
-@edit_view
-def child_general(request, child_id):
-    family, child = _child(request, child_id)
+@child_edit_view
+def child_general(request, family, child):
     return _child_edit(
         request,
         family,
@@ -289,9 +302,8 @@ def child_general(request, child_id):
     )
 
 
-@edit_view
-def child_authorizations(request, child_id):
-    family, child = _child(request, child_id)
+@child_edit_view
+def child_authorizations(request, family, child):
     types = list(active_authorization_types(request.scope))
     if not types:
         raise Http404
@@ -311,9 +323,8 @@ def child_authorizations(request, child_id):
     )
 
 
-@edit_view
-def child_health(request, child_id):
-    family, child = _child(request, child_id)
+@child_edit_view
+def child_health(request, family, child):
     return _child_edit(
         request,
         family,
@@ -325,9 +336,8 @@ def child_health(request, child_id):
     )
 
 
-@edit_view
-def adult_add(request, child_id):
-    family, child = _child(request, child_id)
+@child_edit_view
+def adult_add(request, family, child):
     return _child_edit(
         request,
         family,
@@ -341,9 +351,8 @@ def adult_add(request, child_id):
     )
 
 
-@edit_view
-def adult_edit(request, child_id, adult_id):
-    family, child = _child(request, child_id)
+@child_edit_view
+def adult_edit(request, family, child, adult_id):
     adult = get_object_or_404(child.authorized_adults.all(), pk=adult_id)
     return _child_edit(
         request,
@@ -358,10 +367,9 @@ def adult_edit(request, child_id, adult_id):
     )
 
 
-@edit_view
-def adult_remove(request, child_id, adult_id):
+@child_edit_view
+def adult_remove(request, family, child, adult_id):
     """A plain confirmation page (no JavaScript dialog needed), then a removal request."""
-    family, child = _child(request, child_id)
     adult = get_object_or_404(child.authorized_adults.all(), pk=adult_id)
     back_url = _dossier_url(family, f"enfant-{child.pk}-adultes")
     if request.method == "POST":
@@ -387,9 +395,8 @@ def adult_remove(request, child_id, adult_id):
     )
 
 
-@edit_view
-def child_photo_edit(request, child_id):
-    family, child = _child(request, child_id)
+@child_edit_view
+def child_photo_edit(request, family, child):
     back_url = _dossier_url(family, f"enfant-{child.pk}-photo")
     form = PhotoForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
