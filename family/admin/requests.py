@@ -164,22 +164,32 @@ def _may_decide(request, change_request: ChangeRequest) -> bool:
     return change_request.target != Target.HEALTH or request.scope.can_view_health_data
 
 
-@require_http_methods(["POST"])
-def request_accept(request, pk: int):
-    change_request = _change_request(request, pk)
-    if not _may_decide(request, change_request):
-        return _restricted_response(request)
+def _decided(request, change_request: ChangeRequest, decide, done: str):
+    """Run one decision; back to the queue with ``done`` (« %(what)s », « %(family)s »), or
+    to the request's page with the reason it was refused."""
     try:
-        change_request_accept(change_request=change_request, by=request.user)
+        decide()
     except DossierError as error:
         messages.error(request, error.message)
         return redirect("family_admin:request_detail", pk=change_request.pk)
     messages.success(
         request,
-        _("Demande acceptée : %(what)s (famille %(family)s). Le dossier est mis à jour.")
-        % {"what": change_request.get_target_display(), "family": change_request.family.name},
+        done % {"what": change_request.get_target_display(), "family": change_request.family.name},
     )
     return redirect("family_admin:requests")
+
+
+@require_http_methods(["POST"])
+def request_accept(request, pk: int):
+    change_request = _change_request(request, pk)
+    if not _may_decide(request, change_request):
+        return _restricted_response(request)
+    return _decided(
+        request,
+        change_request,
+        lambda: change_request_accept(change_request=change_request, by=request.user),
+        _("Demande acceptée : %(what)s (famille %(family)s). Le dossier est mis à jour."),
+    )
 
 
 @require_http_methods(["POST"])
@@ -196,17 +206,14 @@ def request_refuse(request, pk: int):
     if not reason:
         form.add_error("reason", _("Indiquez le motif du refus : la famille le lira."))
         return _render_detail(request, change_request, refusal_form=form, status=400)
-    try:
-        change_request_refuse(change_request=change_request, by=request.user, reason=reason)
-    except DossierError as error:
-        messages.error(request, error.message)
-        return redirect("family_admin:request_detail", pk=change_request.pk)
-    messages.success(
+    return _decided(
         request,
-        _("Demande refusée : %(what)s (famille %(family)s). La famille lira le motif.")
-        % {"what": change_request.get_target_display(), "family": change_request.family.name},
+        change_request,
+        lambda: change_request_refuse(
+            change_request=change_request, by=request.user, reason=reason
+        ),
+        _("Demande refusée : %(what)s (famille %(family)s). La famille lira le motif."),
     )
-    return redirect("family_admin:requests")
 
 
 # --- Bulk decisions -----------------------------------------------------------------------

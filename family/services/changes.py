@@ -237,9 +237,10 @@ def _decision_email(request: ChangeRequest, accepted: bool) -> None:
     )
 
 
-def _decide(request: ChangeRequest, *, status, by, verb: str, message: str, **event) -> None:
-    """Close a locked request (accepted, refused, cancelled) and record it on the timeline;
-    ``object_id`` and ``refusal_reason`` are saved too (set by the caller when they change)."""
+def _decide(request: ChangeRequest, status, by, verb: str, message: str, **event) -> None:
+    """Close a locked request (accepted, refused, cancelled) and record it on the timeline
+    with ``message`` (« %(what)s », « %(reason)s »); ``object_id`` and ``refusal_reason`` are
+    saved too (set by the caller when they change)."""
     request.status, request.decided_by, request.decided_at = status, by, timezone.now()
     request.save(
         update_fields=["status", "decided_by", "decided_at", "object_id", "refusal_reason"]
@@ -250,7 +251,7 @@ def _decide(request: ChangeRequest, *, status, by, verb: str, message: str, **ev
         subject=request,
         actor=by,
         verb=verb,
-        message=message,
+        message=message % {"what": request.get_target_display(), "reason": request.refusal_reason},
         **event,
     )
 
@@ -262,11 +263,10 @@ def change_request_accept(*, change_request: ChangeRequest, by) -> ChangeRequest
     _apply(request)
     _decide(
         request,
-        status=Status.ACCEPTED,
-        by=by,
-        verb="change_accepted",
-        message=_("Demande de modification acceptée : %(what)s.")
-        % {"what": request.get_target_display()},
+        Status.ACCEPTED,
+        by,
+        "change_accepted",
+        _("Demande de modification acceptée : %(what)s."),
         data={"changes": request.changes},
     )
     _decision_email(request, accepted=True)
@@ -282,11 +282,10 @@ def change_request_refuse(*, change_request: ChangeRequest, by, reason: str) -> 
     request.refusal_reason = reason
     _decide(
         request,
-        status=Status.REFUSED,
-        by=by,
-        verb="change_refused",
-        message=_("Demande de modification refusée : %(what)s. Motif : %(reason)s")
-        % {"what": request.get_target_display(), "reason": reason},
+        Status.REFUSED,
+        by,
+        "change_refused",
+        _("Demande de modification refusée : %(what)s. Motif : %(reason)s"),
     )
     _decision_email(request, accepted=False)
     return request
@@ -298,11 +297,10 @@ def change_request_cancel(*, change_request: ChangeRequest, by) -> ChangeRequest
     request = _locked_pending(change_request)
     _decide(
         request,
-        status=Status.CANCELLED,
-        by=by,
-        verb="change_cancelled",
-        message=_("Demande de modification annulée : %(what)s.")
-        % {"what": request.get_target_display()},
+        Status.CANCELLED,
+        by,
+        "change_cancelled",
+        _("Demande de modification annulée : %(what)s."),
     )
     return request
 

@@ -103,6 +103,17 @@ def _initial(*, family, target, object_id=None, child=None, fields=None) -> dict
     return values
 
 
+def _submit(request, **change) -> str:
+    """Send the parent's edit as a change request and tell them; "" when it was sent, else
+    why it was refused."""
+    try:
+        change_request_submit(by=request.user, **change)
+    except DossierError as error:
+        return error.message
+    messages.success(request, _success_message())
+    return ""
+
+
 def _edit(
     request,
     *,
@@ -118,27 +129,23 @@ def _edit(
     subject="",
     form_kwargs=None,
     values=None,
-    extra=None,
 ):
     form_kwargs = form_kwargs or {}
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, **form_kwargs)
         if form.is_valid():
-            try:
-                change_request_submit(
-                    family=family,
-                    target=target,
-                    new_values=values(form) if values else dict(form.cleaned_data),
-                    by=request.user,
-                    action=action,
-                    object_id=object_id,
-                    child=child,
-                )
-            except DossierError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, _success_message())
+            error = _submit(
+                request,
+                family=family,
+                target=target,
+                new_values=values(form) if values else dict(form.cleaned_data),
+                action=action,
+                object_id=object_id,
+                child=child,
+            )
+            if not error:
                 return redirect(_dossier_url(family, anchor))
+            form.add_error(None, error)
     else:
         form = form_class(initial=initial, **form_kwargs)
     return render(
@@ -151,7 +158,6 @@ def _edit(
             "subject": subject,
             "pending_help": PENDING_HELP if action == Action.UPDATE else "",
             "back_url": _dossier_url(family, anchor),
-            **(extra or {}),
         },
     )
 
@@ -373,20 +379,17 @@ def adult_remove(request, family, child, adult_id):
     adult = get_object_or_404(child.authorized_adults.all(), pk=adult_id)
     back_url = _dossier_url(family, f"enfant-{child.pk}-adultes")
     if request.method == "POST":
-        try:
-            change_request_submit(
-                family=family,
-                target=Target.AUTHORIZED_ADULT,
-                action=Action.DELETE,
-                object_id=adult.pk,
-                child=child,
-                new_values={},
-                by=request.user,
-            )
-        except DossierError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _success_message())
+        error = _submit(
+            request,
+            family=family,
+            target=Target.AUTHORIZED_ADULT,
+            action=Action.DELETE,
+            object_id=adult.pk,
+            child=child,
+            new_values={},
+        )
+        if error:
+            messages.error(request, error)
         return redirect(back_url)
     return render(
         request,
@@ -400,20 +403,17 @@ def child_photo_edit(request, family, child):
     back_url = _dossier_url(family, f"enfant-{child.pk}-photo")
     form = PhotoForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            change_request_submit(
-                family=family,
-                target=Target.PHOTO,
-                child=child,
-                new_values={"content_type": form.content_type},
-                photo=form.cleaned_data["photo"],
-                by=request.user,
-            )
-        except DossierError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _success_message())
+        error = _submit(
+            request,
+            family=family,
+            target=Target.PHOTO,
+            child=child,
+            new_values={"content_type": form.content_type},
+            photo=form.cleaned_data["photo"],
+        )
+        if not error:
             return redirect(back_url)
+        form.add_error(None, error)
     return render(
         request,
         "family/dossier/form.html",
