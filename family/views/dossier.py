@@ -196,9 +196,19 @@ def child_edit_view(view):
     return wrapped
 
 
-def _child_edit(request, family, child, *, target, section, object_id=None, **options):
+# A child's sections: target -> (form, anchor key of the section on the dossier page).
+CHILD_FORMS = {
+    Target.CHILD: (ChildGeneralForm, "informations"),
+    Target.AUTHORIZATIONS: (AuthorizationsForm, "autorisations"),
+    Target.HEALTH: (HealthForm, "sante"),
+    Target.AUTHORIZED_ADULT: (AuthorizedAdultForm, "adultes"),
+}
+
+
+def _child_edit(request, family, child, target, *, object_id=None, **options):
     """An edit page of one child's section; the form starts from the dossier's values unless
     ``initial`` is given."""
+    form_class, section = CHILD_FORMS[target]
     if "initial" not in options:
         options["initial"] = _initial(
             family=family, target=target, object_id=object_id, child=child
@@ -207,6 +217,7 @@ def _child_edit(request, family, child, *, target, section, object_id=None, **op
     return _edit(
         request,
         family=family,
+        form_class=form_class,
         target=target,
         object_id=object_id,
         child=child,
@@ -297,14 +308,7 @@ def fiscal_data(request):
 @child_edit_view
 def child_general(request, family, child):
     return _child_edit(
-        request,
-        family,
-        child,
-        form_class=ChildGeneralForm,
-        target=Target.CHILD,
-        object_id=child.pk,
-        section="informations",
-        title=_("Informations générales"),
+        request, family, child, Target.CHILD, object_id=child.pk, title=_("Informations générales")
     )
 
 
@@ -317,10 +321,8 @@ def child_authorizations(request, family, child):
         request,
         family,
         child,
-        form_class=AuthorizationsForm,
+        Target.AUTHORIZATIONS,
         form_kwargs={"authorization_types": types},
-        target=Target.AUTHORIZATIONS,
-        section="autorisations",
         title=_("Autorisations"),
         initial=AuthorizationsForm.initial_from(
             _initial(family=family, target=Target.AUTHORIZATIONS, child=child)
@@ -331,15 +333,7 @@ def child_authorizations(request, family, child):
 
 @child_edit_view
 def child_health(request, family, child):
-    return _child_edit(
-        request,
-        family,
-        child,
-        form_class=HealthForm,
-        target=Target.HEALTH,
-        section="sante",
-        title=_("Données sanitaires"),
-    )
+    return _child_edit(request, family, child, Target.HEALTH, title=_("Données sanitaires"))
 
 
 @child_edit_view
@@ -348,10 +342,8 @@ def adult_add(request, family, child):
         request,
         family,
         child,
-        form_class=AuthorizedAdultForm,
-        target=Target.AUTHORIZED_ADULT,
+        Target.AUTHORIZED_ADULT,
         action=Action.CREATE,
-        section="adultes",
         title=_("Ajouter un adulte habilité"),
         initial={"may_pick_up": True},
     )
@@ -364,10 +356,8 @@ def adult_edit(request, family, child, adult_id):
         request,
         family,
         child,
-        form_class=AuthorizedAdultForm,
-        target=Target.AUTHORIZED_ADULT,
+        Target.AUTHORIZED_ADULT,
         object_id=adult.pk,
-        section="adultes",
         title=_("Adulte habilité"),
         subject=f"{child.first_name} — {adult.first_name} {adult.last_name}",
     )
