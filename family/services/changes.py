@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import email_queue, event_record
+from notifications.services import email_queue
 from portal.errors import DomainError
 
 from ..models import AuthorizationType, ChangeRequest, Child, ChildAuthorization, ChildPhoto, Family
 from ..selectors.dossier import TARGET_FIELDS, current_values, serialize, target_instance
+from .events import family_event
 
 Target = ChangeRequest.Target
 Action = ChangeRequest.Action
@@ -114,9 +115,8 @@ def change_request_submit(
     )
     if photo is not None:
         request.photo.save(photo.name, photo, save=True)
-    event_record(
-        collectivity=family.collectivity,
-        family_id=family.pk,
+    family_event(
+        family,
         subject=request,
         actor=by,
         verb="change_requested",
@@ -245,9 +245,8 @@ def _decide(request: ChangeRequest, status, by, verb: str, message: str, **event
     request.save(
         update_fields=["status", "decided_by", "decided_at", "object_id", "refusal_reason"]
     )
-    event_record(
-        collectivity=request.family.collectivity,
-        family_id=request.family_id,
+    family_event(
+        request.family,
         subject=request,
         actor=by,
         verb=verb,

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import email_queue, event_record
+from notifications.services import email_queue
 
 from ..models import (
     BankDetails,
@@ -44,6 +44,7 @@ from ..selectors.dossier import TARGET_FIELDS
 from ..signals import family_created
 from ..validators import normalize_iban, validate_bic, validate_iban
 from .changes import DossierError
+from .events import creation_event, family_event
 from .subscriptions import family_code_regenerate, subscription_create
 
 Status = FamilyCreationRequest.Status
@@ -169,9 +170,8 @@ def creation_draft_get(*, user, collectivity, data: dict | None = None) -> Famil
     request = FamilyCreationRequest.objects.create(
         collectivity=collectivity, user=user, data=dict(data or {}), step=1
     )
-    event_record(
-        collectivity=collectivity,
-        subject=request,
+    creation_event(
+        request,
         actor=user,
         verb="family_creation_started",
         message=_("Formulaire de création de l’espace famille commencé par %(email)s.")
@@ -269,9 +269,8 @@ def creation_submit(*, request: FamilyCreationRequest, by) -> FamilyCreationRequ
     _check_complete(locked.data)
     locked.status, locked.submitted_at = Status.PENDING, timezone.now()
     locked.save(update_fields=["status", "submitted_at", "updated_at"])
-    event_record(
-        collectivity=locked.collectivity,
-        subject=locked,
+    creation_event(
+        locked,
         actor=by,
         verb="family_creation_submitted",
         message=_("Demande de création de l’espace famille envoyée par %(email)s.")
@@ -343,10 +342,8 @@ def creation_accept(*, request: FamilyCreationRequest, by) -> Family:
     locked.family = family
     locked.status, locked.decided_by, locked.decided_at = Status.ACCEPTED, by, timezone.now()
     locked.save(update_fields=["family", "status", "decided_by", "decided_at", "updated_at"])
-    event_record(
-        collectivity=locked.collectivity,
-        family_id=family.pk,
-        subject=family,
+    family_event(
+        family,
         actor=by,
         verb="family_created",
         message=_("Espace famille créé à la demande de %(email)s.") % {"email": locked.user.email},
@@ -378,9 +375,8 @@ def creation_refuse(*, request: FamilyCreationRequest, by, reason: str) -> Famil
     locked.save(
         update_fields=["status", "decided_by", "decided_at", "refusal_reason", "updated_at"]
     )
-    event_record(
-        collectivity=locked.collectivity,
-        subject=locked,
+    creation_event(
+        locked,
         actor=by,
         verb="family_creation_refused",
         message=_("Demande de création de l’espace famille refusée : %(reason)s")
@@ -405,9 +401,8 @@ def creation_cancel(*, request: FamilyCreationRequest, by) -> FamilyCreationRequ
         raise CreationError(_("Cette demande a déjà été traitée : elle ne peut plus être annulée."))
     locked.status = Status.CANCELLED
     locked.save(update_fields=["status", "updated_at"])
-    event_record(
-        collectivity=locked.collectivity,
-        subject=locked,
+    creation_event(
+        locked,
         actor=by,
         verb="family_creation_cancelled",
         message=_("Demande de création de l’espace famille annulée."),

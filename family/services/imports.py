@@ -32,11 +32,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import event_record
 from portal.errors import DomainError
 from portal.models import Collectivity
 
 from ..models import Child, Family, Guardian
+from .events import family_event
 from .subscriptions import family_code_regenerate
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -446,10 +446,8 @@ def families_import_csv(*, collectivity: Collectivity, data: bytes, by=None) -> 
     Child.objects.bulk_create(children, batch_size=500)
     for family in families:
         family_code_regenerate(family=family, by=by)
-        event_record(
-            collectivity=collectivity,
-            family_id=family.pk,
-            subject=family,
+        family_event(
+            family,
             actor=by,
             verb="family_imported",
             message=_("Famille importée."),
