@@ -84,17 +84,17 @@ def subscriber_code_lookup(
     never says whether a code exists elsewhere."""
     user = actor_or_none(user)
     normalized = subscriber_code_normalize(code)
+    attempt = {
+        "collectivity": collectivity,
+        "user": user,
+        "ip_address": ip_address,
+        "code_hint": normalized[:3],
+    }
     if (
         _recent_failures(collectivity=collectivity, user=user, ip_address=ip_address)
         >= MAX_FAILED_LOOKUPS
     ):
-        CodeAttempt.objects.create(
-            collectivity=collectivity,
-            user=user,
-            ip_address=ip_address,
-            code_hint=normalized[:3],
-            success=False,
-        )
+        CodeAttempt.objects.create(**attempt, success=False)
         raise SubscriptionError(
             _(
                 "Trop de tentatives infructueuses. Pour votre sécurité, réessayez dans "
@@ -106,14 +106,7 @@ def subscriber_code_lookup(
         family = Family.objects.filter(
             collectivity=collectivity, subscriber_code=normalized
         ).first()
-    CodeAttempt.objects.create(
-        collectivity=collectivity,
-        user=user,
-        ip_address=ip_address,
-        code_hint=normalized[:3],
-        family=family,
-        success=family is not None,
-    )
+    CodeAttempt.objects.create(**attempt, family=family, success=family is not None)
     if family is None:
         raise SubscriptionError(
             _(
