@@ -1,5 +1,5 @@
 """Forms of the « Dossier famille » (parent side): each validates one section of the dossier;
-the view turns the cleaned values into a change request (``family.changes``)."""
+the view turns the cleaned values into a change request (``family.services.changes``)."""
 
 import re
 from decimal import Decimal
