@@ -3,6 +3,7 @@ rules of step 3's activities, and a request's values as parents and agents read 
 
 from datetime import date
 
+from ..display import dossier_value
 from ..models import Child, FamilyCreationRequest, FiscalData, Guardian
 
 Status = FamilyCreationRequest.Status
@@ -59,16 +60,10 @@ def payer_guardian(data: dict) -> dict:
     return guardians[0] if guardians else {}
 
 
-def _french_date(value: str) -> str:
-    try:
-        return date.fromisoformat(value).strftime("%d/%m/%Y") if value else ""
-    except ValueError:
-        return value
-
-
 def summary_context(creation_request: FamilyCreationRequest) -> dict:
     """Display values of a request (parent's step 3 and the agent's detail page)."""
     data = creation_request.data
+    birth_date = Guardian._meta.get_field("birth_date")
     civilities = dict(Guardian._meta.get_field("civility").choices)
     sexes = dict(Child.Sex.choices)
     bodies = dict(FiscalData.AllowanceBody.choices)
@@ -81,14 +76,14 @@ def summary_context(creation_request: FamilyCreationRequest) -> dict:
                 "rank": rank,
                 "is_payer": rank == payer,
                 "civility_display": civilities.get(row.get("civility"), ""),
-                "birth_date_display": _french_date(row.get("birth_date", "")),
+                "birth_date_display": dossier_value(row.get("birth_date", ""), birth_date),
             }
         )
     children = [
         {
             **row,
             "sex_display": sexes.get(row.get("sex"), ""),
-            "birth_date_display": _french_date(row.get("birth_date", "")),
+            "birth_date_display": dossier_value(row.get("birth_date", ""), birth_date),
         }
         for row in data.get("children") or []
     ]
