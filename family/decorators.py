@@ -14,7 +14,7 @@ def family_required(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.scope.families.exists():
-            from .creation import creation_latest_request
+            from .selectors.creation import creation_latest_request
 
             creation_request = creation_latest_request(
                 user=request.user, collectivity=request.collectivity

@@ -20,7 +20,6 @@ from schwifty import IBAN
 from portal.models import Membership
 from portal.services import membership_grant
 
-from .changes import DossierError, change_request_submit
 from .models import (
     AuthorizationType,
     AuthorizedAdult,
@@ -34,7 +33,8 @@ from .models import (
     HealthRecord,
     Subscription,
 )
-from .services import CODE_ALPHABET, CODE_LENGTH, subscription_create
+from .services.changes import DossierError, change_request_submit
+from .services.subscriptions import CODE_ALPHABET, CODE_LENGTH, subscription_create
 
 AUTHORIZATION_TYPES = [
     (

@@ -10,12 +10,12 @@ from django.dispatch import Signal, receiver
 
 from allauth.account.signals import email_confirmed
 
-from .services import signup_codes_apply
-
 family_created = Signal()
 
 
 @receiver(email_confirmed)
 def apply_signup_codes(sender, request, email_address, **kwargs):
     """A code given at sign-up links the family as soon as the address is confirmed."""
+    from .services.subscriptions import signup_codes_apply  # services send family_created
+
     signup_codes_apply(user=email_address.user)

@@ -1,5 +1,5 @@
 """The agents' back office for families: the list (wagtail-modeladmin, index view only), and
-the family page, accounts, letters and CSV import (``family.admin_views``).
+the family page, accounts, letters and CSV import (``family.admin``).
 
 Only modeladmin's index view is registered: its instance views (create, edit, delete,
 inspect) look objects up through the model's default manager, outside the collectivity's
@@ -18,7 +18,7 @@ from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.helpers.search import DjangoORMSearchHandler
 from wagtail_modeladmin.options import ModelAdmin, modeladmin_register
 
-from . import admin_urls
+from .admin import urls as admin_urls
 from .models import Family, Guardian
 from .services import subscriber_code_normalize
 
@@ -160,7 +160,7 @@ class RequestsMenuItem(AgentMenuItem):
     """« Demandes à traiter (N) »: the label carries the collectivity's pending count."""
 
     def render_component(self, request):
-        from .admin_dossier import pending_counts
+        from .selectors.requests import pending_counts
 
         component = super().render_component(request)
         count = pending_counts(request.scope)
@@ -180,52 +180,44 @@ def register_family_admin_urls():
     return [path("familles/", include((admin_urls.urlpatterns, "family_admin")))]
 
 
+# The "Familles" submenu: (menu item class, label, URL name, item name, icon, order).
+FAMILIES_MENU = [
+    (AgentMenuItem, _("Familles"), "family_family_modeladmin_index", "familles", "group", 100),
+    (RequestsMenuItem, _("Demandes à traiter"), "family_admin:requests", "demandes", "tasks", 50),
+    (AgentMenuItem, _("Comptes et abonnements"), "family_admin:accounts", "comptes", "user", 200),
+    (
+        AgentMenuItem,
+        _("Importer des familles"),
+        "family_admin:import",
+        "import-familles",
+        "upload",
+        300,
+    ),
+    (
+        AgentMenuItem,
+        _("Autorisations"),
+        "family_admin:authorization_types",
+        "autorisations",
+        "tick-inverse",
+        400,
+    ),
+    (
+        HealthMenuItem,
+        _("Consultations des données sanitaires"),
+        "family_admin:health_logs",
+        "consultations-sanitaires",
+        "view",
+        500,
+    ),
+]
+
+
 @hooks.register("register_admin_menu_item")
 def register_families_menu():
     menu = Menu(
         items=[
-            AgentMenuItem(
-                _("Familles"),
-                reverse("family_family_modeladmin_index"),
-                name="familles",
-                icon_name="group",
-                order=100,
-            ),
-            RequestsMenuItem(
-                _("Demandes à traiter"),
-                reverse("family_admin:requests"),
-                name="demandes",
-                icon_name="tasks",
-                order=50,
-            ),
-            AgentMenuItem(
-                _("Comptes et abonnements"),
-                reverse("family_admin:accounts"),
-                name="comptes",
-                icon_name="user",
-                order=200,
-            ),
-            AgentMenuItem(
-                _("Importer des familles"),
-                reverse("family_admin:import"),
-                name="import-familles",
-                icon_name="upload",
-                order=300,
-            ),
-            AgentMenuItem(
-                _("Autorisations"),
-                reverse("family_admin:authorization_types"),
-                name="autorisations",
-                icon_name="tick-inverse",
-                order=400,
-            ),
-            HealthMenuItem(
-                _("Consultations des données sanitaires"),
-                reverse("family_admin:health_logs"),
-                name="consultations-sanitaires",
-                icon_name="view",
-                order=500,
-            ),
+            item_class(label, reverse(url_name), name=name, icon_name=icon, order=order)
+            for item_class, label, url_name, name, icon, order in FAMILIES_MENU
         ]
     )
     return SubmenuMenuItem(_("Familles"), menu, name="familles", icon_name="group", order=250)

@@ -8,4 +8,11 @@ class PlanningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from family.services.creation import enrolment_choices_provider_register
+
         from . import receivers  # noqa: F401 -- connects the receivers
+        from .enrolments import creation_choices
+
+        # Step 3 of family's creation form offers planning's activities (family never
+        # imports planning).
+        enrolment_choices_provider_register(creation_choices)

@@ -310,7 +310,3 @@ PORTAL_AGENT_PERMISSIONS: list[str] = [
 ]
 # Demo loaders, in order (see portal/demo.py).
 PORTAL_DEMO_LOADERS = ["cms_pages.demo.load", "family.demo.load", "planning.demo.load"]
-
-# Step 3 of the family-space creation form offers activities from the planning app; the family
-# app names the provider here so that it never imports planning (dependency direction).
-FAMILY_CREATION_ENROLMENT_CHOICES = "planning.enrolments.creation_choices"

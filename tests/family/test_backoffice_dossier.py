@@ -7,7 +7,6 @@ from django.urls import reverse
 
 import pytest
 
-from family.changes import change_request_accept, change_request_submit
 from family.models import (
     AuthorizationType,
     ChangeRequest,
@@ -18,6 +17,7 @@ from family.models import (
     HealthAccessLog,
     HealthRecord,
 )
+from family.services import change_request_accept, change_request_submit
 from notifications.models import OutboxEmail, TimelineEvent
 from portal.models import Membership
 from portal.services import membership_grant

@@ -1,14 +1,14 @@
 import pytest
 
-from family.changes import (
+from family.models import ChangeRequest, FiscalData, Guardian
+from family.selectors.dossier import pending_changes
+from family.services import (
     DossierError,
     change_request_accept,
     change_request_cancel,
     change_request_refuse,
     change_request_submit,
-    pending_changes,
 )
-from family.models import ChangeRequest, FiscalData, Guardian
 from notifications.models import OutboxEmail, TimelineEvent
 from tests.portal.factories import FamilyFactory, UserFactory
 

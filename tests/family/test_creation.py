@@ -8,7 +8,8 @@ from django.utils import timezone
 
 import pytest
 
-from family.creation import (
+from family.models import Family, FamilyCreationRequest, Subscription
+from family.services import (
     CreationError,
     creation_accept,
     creation_draft_get,
@@ -16,7 +17,6 @@ from family.creation import (
     creation_step_save,
     creation_submit,
 )
-from family.models import Family, FamilyCreationRequest, Subscription
 from notifications.models import OutboxEmail
 from tests.conftest import HOST_A, HOST_B
 from tests.portal.factories import UserFactory
@@ -384,3 +384,32 @@ def test_account_with_a_family_is_sent_to_the_family_space(parent_client, parent
     Subscription.objects.create(user=parent, family=family)
     assert parent_client.get("/famille/creation/").url == "/famille/"
     assert parent_client.get(STEP1).url == "/famille/"
+
+
+@pytest.fixture
+def no_enrolment_provider():
+    from family.services import creation
+
+    registered = creation._enrolment_choices_provider
+    creation.enrolment_choices_provider_register(None)
+    yield
+    creation.enrolment_choices_provider_register(registered)
+
+
+def test_without_a_registered_provider_no_activity_is_offered(
+    no_enrolment_provider, collectivity_a
+):
+    from family.services.creation import enrolment_choices
+
+    assert enrolment_choices(collectivity_a) == []
+
+
+def test_a_registered_provider_lists_the_activities(collectivity_a):
+    from family.services import creation
+
+    registered = creation._enrolment_choices_provider
+    creation.enrolment_choices_provider_register(lambda collectivity: [{"id": 1, "name": "Judo"}])
+    try:
+        assert creation.enrolment_choices(collectivity_a) == [{"id": 1, "name": "Judo"}]
+    finally:
+        creation.enrolment_choices_provider_register(registered)

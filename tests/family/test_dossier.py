@@ -12,7 +12,6 @@ from django.utils import timezone
 import pytest
 from PIL import Image
 
-from family.changes import change_request_accept, change_request_refuse
 from family.models import (
     AuthorizationType,
     AuthorizedAdult,
@@ -25,6 +24,7 @@ from family.models import (
     Guardian,
     HealthRecord,
 )
+from family.services import change_request_accept, change_request_refuse
 from tests.portal.factories import FamilyFactory, SubscriptionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -465,7 +465,7 @@ def test_other_families_objects_answer_404(client, world, key):
 
 
 def test_other_families_request_cannot_be_cancelled(client, world, collectivity_a):
-    from family.changes import change_request_submit
+    from family.services import change_request_submit
 
     other = world["other"]
     request = change_request_submit(

@@ -8,7 +8,6 @@ from django.urls import reverse
 
 import pytest
 
-from family.changes import change_request_submit
 from family.models import (
     AuthorizationType,
     AuthorizedAdult,
@@ -18,6 +17,7 @@ from family.models import (
     Guardian,
     HealthRecord,
 )
+from family.services import change_request_submit
 from tests.portal.factories import FamilyFactory, SubscriptionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

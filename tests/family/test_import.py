@@ -5,9 +5,9 @@ from django.urls import reverse
 
 import pytest
 
-from family.imports import FamilyImportError, families_import_csv, import_template_csv
 from family.models import Child, Family, Guardian
 from family.services import subscriber_code_lookup
+from family.services.imports import FamilyImportError, families_import_csv, import_template_csv
 from notifications.models import TimelineEvent
 from tests.portal.factories import FamilyFactory
 

@@ -6,9 +6,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .creation import BANK_FIELDS, CHILD_FIELDS, FISCAL_FIELDS, GUARDIAN_FIELDS
-from .models import Child, FiscalData
-from .validators import normalize_iban, validate_bic, validate_iban, validate_past_date
+from ..models import Child, FiscalData
+from ..services.creation import BANK_FIELDS, CHILD_FIELDS, FISCAL_FIELDS, GUARDIAN_FIELDS
+from ..validators import normalize_iban, validate_bic, validate_iban, validate_past_date
 
 ADDRESS_FIELDS = ["address", "address_complement", "postal_code", "city"]
 CIVILITY_CHOICES = [("", _("—")), ("mme", _("Madame")), ("m", _("Monsieur"))]

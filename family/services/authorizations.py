@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from notifications.services import event_record
 
+from ..models import AuthorizationType
 from .changes import DossierError
-from .models import AuthorizationType
 
 EDITABLE_FIELDS = ("label", "description", "order", "active")
 

@@ -5,32 +5,20 @@ collectivity's request answers 404, a non-agent gets 403. Drafts are the parent'
 in progress: agents see a request once it has been sent.
 """
 
-from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .creation import CreationError
-from .creation import creation_accept as creation_accept_service
-from .creation import creation_refuse as creation_refuse_service
-from .creation_views import summary_context
-from .models import FamilyCreationRequest
+from ..forms.admin import CreationRefusalForm
+from ..models import FamilyCreationRequest
+from ..selectors.creation import summary_context
+from ..services.creation import CreationError
+from ..services.creation import creation_accept as creation_accept_service
+from ..services.creation import creation_refuse as creation_refuse_service
 
 Status = FamilyCreationRequest.Status
-
-
-class RefusalForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Motif du refus"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=gettext_lazy("La famille lira ce motif sur le portail et par e-mail."),
-        error_messages={
-            "required": gettext_lazy("Indiquez le motif du refus : la famille le lira.")
-        },
-    )
 
 
 def _creation_request(request, pk: int) -> FamilyCreationRequest:
@@ -57,7 +45,7 @@ def creation_detail(request, pk: int):
             "page_subtitle": creation_request.user.email,
             "header_icon": "group",
             "creation_request": creation_request,
-            "refusal_form": RefusalForm(),
+            "refusal_form": CreationRefusalForm(),
             **summary_context(creation_request),
         },
     )
@@ -69,7 +57,7 @@ def creation_accept(request, pk: int):
     try:
         family = creation_accept_service(request=creation_request, by=request.user)
     except CreationError as error:
-        messages.error(request, str(error))
+        messages.error(request, error.message)
         return redirect(_detail_url(creation_request))
     messages.success(
         request,
@@ -82,14 +70,14 @@ def creation_accept(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def creation_refuse(request, pk: int):
     creation_request = _creation_request(request, pk)
-    form = RefusalForm(request.POST or None)
+    form = CreationRefusalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             creation_refuse_service(
                 request=creation_request, by=request.user, reason=form.cleaned_data["reason"]
             )
         except CreationError as error:
-            messages.error(request, str(error))
+            messages.error(request, error.message)
             return redirect(_detail_url(creation_request))
         messages.success(request, _("Demande refusée : la famille a été informée du motif."))
         return redirect(_detail_url(creation_request))

@@ -5,11 +5,10 @@ answers 404, and anyone who is not one of this collectivity's agents gets 403. C
 are plain pages (POST forms), so everything works without JavaScript.
 """
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,20 +16,24 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from notifications.models import TimelineEvent
-
-from . import services
-from .admin_dossier import describe_requests, health_access_log
-from .imports import MAX_ERRORS_SHOWN, FamilyImportError, families_import_csv, import_template_csv
-from .letters import letters_families, letters_pdf
-from .models import ChangeRequest, Child, ChildAuthorization, Family, Guardian, Subscription
+from .. import services
+from ..forms.admin import FamilyImportForm
+from ..models import Family, Subscription
+from ..selectors.families import family_detail_page
+from ..services import health_access_record
+from ..services.imports import (
+    MAX_ERRORS_SHOWN,
+    FamilyImportError,
+    families_import_csv,
+    import_template_csv,
+)
+from ..services.letters import letters_families, letters_pdf
+from .pages import confirm_page
 
 IMPORT_SESSION_KEY = "family_import_last"
 MAX_LETTERS_BY_ID = 1000
-HISTORY_PAGE_SIZE = 25
 
 
 def _family(request, pk: int) -> Family:
@@ -39,25 +42,6 @@ def _family(request, pk: int) -> Family:
 
 def _index_url() -> str:
     return reverse("family_family_modeladmin_index")
-
-
-def _confirm(
-    request, *, title, message, action_url, submit_label, cancel_url, danger=False, extra=None
-):
-    return render(
-        request,
-        "family/admin/confirm.html",
-        {
-            "page_title": title,
-            "header_icon": "warning" if danger else "group",
-            "message": message,
-            "extra": extra or [],
-            "action_url": action_url,
-            "submit_label": submit_label,
-            "cancel_url": cancel_url,
-            "danger": danger,
-        },
-    )
 
 
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
@@ -74,48 +58,20 @@ def family_detail(request, pk: int):
     agents only, each display logged), and the full history (events and change requests)."""
     scope = request.scope
     family = get_object_or_404(scope.agent(Family).select_related("collectivity"), pk=pk)
-    subscriptions = (
-        scope.agent(Subscription)
-        .filter(family=family)
-        .select_related("user")
-        .order_by("created_at", "pk")
+    page = family_detail_page(
+        scope,
+        family=family,
+        history_page=request.GET.get("historique"),
+        requests_page=request.GET.get("demandes"),
     )
-    timeline = Paginator(
-        scope.agent(TimelineEvent)
-        .filter(family_id=family.pk)
-        .select_related("actor")
-        .order_by("-created_at", "-pk"),
-        HISTORY_PAGE_SIZE,
-    ).get_page(request.GET.get("historique"))
-    change_page = Paginator(
-        scope.agent(ChangeRequest)
-        .filter(family=family)
-        .select_related("family", "child", "created_by", "decided_by")
-        .order_by("-created_at", "-pk"),
-        HISTORY_PAGE_SIZE,
-    ).get_page(request.GET.get("demandes"))
-    can_view_health = scope.can_view_health_data
-    children_qs = (
-        scope.agent(Child)
-        .filter(family=family)
-        .prefetch_related(
-            Prefetch(
-                "authorizations",
-                queryset=ChildAuthorization.objects.select_related("authorization_type").order_by(
-                    "authorization_type__order", "authorization_type__pk"
-                ),
-            ),
-            "authorized_adults",
+    if page["can_view_health_data"] and page["children"]:
+        # Every child of the family is logged here; the health requests of the history
+        # show their values with the role, hence no second log row per child for them.
+        health_access_record(
+            collectivity=request.collectivity,
+            user=request.user,
+            child_ids=[child.pk for child in page["children"]],
         )
-    )
-    if can_view_health:
-        children_qs = children_qs.select_related("health")
-    children = list(children_qs)
-    if can_view_health and children:
-        health_access_log(scope, [child.pk for child in children])
-    # Health requests in the history show their values only with the role; every child of
-    # the family is logged above already, hence no second log row per child here.
-    change_rows = describe_requests(scope, list(change_page.object_list), log_health=False)
     return render(
         request,
         "family/admin/family_detail.html",
@@ -124,16 +80,19 @@ def family_detail(request, pk: int):
             "page_subtitle": _("Famille"),
             "header_icon": "group",
             "family": family,
-            "guardians": scope.agent(Guardian).filter(family=family).order_by("rank"),
-            "children": children,
-            "can_view_health_data": can_view_health,
-            "subscriptions": subscriptions,
-            "timeline": timeline,
-            "change_page": change_page,
-            "change_rows": change_rows,
             "index_url": _index_url(),
+            **page,
         },
     )
+
+
+def _confirmed(request, *, act, done: str, back_url: str, **confirm):
+    """A confirmation page (GET), then the action and its success message (POST)."""
+    if request.method == "POST":
+        act()
+        messages.success(request, done)
+        return redirect(back_url)
+    return confirm_page(request, action_url=request.path, cancel_url=back_url, **confirm)
 
 
 @require_http_methods(["GET", "POST"])
@@ -143,26 +102,19 @@ def subscription_unlink(request, pk: int, subscription_pk: int):
         request.scope.agent(Subscription).filter(family=family).select_related("user", "family"),
         pk=subscription_pk,
     )
-    detail_url = reverse("family_admin:detail", args=[family.pk])
-    if request.method == "POST":
-        services.subscription_unlink(subscription=subscription, by=request.user)
-        messages.success(
-            request,
-            _("L'abonnement du compte %(email)s à la famille %(family)s a été supprimé.")
-            % {"email": subscription.user.email, "family": family.name},
-        )
-        return redirect(detail_url)
-    return _confirm(
+    names = {"email": subscription.user.email, "family": family.name}
+    return _confirmed(
         request,
+        act=lambda: services.subscription_unlink(subscription=subscription, by=request.user),
+        done=_("L'abonnement du compte %(email)s à la famille %(family)s a été supprimé.") % names,
+        back_url=reverse("family_admin:detail", args=[family.pk]),
         title=_("Délier un abonnement"),
         message=_(
             "Le compte %(email)s n'aura plus accès à la famille %(family)s. Il pourra "
             "s'abonner de nouveau avec le code abonné de la famille."
         )
-        % {"email": subscription.user.email, "family": family.name},
-        action_url=request.path,
+        % names,
         submit_label=_("Délier"),
-        cancel_url=detail_url,
         danger=True,
     )
 
@@ -174,25 +126,19 @@ def code_revoke(request, pk: int):
     if not family.subscriber_code:
         messages.error(request, _("Cette famille n'a pas de code abonné."))
         return redirect(detail_url)
-    if request.method == "POST":
-        services.family_code_revoke(family=family, by=request.user)
-        messages.success(
-            request,
-            _("Le code abonné de la famille %(family)s est révoqué : il ne fonctionne plus.")
-            % {"family": family.name},
-        )
-        return redirect(detail_url)
-    return _confirm(
+    return _confirmed(
         request,
+        act=lambda: services.family_code_revoke(family=family, by=request.user),
+        done=_("Le code abonné de la famille %(family)s est révoqué : il ne fonctionne plus.")
+        % {"family": family.name},
+        back_url=detail_url,
         title=_("Révoquer le code"),
         message=_(
             "Le code abonné de la famille %(family)s ne fonctionnera plus. Les abonnements "
             "existants sont conservés. Vous pourrez générer un nouveau code ensuite."
         )
         % {"family": family.name},
-        action_url=request.path,
         submit_label=_("Révoquer le code"),
-        cancel_url=detail_url,
         danger=True,
     )
 
@@ -200,18 +146,6 @@ def code_revoke(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def code_regenerate(request, pk: int):
     family = _family(request, pk)
-    detail_url = reverse("family_admin:detail", args=[family.pk])
-    if request.method == "POST":
-        services.family_code_regenerate(family=family, by=request.user)
-        messages.success(
-            request,
-            _(
-                "Un nouveau code abonné a été généré pour la famille %(family)s. "
-                "Imprimez le courrier pour le lui transmettre."
-            )
-            % {"family": family.name},
-        )
-        return redirect(detail_url)
     if family.subscriber_code:
         message = _(
             "Un nouveau code remplacera le code actuel de la famille %(family)s : l'ancien "
@@ -219,13 +153,18 @@ def code_regenerate(request, pk: int):
         )
     else:
         message = _("Un code abonné sera généré pour la famille %(family)s.")
-    return _confirm(
+    return _confirmed(
         request,
+        act=lambda: services.family_code_regenerate(family=family, by=request.user),
+        done=_(
+            "Un nouveau code abonné a été généré pour la famille %(family)s. "
+            "Imprimez le courrier pour le lui transmettre."
+        )
+        % {"family": family.name},
+        back_url=reverse("family_admin:detail", args=[family.pk]),
         title=_("Générer un nouveau code"),
         message=message % {"family": family.name},
-        action_url=request.path,
         submit_label=_("Générer un nouveau code"),
-        cancel_url=detail_url,
     )
 
 
@@ -284,7 +223,7 @@ def _letters_selection(request, data):
     selection = data.get("selection", "")
     hidden = []
     if selection == "sans-abonnement":
-        families = families.filter(~Exists(Subscription.objects.filter(family=OuterRef("pk"))))
+        families = families.filter(subscriptions__isnull=True)
         hidden = [("selection", selection)]
     elif selection == "import":
         ids = request.session.get(IMPORT_SESSION_KEY, {}).get("ids", [])
@@ -357,16 +296,6 @@ def accounts(request):
                 subscriptions=Count("pk"), accounts=Count("user", distinct=True)
             ),
         },
-    )
-
-
-class FamilyImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Fichier CSV des familles"),
-        help_text=gettext_lazy(
-            "Export de votre logiciel actuel, au format CSV (UTF-8, séparateur « ; » ou "
-            "« , »), une ligne par famille. Téléchargez le modèle pour voir les colonnes."
-        ),
     )
 
 

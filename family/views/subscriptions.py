@@ -1,24 +1,18 @@
-"""Parent pages of the family app: « Mes abonnements », « M'abonner », « Espace famille »."""
+"""Parent pages of subscriptions: « Mes abonnements », « M'abonner » and its confirmation."""
 
 import secrets
 import time
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
-from portal.links import PORTAL_LINKS, portal_link_url
-
-from .decorators import family_required
-from .forms import SubscriberCodeForm
-from .models import Child, Family, Guardian, Subscription
-from .services import (
+from ..forms.subscriptions import SubscriberCodeForm
+from ..models import Child, Family, Guardian, Subscription
+from ..services import (
     SubscriptionError,
     subscriber_code_lookup,
     subscriber_code_normalize,
@@ -32,14 +26,6 @@ CANDIDATES_SESSION_KEY = "family.subscription_candidates"
 CONFIRMED_SESSION_KEY = "family.subscription_confirmed"
 CANDIDATE_LIFETIME = 15 * 60  # seconds
 MAX_KEPT_TOKENS = 5
-
-FAMILY_SERVICES = [
-    ("dossier", gettext_lazy("Consultez et mettez à jour les informations de votre famille.")),
-    ("planning", gettext_lazy("Réservez et annulez les activités de vos enfants.")),
-    ("enrolment", gettext_lazy("Demandez l’inscription de vos enfants aux activités.")),
-    ("billing_space", gettext_lazy("Vos factures et vos règlements.")),
-    ("documents", gettext_lazy("Envoyez vos pièces justificatives.")),
-]
 
 
 def _client_ip(request) -> str | None:
@@ -104,9 +90,9 @@ def _candidate_family(request, token: str) -> Family | None:
     data = _candidates(request).get(token)
     if not data or data["collectivity"] != request.collectivity.pk:
         return None
-    return Family.objects.filter(
-        pk=data["family"], collectivity=request.collectivity, subscriber_code=data["code"]
-    ).first()
+    return (
+        request.scope.rows(Family).filter(pk=data["family"], subscriber_code=data["code"]).first()
+    )
 
 
 def _candidate_consume(request, token: str) -> None:
@@ -135,7 +121,7 @@ def subscription_add(request):
                 ip_address=_client_ip(request),
             )
         except SubscriptionError as error:
-            form.add_error("code", str(error))
+            form.add_error("code", error.message)
         else:
             if family.subscriptions.filter(user=request.user).exists():
                 messages.info(request, _already_subscribed_message(family))
@@ -195,43 +181,3 @@ def subscription_confirm(request, token):
 
 def _success_message() -> str:
     return _("Votre abonnement est actif : vous pouvez accéder à votre Espace famille.")
-
-
-@login_required
-def no_code(request):
-    """« Je n'ai pas de code abonné »: how to get one from the collectivity."""
-    return render(request, "family/no_code.html")
-
-
-def _age(birth_date: date | None, today: date) -> str:
-    if birth_date is None:
-        return ""
-    months = (today.year - birth_date.year) * 12 + today.month - birth_date.month
-    if today.day < birth_date.day:
-        months -= 1
-    months = max(months, 0)
-    if months < 24:
-        return ngettext("%(count)d mois", "%(count)d mois", months) % {"count": months}
-    years = months // 12
-    return ngettext("%(count)d an", "%(count)d ans", years) % {"count": years}
-
-
-@family_required
-def family_space(request):
-    """« Espace famille »: the families this account is subscribed to, here."""
-    families = list(
-        request.scope.families.order_by("name", "pk").prefetch_related(
-            Prefetch("guardians", queryset=Guardian.objects.order_by("rank", "pk")),
-            Prefetch("children", queryset=Child.objects.order_by("birth_date", "first_name", "pk")),
-        )
-    )
-    today = timezone.localdate()
-    for family in families:
-        for child in family.children.all():
-            child.age = _age(child.birth_date, today)
-    services = []
-    for key, text in FAMILY_SERVICES:
-        url = portal_link_url(key, request.collectivity)
-        if url:
-            services.append({"key": key, "title": PORTAL_LINKS[key][0], "text": text, "url": url})
-    return render(request, "family/space.html", {"families": families, "services": services})

@@ -32,11 +32,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import event_record
+from portal.errors import DomainError
 from portal.models import Collectivity
 
-from .models import Child, Family, Guardian
-from .services import family_code_regenerate
+from ..models import Child, Family, Guardian
+from .events import family_event
+from .subscriptions import family_code_regenerate
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -81,8 +82,9 @@ class ImportRowError:
         return _("Ligne %(line)s : %(message)s") % {"line": self.line, "message": self.message}
 
 
-class FamilyImportError(Exception):
-    """The file was refused; ``errors`` lists what is wrong, line by line (1 = header)."""
+class FamilyImportError(DomainError):
+    """The file was refused; ``errors`` lists what is wrong, line by line (1 = header), and
+    ``.message`` the first five of them."""
 
     def __init__(self, errors: list[ImportRowError]):
         self.errors = errors
@@ -444,10 +446,8 @@ def families_import_csv(*, collectivity: Collectivity, data: bytes, by=None) -> 
     Child.objects.bulk_create(children, batch_size=500)
     for family in families:
         family_code_regenerate(family=family, by=by)
-        event_record(
-            collectivity=collectivity,
-            family_id=family.pk,
-            subject=family,
+        family_event(
+            family,
             actor=by,
             verb="family_imported",
             message=_("Famille importée."),

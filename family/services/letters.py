@@ -8,8 +8,8 @@ from django.utils import timezone
 from portal.models import Collectivity
 from portal.pdf import render_pdf
 
-from .models import Family, Guardian
-from .services import family_code_regenerate
+from ..models import Family, Guardian
+from .subscriptions import family_code_regenerate
 
 
 def letters_families(queryset):

@@ -1,5 +1,5 @@
 """Forms of the « Dossier famille » (parent side): each validates one section of the dossier;
-the view turns the cleaned values into a change request (``family.changes``)."""
+the view turns the cleaned values into a change request (``family.services.changes``)."""
 
 import re
 from decimal import Decimal
@@ -10,8 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from PIL import Image, UnidentifiedImageError
 
-from .models import AuthorizedAdult, BankDetails, Child, FiscalData, Guardian, HealthRecord
-from .validators import normalize_iban, validate_bic, validate_iban, validate_past_date
+from ..models import AuthorizedAdult, BankDetails, Child, FiscalData, Guardian, HealthRecord
+from ..selectors.dossier import (
+    GUARDIAN_ADDRESS_FIELDS,
+    GUARDIAN_BASIC_FIELDS,
+    TARGET_FIELDS,
+    Target,
+)
+from ..validators import normalize_iban, validate_bic, validate_iban, validate_past_date
 
 PENDING_HELP = _(
     "Les champs sont pré-remplis avec les valeurs de votre dossier, ou avec celles d’une "
@@ -71,18 +77,7 @@ class GuardianBasicForm(DossierForm):
 
     class Meta:
         model = Guardian
-        fields = [
-            "civility",
-            "last_name",
-            "first_name",
-            "birth_date",
-            "email",
-            "phone_mobile",
-            "phone_home",
-            "phone_work",
-            "occupation",
-            "employer",
-        ]
+        fields = GUARDIAN_BASIC_FIELDS
         widgets = {"birth_date": DateInput()}
 
     def clean_birth_date(self):
@@ -94,7 +89,7 @@ class GuardianBasicForm(DossierForm):
 class GuardianAddressForm(DossierForm):
     class Meta:
         model = Guardian
-        fields = ["address", "address_complement", "postal_code", "city"]
+        fields = GUARDIAN_ADDRESS_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,7 +120,7 @@ class BankDetailsForm(DossierForm):
 
     class Meta:
         model = BankDetails
-        fields = ["holder_name", "holder_address", "iban", "bic"]
+        fields = TARGET_FIELDS[Target.BANK][1]
 
     def clean_iban(self):
         value = self.cleaned_data.get("iban", "")
@@ -141,13 +136,7 @@ class BankDetailsForm(DossierForm):
 class FiscalDataForm(DossierForm):
     class Meta:
         model = FiscalData
-        fields = [
-            "reference_tax_income",
-            "tax_shares",
-            "allowance_body",
-            "allowance_number",
-            "family_quotient",
-        ]
+        fields = TARGET_FIELDS[Target.FISCAL][1]
 
     def clean(self):
         cleaned = super().clean()
@@ -161,7 +150,7 @@ class FiscalDataForm(DossierForm):
 class ChildGeneralForm(DossierForm):
     class Meta:
         model = Child
-        fields = ["last_name", "first_name", "birth_date", "sex", "school", "school_class"]
+        fields = TARGET_FIELDS[Target.CHILD][1]
         widgets = {"birth_date": DateInput()}
 
     def clean_birth_date(self):
@@ -175,17 +164,7 @@ class HealthForm(DossierForm):
 
     class Meta:
         model = HealthRecord
-        fields = [
-            "allergies",
-            "diet",
-            "meal_plan",
-            "vaccinations",
-            "doctor_name",
-            "doctor_phone",
-            "medical_notes",
-            "has_pai",
-            "pai_details",
-        ]
+        fields = TARGET_FIELDS[Target.HEALTH][1]
         widgets = {
             name: forms.Textarea(attrs={"rows": 3})
             for name in ("allergies", "vaccinations", "medical_notes", "pai_details")
@@ -197,7 +176,7 @@ class AuthorizedAdultForm(DossierForm):
 
     class Meta:
         model = AuthorizedAdult
-        fields = ["last_name", "first_name", "relation", "phone", "phone_alt", "may_pick_up"]
+        fields = TARGET_FIELDS[Target.AUTHORIZED_ADULT][1]
 
 
 YES_NO = [("oui", _("Oui")), ("non", _("Non"))]

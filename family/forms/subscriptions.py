@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .services import subscriber_code_normalize
+from ..services import subscriber_code_normalize
 
 
 class SubscriberCodeForm(forms.Form):

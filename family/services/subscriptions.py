@@ -7,10 +7,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import event_record
+from portal.errors import DomainError
+from portal.formats import actor_or_none
 from portal.models import Collectivity
 
-from .models import CodeAttempt, Family, PendingSignupCode, Subscription
+from ..models import CodeAttempt, Family, PendingSignupCode, Subscription
+from .events import family_event
 
 # No look-alike characters: no 0/O, 1/I/L, no U (U/V), 5/S, 2/Z, 8/B.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTVWXY3479"
@@ -19,8 +21,8 @@ MAX_FAILED_LOOKUPS = 5
 FAILED_LOOKUP_WINDOW = timedelta(minutes=15)
 
 
-class SubscriptionError(Exception):
-    """A refused subscription or code look-up; ``str(error)`` is the French message."""
+class SubscriptionError(DomainError):
+    """A refused subscription or code look-up; ``.message`` is the French text."""
 
 
 def subscriber_code_normalize(code: str) -> str:
@@ -49,10 +51,8 @@ def family_code_regenerate(*, family: Family, by=None) -> str:
             break
         except IntegrityError:  # a concurrent generation took the same code
             continue
-    event_record(
-        collectivity=family.collectivity,
-        family_id=family.pk,
-        subject=family,
+    family_event(
+        family,
         actor=by,
         verb="code_regenerated" if had_code else "code_generated",
         message=_("Nouveau code abonné généré.") if had_code else _("Code abonné généré."),
@@ -65,14 +65,7 @@ def family_code_revoke(*, family: Family, by=None) -> None:
     """The family's code stops working; existing subscriptions stay."""
     Family.objects.filter(pk=family.pk).update(subscriber_code=None, code_generated_at=None)
     family.subscriber_code = None
-    event_record(
-        collectivity=family.collectivity,
-        family_id=family.pk,
-        subject=family,
-        actor=by,
-        verb="code_revoked",
-        message=_("Code abonné révoqué."),
-    )
+    family_event(family, actor=by, verb="code_revoked", message=_("Code abonné révoqué."))
 
 
 def _recent_failures(*, collectivity, user, ip_address) -> int:
@@ -89,19 +82,19 @@ def subscriber_code_lookup(
     """The family of ``code`` in this collectivity only. Every attempt is logged; after
     5 failures in 15 minutes (per account or per address) look-ups are refused. The error
     never says whether a code exists elsewhere."""
-    user = user if user is not None and user.is_authenticated else None
+    user = actor_or_none(user)
     normalized = subscriber_code_normalize(code)
+    attempt = {
+        "collectivity": collectivity,
+        "user": user,
+        "ip_address": ip_address,
+        "code_hint": normalized[:3],
+    }
     if (
         _recent_failures(collectivity=collectivity, user=user, ip_address=ip_address)
         >= MAX_FAILED_LOOKUPS
     ):
-        CodeAttempt.objects.create(
-            collectivity=collectivity,
-            user=user,
-            ip_address=ip_address,
-            code_hint=normalized[:3],
-            success=False,
-        )
+        CodeAttempt.objects.create(**attempt, success=False)
         raise SubscriptionError(
             _(
                 "Trop de tentatives infructueuses. Pour votre sécurité, réessayez dans "
@@ -113,14 +106,7 @@ def subscriber_code_lookup(
         family = Family.objects.filter(
             collectivity=collectivity, subscriber_code=normalized
         ).first()
-    CodeAttempt.objects.create(
-        collectivity=collectivity,
-        user=user,
-        ip_address=ip_address,
-        code_hint=normalized[:3],
-        family=family,
-        success=family is not None,
-    )
+    CodeAttempt.objects.create(**attempt, family=family, success=family is not None)
     if family is None:
         raise SubscriptionError(
             _(
@@ -136,9 +122,8 @@ def subscription_create(*, user, family: Family, by=None) -> Subscription:
     """Link ``user`` to ``family``: active at once, no need to log in again. Idempotent."""
     subscription, created = Subscription.objects.get_or_create(user=user, family=family)
     if created:
-        event_record(
-            collectivity=family.collectivity,
-            family_id=family.pk,
+        family_event(
+            family,
             subject=subscription,
             actor=by or user,
             verb="subscription_created",
@@ -150,10 +135,8 @@ def subscription_create(*, user, family: Family, by=None) -> Subscription:
 @transaction.atomic
 def subscription_unlink(*, subscription: Subscription, by=None) -> None:
     family = subscription.family
-    event_record(
-        collectivity=family.collectivity,
-        family_id=family.pk,
-        subject=family,
+    family_event(
+        family,
         actor=by,
         verb="subscription_removed",
         message=_("Abonnement du compte %(email)s supprimé.") % {"email": subscription.user.email},

@@ -6,8 +6,6 @@ responsable 1 », « Ajouter un enfant » and « Retirer » are submit buttons t
 step 1; JavaScript only does the same without a round trip.
 """
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -16,21 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .creation import (
-    GUARDIAN_FIELDS,
-    STEP_COUNT,
-    CreationError,
-    choice_fits,
-    creation_cancel,
-    creation_draft_get,
-    creation_latest_request,
-    creation_open_request,
-    creation_step_save,
-    creation_submit,
-    enrolment_choices,
-    payer_guardian,
-)
-from .creation_forms import (
+from ..forms.creation import (
     ADDRESS_FIELDS,
     ChildFormSet,
     FinanceForm,
@@ -38,7 +22,24 @@ from .creation_forms import (
     child_step_data,
     guardian_step_data,
 )
-from .models import FamilyCreationRequest
+from ..models import FamilyCreationRequest
+from ..selectors.creation import (
+    choice_fits,
+    creation_latest_request,
+    creation_open_request,
+    payer_guardian,
+    summary_context,
+)
+from ..services.creation import (
+    GUARDIAN_FIELDS,
+    STEP_COUNT,
+    CreationError,
+    creation_cancel,
+    creation_draft_get,
+    creation_step_save,
+    creation_submit,
+    enrolment_choices,
+)
 
 Status = FamilyCreationRequest.Status
 STEP_TITLES = {
@@ -157,7 +158,7 @@ def creation_cancel_view(request):
         try:
             creation_cancel(request=open_request, by=request.user)
         except CreationError as error:
-            messages.error(request, str(error))
+            messages.error(request, error.message)
             return redirect("family:creation")
         messages.success(request, _("Votre demande de création de l’espace famille est annulée."))
         return redirect("family:no_code")
@@ -189,7 +190,7 @@ def _raw(post, prefix: str, fields: list[str]) -> dict:
 
 
 def _raw_children(post) -> list[dict]:
-    from .creation import CHILD_FIELDS
+    from ..services.creation import CHILD_FIELDS
 
     try:
         count = int(post.get(f"{CHILD_PREFIX}-TOTAL_FORMS", 0))
@@ -258,7 +259,7 @@ def _step1(request, draft, reached):
         try:
             creation_step_save(request=draft, step=1, data=data)
         except CreationError as error:
-            messages.error(request, str(error))
+            messages.error(request, error.message)
             return redirect("family:creation")
         return redirect("family:creation_step", step=2)
 
@@ -317,7 +318,7 @@ def _step2(request, draft, reached):
             try:
                 creation_step_save(request=draft, step=2, data=form.step_data())
             except CreationError as error:
-                form.add_error(None, str(error))
+                form.add_error(None, error.message)
             else:
                 return redirect("family:creation_step", step=3)
         return _render_step(
@@ -384,7 +385,7 @@ def _step3(request, draft, reached):
                 )
             creation_submit(request=draft, by=request.user)
         except CreationError as error:
-            messages.error(request, str(error))
+            messages.error(request, error.message)
             return redirect("family:creation_step", step=3)
         return redirect("family:creation_sent")
     selected = {
@@ -398,56 +399,3 @@ def _step3(request, draft, reached):
         **summary_context(draft),
     }
     return _render_step(request, 3, context, reached=reached)
-
-
-def _french_date(value: str) -> str:
-    try:
-        return date.fromisoformat(value).strftime("%d/%m/%Y") if value else ""
-    except ValueError:
-        return value
-
-
-def summary_context(creation_request: FamilyCreationRequest) -> dict:
-    """Display values of a request (parent's step 3 and the agent's detail page)."""
-    from .models import Child, FiscalData, Guardian
-
-    data = creation_request.data
-    civilities = dict(Guardian._meta.get_field("civility").choices)
-    sexes = dict(Child.Sex.choices)
-    bodies = dict(FiscalData.AllowanceBody.choices)
-    guardians = []
-    payer = data.get("payer") or 1
-    for rank, row in enumerate(data.get("guardians") or [], start=1):
-        guardians.append(
-            {
-                **row,
-                "rank": rank,
-                "is_payer": rank == payer,
-                "civility_display": civilities.get(row.get("civility"), ""),
-                "birth_date_display": _french_date(row.get("birth_date", "")),
-            }
-        )
-    children = [
-        {
-            **row,
-            "sex_display": sexes.get(row.get("sex"), ""),
-            "birth_date_display": _french_date(row.get("birth_date", "")),
-        }
-        for row in data.get("children") or []
-    ]
-    enrolments = {}
-    for row in data.get("enrolments") or []:
-        index = row.get("child_index")
-        if isinstance(index, int) and 0 <= index < len(children):
-            enrolments.setdefault(index, []).append(row.get("activity_name", ""))
-    for index, child in enumerate(children):
-        child["activities"] = enrolments.get(index, [])
-    fiscal = dict(data.get("fiscal") or {})
-    fiscal["allowance_body_display"] = bodies.get(fiscal.get("allowance_body") or "", "")
-    return {
-        "summary_guardians": guardians,
-        "summary_children": children,
-        "summary_enrolments": bool(enrolments),
-        "summary_bank": data.get("bank") or {},
-        "summary_fiscal": fiscal,
-    }

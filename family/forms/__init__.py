@@ -1,0 +1,2 @@
+"""Forms of the family app: the parents' (subscriptions, dossier, creation, sign-up) and
+the agents' (``admin``)."""

@@ -1,0 +1,330 @@
+"""Dossier change requests: every parent edit waits for an agent's decision.
+
+Writes (``change_request_*``) run in one transaction with their timeline event and e-mail;
+the reads they share with the dossier pages (``current_values``, ``pending_changes``) live in
+``family.selectors.dossier``.
+"""
+
+import dataclasses
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from notifications.services import email_queue
+from portal.errors import DomainError
+
+from ..models import AuthorizationType, ChangeRequest, Child, ChildAuthorization, ChildPhoto, Family
+from ..selectors.dossier import TARGET_FIELDS, current_values, serialize, target_instance
+from .events import family_event
+
+Target = ChangeRequest.Target
+Action = ChangeRequest.Action
+Status = ChangeRequest.Status
+
+
+class DossierError(DomainError):
+    """A refused dossier operation; ``.message`` is the French text for the user."""
+
+
+def _check_belongs(*, family: Family, target: str, object_id, child) -> None:
+    """Defence in depth: the object and child must be this family's."""
+    if child is not None and child.family_id != family.pk:
+        raise DossierError(_("Cet enfant n’appartient pas à votre famille."))
+    owned_targets = (Target.GUARDIAN, Target.CHILD, Target.AUTHORIZED_ADULT)
+    if (
+        object_id is not None
+        and target in owned_targets
+        and target_instance(family=family, target=target, object_id=object_id, child=child) is None
+    ):
+        raise DossierError(_("Cet élément n’appartient pas à votre famille."))
+
+
+@transaction.atomic
+def change_request_submit(
+    *,
+    family: Family,
+    target: str,
+    new_values: dict,
+    by,
+    action: str = Action.UPDATE,
+    object_id: int | None = None,
+    child: Child | None = None,
+    photo=None,
+) -> ChangeRequest:
+    """Record a parent's edit as a pending request (validated values expected).
+
+    Only fields that differ from the current values are kept. A field still pending in an
+    older request is taken over by this one (the older request keeps its other fields, or
+    becomes "superseded"). Raises DossierError when nothing changed or when the target is
+    read-only for parents.
+    """
+    if target == Target.FISCAL and not family.collectivity.parents_may_edit_fiscal_data:
+        raise DossierError(
+            _(
+                "Les données fiscales sont gérées par votre collectivité : pour les modifier, "
+                "adressez-vous à elle avec vos pièces justificatives."
+            )
+        )
+    _check_belongs(family=family, target=target, object_id=object_id, child=child)
+    if action == Action.UPDATE:
+        current = current_values(family=family, target=target, object_id=object_id, child=child)
+    else:
+        current = {}
+    changes = {}
+    for field, value in new_values.items():
+        new = serialize(value)
+        old = current.get(field)
+        both_empty = new in ("", None) and old in ("", None)
+        if action != Action.UPDATE or (new != old and not both_empty):
+            changes[field] = {"old": old, "new": new}
+    if action == Action.UPDATE and not changes and photo is None:
+        raise DossierError(_("Aucune modification : les valeurs saisies sont celles du dossier."))
+
+    if action == Action.UPDATE and (changes or photo is not None):
+        older_requests = ChangeRequest.objects.select_for_update(of=("self",)).filter(
+            family=family,
+            target=target,
+            object_id=object_id,
+            child=child,
+            action=Action.UPDATE,
+            status=Status.PENDING,
+        )
+        for older in older_requests:
+            overlap = set(older.changes) & set(changes)
+            # A new photo replaces a pending one, even of the same image type.
+            replaced_photo = photo is not None and bool(older.photo)
+            if not overlap and not replaced_photo:
+                continue
+            older.changes = {k: v for k, v in older.changes.items() if k not in overlap}
+            if replaced_photo or (not older.changes and not older.photo):
+                older.status = Status.SUPERSEDED
+                older.decided_at = timezone.now()
+            older.save(update_fields=["changes", "status", "decided_at"])
+
+    request = ChangeRequest.objects.create(
+        family=family,
+        target=target,
+        action=action,
+        object_id=object_id,
+        child=child,
+        changes=changes,
+        created_by=by,
+    )
+    if photo is not None:
+        request.photo.save(photo.name, photo, save=True)
+    family_event(
+        family,
+        subject=request,
+        actor=by,
+        verb="change_requested",
+        message=_("Demande de modification envoyée : %(what)s.")
+        % {"what": request.get_target_display()},
+        data={"fields": sorted(changes)},
+    )
+    if by is not None and getattr(by, "email", ""):
+        email_queue(
+            template="family/change_received",
+            context={"what": request.get_target_display()},
+            collectivity=family.collectivity,
+            family=family,
+            to=[by.email],
+            link=dossier_link(family),
+        )
+    return request
+
+
+def _to_python(model, field: str, value):
+    return model._meta.get_field(field).to_python(value)
+
+
+def _apply(request: ChangeRequest) -> None:
+    family, target, child = request.family, request.target, request.child
+    new = {field: change["new"] for field, change in request.changes.items()}
+    if target == Target.AUTHORIZATIONS:
+        for key, granted in new.items():
+            type_id = int(key.removeprefix("auth_"))
+            authorization_type = AuthorizationType.objects.get(
+                pk=type_id, collectivity=family.collectivity
+            )
+            ChildAuthorization.objects.update_or_create(
+                child=child,
+                authorization_type=authorization_type,
+                defaults={"granted": bool(granted)},
+            )
+        return
+    if target == Target.PHOTO:
+        photo, _created = ChildPhoto.objects.get_or_create(
+            child=child, defaults={"content_type": new.get("content_type", "image/jpeg")}
+        )
+        photo.content_type = new.get("content_type", photo.content_type)
+        photo.file.save(request.photo.name.rsplit("/", 1)[-1], request.photo.file, save=False)
+        photo.save()
+        return
+    model, _fields = TARGET_FIELDS[target]
+    if request.action == Action.DELETE:
+        instance = target_instance(
+            family=family, target=target, object_id=request.object_id, child=child
+        )
+        if instance is not None:
+            instance.delete()
+        return
+    if request.action == Action.CREATE:
+        instance = model()
+        if target in (Target.GUARDIAN, Target.CHILD):
+            instance.family = family
+        elif target in (Target.HEALTH, Target.AUTHORIZED_ADULT):
+            instance.child = child
+    else:
+        instance = target_instance(
+            family=family, target=target, object_id=request.object_id, child=child
+        )
+        if instance is None:
+            instance = model()
+            if target in (Target.BANK, Target.FISCAL):
+                instance.family = family
+            elif target == Target.HEALTH:
+                instance.child = child
+            else:
+                raise DossierError(_("L’élément modifié n’existe plus."))
+    for field, value in new.items():
+        setattr(instance, field, _to_python(model, field, value))
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        raise DossierError(
+            _("La modification ne peut pas être appliquée : %(errors)s")
+            % {"errors": "; ".join(error.messages)}
+        ) from error
+    instance.save()
+    if request.action == Action.CREATE and request.object_id is None:
+        request.object_id = instance.pk
+
+
+def _locked_pending(change_request: ChangeRequest) -> ChangeRequest:
+    locked = (
+        # Lock only the request row: PostgreSQL refuses FOR UPDATE on the nullable side of
+        # the outer join to "child".
+        ChangeRequest.objects.select_for_update(of=("self",))
+        .select_related("family__collectivity", "child")
+        .get(pk=change_request.pk)
+    )
+    if locked.status != Status.PENDING:
+        raise DossierError(
+            _("Cette demande a déjà été traitée (%(status)s).")
+            % {"status": locked.get_status_display()}
+        )
+    return locked
+
+
+def dossier_link(family: Family) -> str:
+    """The path of the family's dossier page (what the e-mails link to)."""
+    return reverse("family:dossier") + f"?famille={family.pk}"
+
+
+def _decision_email(request: ChangeRequest, accepted: bool) -> None:
+    if request.created_by is None or not request.created_by.email:
+        return
+    email_queue(
+        template="family/change_accepted" if accepted else "family/change_refused",
+        context={"what": request.get_target_display(), "reason": request.refusal_reason},
+        collectivity=request.family.collectivity,
+        family=request.family,
+        to=[request.created_by.email],
+        link=dossier_link(request.family),
+    )
+
+
+def _decide(request: ChangeRequest, status, by, verb: str, message: str, **event) -> None:
+    """Close a locked request (accepted, refused, cancelled) and record it on the timeline
+    with ``message`` (« %(what)s », « %(reason)s »); ``object_id`` and ``refusal_reason`` are
+    saved too (set by the caller when they change)."""
+    request.status, request.decided_by, request.decided_at = status, by, timezone.now()
+    request.save(
+        update_fields=["status", "decided_by", "decided_at", "object_id", "refusal_reason"]
+    )
+    family_event(
+        request.family,
+        subject=request,
+        actor=by,
+        verb=verb,
+        message=message % {"what": request.get_target_display(), "reason": request.refusal_reason},
+        **event,
+    )
+
+
+@transaction.atomic
+def change_request_accept(*, change_request: ChangeRequest, by) -> ChangeRequest:
+    """Apply the request to the dossier, in one transaction."""
+    request = _locked_pending(change_request)
+    _apply(request)
+    _decide(
+        request,
+        Status.ACCEPTED,
+        by,
+        "change_accepted",
+        _("Demande de modification acceptée : %(what)s."),
+        data={"changes": request.changes},
+    )
+    _decision_email(request, accepted=True)
+    return request
+
+
+@transaction.atomic
+def change_request_refuse(*, change_request: ChangeRequest, by, reason: str) -> ChangeRequest:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DossierError(_("Indiquez le motif du refus : la famille le lira."))
+    request = _locked_pending(change_request)
+    request.refusal_reason = reason
+    _decide(
+        request,
+        Status.REFUSED,
+        by,
+        "change_refused",
+        _("Demande de modification refusée : %(what)s. Motif : %(reason)s"),
+    )
+    _decision_email(request, accepted=False)
+    return request
+
+
+@transaction.atomic
+def change_request_cancel(*, change_request: ChangeRequest, by) -> ChangeRequest:
+    """The parent withdraws a request that is still pending."""
+    request = _locked_pending(change_request)
+    _decide(
+        request,
+        Status.CANCELLED,
+        by,
+        "change_cancelled",
+        _("Demande de modification annulée : %(what)s."),
+    )
+    return request
+
+
+@dataclasses.dataclass
+class BulkDecision:
+    """What a bulk decision did: the requests decided, and the others with the reason."""
+
+    decided: list[ChangeRequest] = dataclasses.field(default_factory=list)
+    failures: list[tuple[ChangeRequest, str]] = dataclasses.field(default_factory=list)
+
+
+def changes_decide_bulk(*, change_requests, agent, accept: bool, reason: str = "") -> BulkDecision:
+    """Accept, or refuse with one ``reason``, each request in turn, each in its own
+    transaction: a request that cannot be decided (already decided, inapplicable) is listed
+    with the reason and does not stop the others."""
+    decision = BulkDecision()
+    for change_request in change_requests:
+        try:
+            if accept:
+                change_request_accept(change_request=change_request, by=agent)
+            else:
+                change_request_refuse(change_request=change_request, by=agent, reason=reason)
+        except DossierError as error:
+            decision.failures.append((change_request, error.message))
+        else:
+            decision.decided.append(change_request)
+    return decision

@@ -1,0 +1,1 @@
+"""Parents' pages of the family app (their URLs are in ``family.urls``)."""
