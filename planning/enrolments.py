@@ -11,6 +11,7 @@ import datetime
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -284,18 +285,12 @@ def enrolment_request(
     )
     if enrolment.requested_by is not None and enrolment.requested_by.email:
         email_queue(
+            template="planning/enrolment_received",
+            context=values,
             collectivity=collectivity,
-            family_id=child.family_id,
+            family=child.family,
             to=[enrolment.requested_by.email],
-            subject=_("[%(name)s] Accusé de réception de votre demande")
-            % {"name": collectivity.name},
-            body_text=_(
-                "Bonjour,\n\nNous avons bien reçu votre demande de pré-inscription de "
-                "%(child)s à l’activité « %(activity)s » (%(period)s). Elle sera étudiée par "
-                "%(name)s ; vous serez informé(e) de la décision.\n\n"
-                "Ce message est envoyé automatiquement."
-            )
-            % {**values, "name": collectivity.name},
+            link=reverse("planning:enrolments"),
         )
     return enrolment
 
@@ -354,19 +349,12 @@ def _accept(enrolment: Enrolment, agent, *, direct: bool) -> Enrolment:
         recipients = _family_emails(enrolment.child.family_id)
     if recipients:
         email_queue(
+            template="planning/enrolment_accepted",
+            context={"message": message, "direct": direct},
             collectivity=collectivity,
-            family_id=enrolment.child.family_id,
+            family=enrolment.child.family,
             to=recipients,
-            subject=_("[%(name)s] Réponse à votre demande de pré-inscription")
-            % {"name": collectivity.name}
-            if not direct
-            else _("[%(name)s] Inscription à une activité") % {"name": collectivity.name},
-            body_text=_(
-                "Bonjour,\n\n%(message)s\n\nVous pouvez réserver les jours souhaités "
-                "depuis le planning des activités du portail.\n\n"
-                "Ce message est envoyé automatiquement."
-            )
-            % {"message": message},
+            link=reverse("planning:index"),
         )
     return enrolment
 
@@ -426,13 +414,12 @@ def enrolment_refuse(*, enrolment: Enrolment, agent, reason: str) -> Enrolment:
     )
     if recipients:
         email_queue(
+            template="planning/enrolment_refused",
+            context={"message": message},
             collectivity=collectivity,
-            family_id=locked.child.family_id,
+            family=locked.child.family,
             to=recipients,
-            subject=_("[%(name)s] Réponse à votre demande de pré-inscription")
-            % {"name": collectivity.name},
-            body_text=_("Bonjour,\n\n%(message)s\n\nCe message est envoyé automatiquement.")
-            % {"message": message},
+            link=reverse("planning:enrolments"),
         )
     _sync(enrolment, locked)
     return locked
@@ -465,13 +452,12 @@ def enrolment_cancel(*, enrolment: Enrolment, user) -> Enrolment:
     email = getattr(user, "email", "")
     if email:
         email_queue(
+            template="planning/enrolment_cancelled",
+            context={"message": message},
             collectivity=collectivity,
-            family_id=locked.child.family_id,
+            family=locked.child.family,
             to=[email],
-            subject=_("[%(name)s] Annulation de votre demande de pré-inscription")
-            % {"name": collectivity.name},
-            body_text=_("Bonjour,\n\n%(message)s\n\nCe message est envoyé automatiquement.")
-            % {"message": message},
+            link=reverse("planning:enrolments"),
         )
     _sync(enrolment, locked)
     return locked

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -603,16 +604,12 @@ def _notify_created(request: BookingRequest, *, counts, user) -> None:
         else:
             next_step = _("Elle a été traitée immédiatement : consultez votre planning.")
         email_queue(
+            template="planning/request_received",
+            context={"what": _what(request), "summary": summary, "next_step": next_step},
             collectivity=collectivity,
-            family_id=family.pk,
+            family=family,
             to=[request.created_by.email],
-            subject=_("[%(name)s] Accusé de réception de votre demande")
-            % {"name": collectivity.name},
-            body_text=_(
-                "Bonjour,\n\nNous avons bien reçu votre %(what)s (%(summary)s). %(next)s\n\n"
-                "Ce message est envoyé automatiquement."
-            )
-            % {"what": _what(request), "summary": summary, "next": next_step},
+            link=reverse("planning:request_detail", args=[request.pk]),
         )
 
 
@@ -664,12 +661,12 @@ def _notify_decided(request: BookingRequest, *, agent, lines, reason: str = "") 
     )
     if request.created_by is not None and request.created_by.email:
         email_queue(
+            template="planning/request_decided",
+            context={"message": message},
             collectivity=collectivity,
-            family_id=request.family_id,
+            family=request.family,
             to=[request.created_by.email],
-            subject=_("[%(name)s] Réponse à votre demande") % {"name": collectivity.name},
-            body_text=_("Bonjour,\n\n%(message)s\n\nCe message est envoyé automatiquement.")
-            % {"message": message},
+            link=reverse("planning:request_detail", args=[request.pk]),
         )
 
 
