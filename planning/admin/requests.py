@@ -23,10 +23,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from notifications.models import TimelineEvent
 
-from .errors import PlanningError
-from .models import Activity, BookingEvent, BookingRequest, BookingRequestLine
-from .request_forms import AdminRequestFilterForm, RefusalForm
-from .requests import request_accept, request_refuse, requests_decide_bulk
+from ..errors import PlanningError
+from ..forms.requests import AdminRequestFilterForm, RefusalForm
+from ..models import Activity, BookingEvent, BookingRequest, BookingRequestLine
+from ..services.requests import request_accept, request_refuse, requests_decide_bulk
 
 QUEUE_PAGE_SIZE = 50
 LINE_SYMBOLS = {

@@ -27,10 +27,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 from family.decorators import family_required
 from family.models import Child, Family
 
-from . import ical
-from .models import Activity, Enrolment, Slot
-from .request_views import day_action_context
-from .selectors import STATE_LEGEND, child_cell, child_colour, planning_cells, slot_history
+from ..models import Activity, Enrolment, Slot
+from ..selectors.ical import FEED_PAST_DAYS, feed_find, feed_render
+from ..selectors.planning import (
+    STATE_LEGEND,
+    child_cell,
+    child_colour,
+    planning_cells,
+    slot_history,
+)
+from ..services import calendar_feed_for_family, calendar_feed_regenerate
+from .requests import day_action_context
 
 MONTH = "mois"
 WEEK = "semaine"
@@ -328,7 +335,7 @@ def calendar_settings(request):
     families = list(request.scope.families.order_by("name", "pk"))
     if request.method == "POST":
         family = _family_from_post(request, families)
-        ical.calendar_feed_regenerate(family=family)
+        calendar_feed_regenerate(family=family)
         messages.success(
             request,
             _(
@@ -340,14 +347,14 @@ def calendar_settings(request):
         return redirect("planning:calendar")
     feeds = []
     for family in families:
-        feed = ical.calendar_feed_for_family(family=family)
+        feed = calendar_feed_for_family(family=family)
         url = _feed_url(request, feed)
         scheme, _sep, rest = url.partition("://")
         feeds.append({"family": family, "feed": feed, "url": url, "webcal_url": f"webcal://{rest}"})
     return render(
         request,
         "planning/calendar.html",
-        {"feeds": feeds, "past_days": ical.FEED_PAST_DAYS},
+        {"feeds": feeds, "past_days": FEED_PAST_DAYS},
     )
 
 
@@ -367,10 +374,10 @@ def _family_from_post(request, families: list[Family]) -> Family:
 @require_GET
 def calendar_feed(request, token: str):
     """The private iCalendar feed: no session, the token is the key (scoped to the host)."""
-    feed = ical.feed_find(collectivity=getattr(request, "collectivity", None), token=token)
+    feed = feed_find(collectivity=getattr(request, "collectivity", None), token=token)
     if feed is None:
         raise Http404(_("Cette adresse d’agenda n’existe pas ou n’est plus valable."))
-    body = ical.feed_render(feed=feed, host=request.get_host().partition(":")[0])
+    body = feed_render(feed=feed, host=request.get_host().partition(":")[0])
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="planning.ics"'
     response["Cache-Control"] = "private, no-cache"

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import WEEKDAY_CHOICES, Activity, BookingRequest, Enrolment
-from .rules import horizon_end, local_now
+from ..models import WEEKDAY_CHOICES, Activity, BookingRequest, Enrolment
+from ..rules import horizon_end, local_now
 
 
 class DateInput(forms.DateInput):

@@ -14,8 +14,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .errors import PlanningError
-from .models import Booking, BookingEvent, Slot
+from ..errors import PlanningError
+from ..models import Booking, BookingEvent, Slot
 
 PRESENT, ABSENT, EXCUSED = "present", "absent", "excused"
 MARKS = (PRESENT, ABSENT, EXCUSED)

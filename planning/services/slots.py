@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from notifications.services import event_record
 
+from ..calendar import activity_open_dates
+from ..models import Activity, Booking, BookingEvent, Slot
 from . import bookings
-from .calendar import activity_open_dates
-from .models import Activity, Booking, BookingEvent, Slot
 
 CREATE_BATCH_SIZE = 500
 

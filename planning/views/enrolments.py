@@ -16,11 +16,11 @@ from django.views.decorators.http import require_http_methods
 from family.decorators import family_required
 from family.models import Child
 
-from .enrolment_forms import EnrolmentRequestForm
-from .enrolments import enrolment_cancel, enrolment_request, weekdays_label
-from .errors import PlanningError
-from .models import Activity, Enrolment
-from .rules import local_now
+from ..errors import PlanningError
+from ..forms.enrolments import EnrolmentRequestForm
+from ..models import Activity, Enrolment
+from ..rules import local_now
+from ..services.enrolments import enrolment_cancel, enrolment_request, weekdays_label
 
 SESSION_TOKENS = "planning_enrolment_tokens"
 MAX_TOKENS_KEPT = 20

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import WEEKDAY_CHOICES, Activity, ActivityClosure
+from ..models import WEEKDAY_CHOICES, Activity, ActivityClosure
 
 Kind = Activity.Kind
 Opening = Activity.Opening

@@ -27,10 +27,14 @@ from family.decorators import family_required
 from family.models import Child, Subscription
 from notifications.models import TimelineEvent
 
-from . import requests as request_services
-from .bookings import offer_accept, offer_decline, waiting_positions
-from .errors import PlanningError
-from .models import (
+from ..errors import PlanningError
+from ..forms.requests import (
+    PeriodRequestForm,
+    RequestListFilterForm,
+    activities_for_family,
+    default_period,
+)
+from ..models import (
     Booking,
     BookingEvent,
     BookingRequest,
@@ -38,13 +42,9 @@ from .models import (
     Enrolment,
     Slot,
 )
-from .request_forms import (
-    PeriodRequestForm,
-    RequestListFilterForm,
-    activities_for_family,
-    default_period,
-)
-from .rules import local_now
+from ..rules import local_now
+from ..services import requests as request_services
+from ..services.bookings import offer_accept, offer_decline, waiting_positions
 
 KINDS = (BookingRequest.Kind.RESERVATION, BookingRequest.Kind.ABSENCE)
 LIST_PAGE_SIZE = 50

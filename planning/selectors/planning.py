@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from family.models import Child, Subscription
 
-from .models import (
+from ..models import (
     Activity,
     Booking,
     BookingEvent,

@@ -26,10 +26,9 @@ from django.utils.translation import ngettext
 
 from notifications.services import email_queue, event_record
 
-from . import bookings as engine
-from .calendar import closed_reason, public_holidays, school_holidays
-from .errors import PlanningError
-from .models import (
+from ..calendar import closed_reason, public_holidays, school_holidays
+from ..errors import PlanningError
+from ..models import (
     ActivityClosure,
     Booking,
     BookingEvent,
@@ -38,7 +37,8 @@ from .models import (
     Enrolment,
     Slot,
 )
-from .rules import absence_deadline, booking_deadline, horizon_end, local_now, slot_starts_at
+from ..rules import absence_deadline, booking_deadline, horizon_end, local_now, slot_starts_at
+from . import bookings as engine
 
 Kind = BookingRequest.Kind
 LineStatus = BookingRequestLine.Status

@@ -12,34 +12,16 @@ from __future__ import annotations
 import datetime
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import icalendar
 
-from .models import Booking, CalendarFeed, feed_token
+from ..models import Booking, CalendarFeed
 
 PARIS = ZoneInfo("Europe/Paris")
 FEED_PAST_DAYS = 30
 FEED_STATES = (Booking.State.RESERVED, Booking.State.PRESENT)
-
-
-def calendar_feed_for_family(*, family) -> CalendarFeed:
-    """The family's feed, created on first use."""
-    feed, _created = CalendarFeed.objects.get_or_create(family=family)
-    return feed
-
-
-@transaction.atomic
-def calendar_feed_regenerate(*, family) -> CalendarFeed:
-    """Give the family a new address; the old one answers 404 from now on."""
-    feed = CalendarFeed.objects.select_for_update(of=("self",)).filter(family=family).first()
-    if feed is None:
-        return CalendarFeed.objects.create(family=family)
-    feed.token = feed_token()
-    feed.save(update_fields=["token", "created_at"])
-    return feed
 
 
 def feed_find(*, collectivity, token: str) -> CalendarFeed | None:

@@ -3,8 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .enrolments import age_range_label
-from .models import WEEKDAY_CHOICES
+from ..models import WEEKDAY_CHOICES
+from ..services.enrolments import age_range_label
 
 
 class DateInput(forms.DateInput):

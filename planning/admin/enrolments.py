@@ -20,17 +20,17 @@ from django.views.decorators.http import require_http_methods
 
 from family.models import Child
 
-from .enrolment_forms import EnrolmentBaseForm, RefusalForm
-from .enrolments import (
+from ..errors import PlanningError
+from ..forms.enrolments import EnrolmentBaseForm, RefusalForm
+from ..models import Activity, Enrolment
+from ..rules import local_now
+from ..services.enrolments import (
     age_at,
     enrolment_accept,
     enrolment_create,
     enrolment_refuse,
     weekdays_label,
 )
-from .errors import PlanningError
-from .models import Activity, Enrolment
-from .rules import local_now
 
 Status = Enrolment.Status
 PAGE_SIZE = 50

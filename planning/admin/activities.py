@@ -30,14 +30,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.pdf import render_pdf
 
-from .activity_forms import (
+from ..calendar import activity_calendar
+from ..errors import PlanningError
+from ..forms.activities import (
     ActivityForm,
     ClosureForm,
     DayForm,
     PeriodFilterForm,
     activity_initial,
 )
-from .attendance import (
+from ..models import WEEKDAY_LABELS, Activity, ActivityClosure, Booking, Slot
+from ..services.attendance import (
     ABSENT,
     EXCUSED,
     EXPECTED_STATES,
@@ -47,10 +50,7 @@ from .attendance import (
     current_mark,
     register_bookings,
 )
-from .calendar import activity_calendar
-from .errors import PlanningError
-from .models import WEEKDAY_LABELS, Activity, ActivityClosure, Booking, Slot
-from .slots import SlotReport, orphan_slots, slots_generate
+from ..services.slots import SlotReport, orphan_slots, slots_generate
 
 State = Booking.State
 

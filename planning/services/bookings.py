@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from family.models import Subscription
 from notifications.services import email_queue, event_record
 
-from .errors import PlanningError
-from .models import Activity, Booking, BookingEvent, Slot
+from ..errors import PlanningError
+from ..models import Activity, Booking, BookingEvent, Slot
 
 State = Booking.State
 Verb = BookingEvent.Verb
