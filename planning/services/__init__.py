@@ -7,6 +7,7 @@ raises ``PlanningError`` (French message) when it refuses, and then nothing was 
 
 from .attendance import attendance_mark
 from .bookings import (
+    bookings_by_pair,
     offer_accept,
     offer_decline,
     offers_expire,
@@ -24,11 +25,10 @@ from .enrolments import (
     enrolment_request,
 )
 from .ical import calendar_feed_for_family, calendar_feed_regenerate
+from .preview import day_option, request_preview
 from .requests import (
-    day_option,
     request_accept,
     request_cancel,
-    request_preview,
     request_refuse,
     request_status_refresh,
     request_submit,
@@ -38,6 +38,7 @@ from .slots import slots_generate
 
 __all__ = [
     "attendance_mark",
+    "bookings_by_pair",
     "calendar_feed_for_family",
     "calendar_feed_regenerate",
     "creation_choices",

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from family.models import Subscription
 from notifications.services import email_queue, event_record
+from portal.formats import actor_or_none
 
 from ..errors import PlanningError
 from ..models import Activity, Booking, BookingEvent, Slot
@@ -133,11 +134,14 @@ def _unique_pairs(pairs: Iterable[Pair]) -> list[Pair]:
     return list(seen)
 
 
-def _existing(pairs: list[Pair]) -> dict[Pair, Booking]:
-    child_ids = {c for c, _s in pairs}
-    slot_ids = {s for _c, s in pairs}
-    rows = Booking.objects.filter(child_id__in=child_ids, slot_id__in=slot_ids)
+def bookings_by_pair(pairs: Iterable[Pair]) -> dict[Pair, Booking]:
+    """(child_id, slot_id) → its Booking row, for the pairs that have one (one query)."""
     wanted = set(pairs)
+    if not wanted:
+        return {}
+    rows = Booking.objects.filter(
+        child_id__in={c for c, _s in wanted}, slot_id__in={s for _c, s in wanted}
+    )
     return {(b.child_id, b.slot_id): b for b in rows if (b.child_id, b.slot_id) in wanted}
 
 
@@ -158,7 +162,7 @@ def _events(rows: list[tuple[Booking, str, object]], *, actor, note: str = "") -
     """rows: (booking, verb, request line or None); the state after is the booking's."""
     if not rows:
         return
-    actor = actor if actor is not None and actor.is_authenticated else None
+    actor = actor_or_none(actor)
     BookingEvent.objects.bulk_create(
         [
             BookingEvent(
@@ -201,7 +205,7 @@ def reserve(
     # Read the clock once the locks are held: queued_at then follows the order of arrival.
     now = now or timezone.now()
     counters = _slot_counters(slots)
-    existing = _existing(pairs)
+    existing = bookings_by_pair(pairs)
     held = {slot_id: counters.get(slot_id, (0, None))[0] for slot_id in slots}
     last_queued = {slot_id: counters.get(slot_id, (0, None))[1] for slot_id in slots}
 
@@ -250,7 +254,7 @@ def set_pending(*, pairs: Iterable[Pair], actor, lines: dict | None = None) -> d
     lines = lines or {}
     _lock_slots(s for _c, s in pairs)
     now = timezone.now()
-    existing = _existing(pairs)
+    existing = bookings_by_pair(pairs)
     result: dict[Pair, str] = {}
     new, changed, events = [], [], []
     for pair in pairs:

@@ -11,349 +11,27 @@ at once, or as lines waiting for an agent (``request_accept`` / ``request_refuse
 Every function runs a fixed number of queries whatever the number of days and children.
 """
 
-import datetime
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from notifications.services import email_queue, event_record
+from portal.formats import actor_or_none
 
-from ..calendar import closed_reason, public_holidays, school_holidays
 from ..errors import PlanningError
-from ..models import (
-    ActivityClosure,
-    Booking,
-    BookingEvent,
-    BookingRequest,
-    BookingRequestLine,
-    Enrolment,
-    Slot,
-)
-from ..rules import absence_deadline, booking_deadline, horizon_end, local_now, slot_starts_at
+from ..models import Booking, BookingEvent, BookingRequest, BookingRequestLine
 from . import bookings as engine
+from .preview import OUTCOME_ABSENCE_BILLED, _build_preview, _fr
 
 Kind = BookingRequest.Kind
 LineStatus = BookingRequestLine.Status
 State = Booking.State
 Verb = BookingEvent.Verb
-
-OUTCOME_ACCEPTED = "accepted"
-OUTCOME_PENDING = "pending"
-OUTCOME_WAITING = "waiting"
-OUTCOME_ABSENCE = "absence"
-OUTCOME_ABSENCE_BILLED = "absence_billed"
-OUTCOMES = (
-    OUTCOME_ACCEPTED,
-    OUTCOME_PENDING,
-    OUTCOME_WAITING,
-    OUTCOME_ABSENCE,
-    OUTCOME_ABSENCE_BILLED,
-)
-
-
-def money(amount: Decimal) -> str:
-    """« 3,50 € »."""
-    return _("%(amount)s €") % {"amount": number_format(amount, decimal_pos=2)}
-
-
-def outcome_label(outcome: str, *, position: int | None = None, cost=None) -> str:
-    """The French words of an outcome, as the preview table prints them."""
-    if outcome == OUTCOME_ACCEPTED:
-        return _("Acceptée immédiatement")
-    if outcome == OUTCOME_PENDING:
-        return _("Soumise à validation")
-    if outcome == OUTCOME_WAITING:
-        if position:
-            return _("Liste d’attente, position %(position)s") % {"position": position}
-        return _("Liste d’attente")
-    if outcome == OUTCOME_ABSENCE:
-        return _("Absence sans facturation")
-    if outcome == OUTCOME_ABSENCE_BILLED:
-        return _("Absence facturée : %(cost)s") % {"cost": money(cost or Decimal("0"))}
-    return ""
-
-
-@dataclass
-class PreviewDay:
-    """A child on a day that the request will include, and what will happen to it."""
-
-    child: object
-    slot: Slot
-    outcome: str
-    position: int | None = None
-    cost: Decimal | None = None
-
-    @property
-    def date(self) -> datetime.date:
-        return self.slot.date
-
-    @property
-    def label(self) -> str:
-        return outcome_label(self.outcome, position=self.position, cost=self.cost)
-
-
-@dataclass
-class ExcludedDay:
-    """A child on a day of the period that the request leaves out, and why (French)."""
-
-    child: object
-    date: datetime.date
-    reason: str
-
-
-@dataclass
-class Preview:
-    kind: str
-    activity: object
-    days: list[PreviewDay] = field(default_factory=list)
-    excluded: list[ExcludedDay] = field(default_factory=list)
-
-    @property
-    def by_child(self) -> list[tuple[object, list[PreviewDay], list[ExcludedDay]]]:
-        """[(child, included days, excluded days)] in the order the children were given."""
-        order: dict[int, object] = {}
-        days: dict[int, list[PreviewDay]] = defaultdict(list)
-        excluded: dict[int, list[ExcludedDay]] = defaultdict(list)
-        for day in self.days:
-            order.setdefault(day.child.pk, day.child)
-            days[day.child.pk].append(day)
-        for day in self.excluded:
-            order.setdefault(day.child.pk, day.child)
-            excluded[day.child.pk].append(day)
-        return [(child, days[pk], excluded[pk]) for pk, child in order.items()]
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Included days per outcome (every outcome present, 0 when none)."""
-        found = Counter(day.outcome for day in self.days)
-        return {outcome: found.get(outcome, 0) for outcome in OUTCOMES}
-
-    @property
-    def total_cost(self) -> Decimal:
-        return sum((day.cost or Decimal("0") for day in self.days), Decimal("0"))
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.days
-
-
-@dataclass
-class DayOption:
-    """What the slot page may offer for one child on one slot."""
-
-    kind: str | None
-    allowed: bool
-    outcome: str = ""
-    message: str = ""
-    position: int | None = None
-    cost: Decimal | None = None
-
-
-def _fr(day: datetime.date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-def _validate(*, family, kind, activity, children, date_from, date_to, weekdays, today):
-    if kind not in Kind.values:
-        raise PlanningError(_("Type de demande inconnu."))
-    if activity is None or activity.collectivity_id != family.collectivity_id:
-        raise PlanningError(_("Cette activité n’est pas proposée par votre collectivité."))
-    if not activity.is_active:
-        raise PlanningError(_("Cette activité n’est plus proposée aux familles."))
-    children = list(children or [])
-    if not children:
-        raise PlanningError(_("Choisissez au moins un enfant."))
-    if any(child.family_id != family.pk for child in children):
-        raise PlanningError(_("Cet enfant n’appartient pas à votre famille."))
-    if date_from is None or date_to is None:
-        raise PlanningError(_("Indiquez les dates de début et de fin de la période."))
-    if date_to < date_from:
-        raise PlanningError(_("La date de fin doit être postérieure ou égale à la date de début."))
-    try:
-        days = sorted({int(day) for day in (weekdays or [])})
-    except (TypeError, ValueError):
-        days = []
-    if not days or any(day < 0 or day > 6 for day in days):
-        raise PlanningError(_("Choisissez au moins un jour de la semaine."))
-    limit = horizon_end(activity, today)
-    if date_to > limit:
-        raise PlanningError(
-            _("La période dépasse la date limite de réservation (%(date)s).") % {"date": _fr(limit)}
-        )
-    # A child given twice counts once.
-    unique = list({child.pk: child for child in children}.values())
-    return unique, days
-
-
-def _build_preview(
-    *, family, kind, activity, children, date_from, date_to, weekdays, now, lock=False
-) -> Preview:
-    now = local_now(now)
-    children, days = _validate(
-        family=family,
-        kind=kind,
-        activity=activity,
-        children=children,
-        date_from=date_from,
-        date_to=date_to,
-        weekdays=weekdays,
-        today=now.date(),
-    )
-    child_ids = [child.pk for child in children]
-    slot_query = Slot.objects.filter(
-        activity=activity, date__gte=date_from, date__lte=date_to, is_orphan=False
-    )
-    if lock:
-        # Lock before counting, in pk order like the capacity engine.
-        slot_query = slot_query.select_for_update(of=("self",)).order_by("pk")
-    slots = sorted(
-        (slot for slot in slot_query if slot.date.weekday() in days),
-        key=lambda slot: (slot.date, slot.pk),
-    )
-    slot_by_date = {slot.date: slot for slot in slots}
-    slot_ids = [slot.pk for slot in slots]
-
-    enrolments = defaultdict(list)
-    bookings: dict[tuple[int, int], Booking] = {}
-    pending_lines: set[tuple[int, int]] = set()
-    counters: dict[int, tuple[int, int]] = {}
-    if slots:
-        for row in Enrolment.objects.filter(
-            child_id__in=child_ids,
-            activity=activity,
-            status=Enrolment.Status.ACCEPTED,
-            start_date__lte=date_to,
-            end_date__gte=date_from,
-        ).values_list("child_id", "start_date", "end_date"):
-            enrolments[row[0]].append((row[1], row[2]))
-        for booking in Booking.objects.filter(child_id__in=child_ids, slot_id__in=slot_ids):
-            bookings[(booking.child_id, booking.slot_id)] = booking
-        pending_lines = set(
-            BookingRequestLine.objects.filter(
-                child_id__in=child_ids, slot_id__in=slot_ids, status=LineStatus.PENDING
-            ).values_list("child_id", "slot_id")
-        )
-        if kind == Kind.RESERVATION:
-            rows = (
-                Booking.objects.filter(slot_id__in=slot_ids)
-                .values("slot_id")
-                .annotate(
-                    holders=Count("pk", filter=Q(state__in=Booking.HOLDS_PLACE)),
-                    waiting=Count("pk", filter=Q(state=State.WAITING)),
-                )
-                .order_by()
-            )
-            counters = {row["slot_id"]: (row["holders"], row["waiting"]) for row in rows}
-
-    # Dates of the period (on the chosen weekdays) without a slot: say why.
-    missing = [
-        date_from + datetime.timedelta(days=offset)
-        for offset in range((date_to - date_from).days + 1)
-        if (date_from + datetime.timedelta(days=offset)).weekday() in days
-        and (date_from + datetime.timedelta(days=offset)) not in slot_by_date
-    ]
-    reasons: dict[datetime.date, str] = {}
-    if missing:
-        closures = dict(
-            ActivityClosure.objects.filter(
-                activity=activity, date__gte=missing[0], date__lte=missing[-1]
-            ).values_list("date", "reason")
-        )
-        public = public_holidays(missing[0], missing[-1])
-        school = school_holidays(family.collectivity.school_zone, missing[0], missing[-1])
-        for day in missing:
-            reason = closed_reason(activity, day, closures=closures, public=public, school=school)
-            reasons[day] = reason or _("Pas d’activité ce jour")
-
-    preview = Preview(kind=kind, activity=activity)
-    taken = defaultdict(int)  # places given by earlier days/children of this preview
-    queued = defaultdict(int)  # waiting positions given likewise
-    for day in sorted(set(reasons) | set(slot_by_date)):
-        slot = slot_by_date.get(day)
-        for child in children:
-            if slot is None:
-                preview.excluded.append(ExcludedDay(child, day, reasons[day]))
-                continue
-            pair = (child.pk, slot.pk)
-            booking = bookings.get(pair)
-            state = booking.state if booking is not None else None
-            if now >= slot_starts_at(slot):
-                preview.excluded.append(ExcludedDay(child, day, _("Jour passé")))
-                continue
-            if kind == Kind.RESERVATION:
-                enrolled = any(start <= day <= end for start, end in enrolments[child.pk])
-                if not enrolled:
-                    reason = _("Enfant non inscrit à cette date")
-                elif pair in pending_lines or state == State.PENDING:
-                    reason = _("Demande déjà en cours")
-                elif state in (State.RESERVED, State.OFFERED, State.PRESENT):
-                    reason = _("Déjà réservé")
-                elif state == State.WAITING:
-                    reason = _("Déjà en liste d’attente")
-                elif now > booking_deadline(activity, day):
-                    reason = _("Délai de réservation dépassé")
-                else:
-                    reason = None
-                if reason:
-                    preview.excluded.append(ExcludedDay(child, day, reason))
-                    continue
-                if activity.requires_approval:
-                    preview.days.append(PreviewDay(child, slot, OUTCOME_PENDING))
-                    continue
-                holders, waiting = counters.get(slot.pk, (0, 0))
-                if holders + taken[slot.pk] < slot.capacity:
-                    taken[slot.pk] += 1
-                    preview.days.append(PreviewDay(child, slot, OUTCOME_ACCEPTED))
-                else:
-                    queued[slot.pk] += 1
-                    position = waiting + queued[slot.pk]
-                    preview.days.append(PreviewDay(child, slot, OUTCOME_WAITING, position))
-            else:
-                if pair in pending_lines:
-                    reason = _("Demande déjà en cours")
-                elif state not in (State.RESERVED, State.OFFERED):
-                    reason = _("Pas de réservation ce jour")
-                else:
-                    reason = None
-                if reason:
-                    preview.excluded.append(ExcludedDay(child, day, reason))
-                    continue
-                late = now > absence_deadline(activity, day)
-                # An offered place not yet taken is simply given back: never billed.
-                if late and activity.late_absence_billed and state == State.RESERVED:
-                    cost = activity.unit_price
-                    preview.days.append(PreviewDay(child, slot, OUTCOME_ABSENCE_BILLED, cost=cost))
-                else:
-                    preview.days.append(PreviewDay(child, slot, OUTCOME_ABSENCE, cost=Decimal("0")))
-    return preview
-
-
-def request_preview(
-    *, family, kind, activity, children, date_from, date_to, weekdays, now=None
-) -> Preview:
-    """What a request would do, day by day, without writing anything.
-
-    Raises PlanningError (French message) on bad input: reversed dates, no weekday, no child,
-    a child of another family, an activity of another collectivity or withdrawn, a period
-    beyond the booking horizon."""
-    return _build_preview(
-        family=family,
-        kind=kind,
-        activity=activity,
-        children=children,
-        date_from=date_from,
-        date_to=date_to,
-        weekdays=weekdays,
-        now=now,
-    )
 
 
 def _period_text(request: BookingRequest) -> str:
@@ -429,10 +107,6 @@ def _status_apply(request: BookingRequest, counts: dict[str, int]) -> BookingReq
     return request
 
 
-def _user_or_none(user):
-    return user if user is not None and user.is_authenticated else None
-
-
 def _apply_absences(lines, bookings_by_pair, *, actor) -> None:
     """Release the bookings of accepted absence lines: billed → ABSENT_BILLED, others →
     ABSENT, a place only offered → given back (CANCELLED)."""
@@ -452,6 +126,85 @@ def _apply_absences(lines, bookings_by_pair, *, actor) -> None:
         line_map[(line.child_id, line.slot_id)] = line
     for target, group in groups.items():
         engine.release(bookings=group, state=target, actor=actor, verb=Verb.ABSENCE, lines=line_map)
+
+
+def _line_map(lines) -> dict[tuple[int, int], BookingRequestLine]:
+    return {(line.child_id, line.slot_id): line for line in lines}
+
+
+def _replayed(family, submission_key: str) -> BookingRequest | None:
+    """The request a form with this key already created for the family, if any."""
+    if not submission_key:
+        return None
+    return BookingRequest.objects.filter(family=family, submission_key=submission_key).first()
+
+
+def _request_record(*, family, actor, submission_key, preview, **fields):
+    """The request row and its lines; (request, False) when a concurrent post of the same
+    form created the request first."""
+    try:
+        with transaction.atomic():
+            request = BookingRequest.objects.create(
+                family=family, submission_key=submission_key, created_by=actor, **fields
+            )
+    except IntegrityError:
+        existing = _replayed(family, submission_key)
+        if existing is None:
+            raise
+        return existing, False
+    request.lines_created = BookingRequestLine.objects.bulk_create(
+        [
+            BookingRequestLine(
+                request=request,
+                child=day.child,
+                slot=day.slot,
+                billed=day.outcome == OUTCOME_ABSENCE_BILLED,
+            )
+            for day in preview.days
+        ]
+    )
+    return request, True
+
+
+def _reserve_lines(lines, *, actor, verb=Verb.BOOKED) -> None:
+    """Reservation lines through the capacity engine: accepted, or waiting when full."""
+    line_by_pair = _line_map(lines)
+    states = engine.reserve(pairs=list(line_by_pair), actor=actor, verb=verb, lines=line_by_pair)
+    for line in lines:
+        state = states[(line.child_id, line.slot_id)]
+        line.status = LineStatus.WAITING if state == State.WAITING else LineStatus.ACCEPTED
+
+
+def _absence_lines(lines, *, actor) -> None:
+    """Absence lines accepted: their bookings are released."""
+    _apply_absences(lines, engine.bookings_by_pair(_line_map(lines)), actor=actor)
+    for line in lines:
+        line.status = LineStatus.ACCEPTED
+
+
+def _lines_to_agent(request: BookingRequest, lines, *, actor) -> dict[str, int]:
+    """The activity requires approval: the lines wait for an agent."""
+    line_by_pair = _line_map(lines)
+    if request.kind == Kind.RESERVATION:
+        engine.set_pending(pairs=list(line_by_pair), actor=actor, lines=line_by_pair)
+    else:
+        # The booking stays reserved until an agent decides; the history shows the ask.
+        bookings = engine.bookings_by_pair(line_by_pair)
+        _history(bookings, line_by_pair, verb=Verb.REQUESTED, actor=actor)
+    return {LineStatus.PENDING: len(lines)}
+
+
+def _lines_apply(request: BookingRequest, lines, *, actor) -> dict[str, int]:
+    """No approval needed: the lines are decided at once."""
+    if request.kind == Kind.RESERVATION:
+        _reserve_lines(lines, actor=actor)
+    else:
+        _absence_lines(lines, actor=actor)
+    now = timezone.now()
+    for line in lines:
+        line.decided_at = now
+    BookingRequestLine.objects.bulk_update(lines, ["status", "decided_at"])
+    return Counter(line.status for line in lines)
 
 
 @transaction.atomic
@@ -476,12 +229,9 @@ def request_submit(
     nothing is written."""
     engine.bulk_limit_lift()
     submission_key = (submission_key or "")[:64]
-    if submission_key:
-        existing = BookingRequest.objects.filter(
-            family=family, submission_key=submission_key
-        ).first()
-        if existing is not None:
-            return existing
+    existing = _replayed(family, submission_key)
+    if existing is not None:
+        return existing
     preview = _build_preview(
         family=family,
         kind=kind,
@@ -495,87 +245,23 @@ def request_submit(
     )
     if preview.is_empty:
         raise PlanningError(_("Aucun jour de la période ne peut être demandé."))
-    actor = _user_or_none(user)
-    try:
-        with transaction.atomic():
-            request = BookingRequest.objects.create(
-                family=family,
-                activity=activity,
-                kind=kind,
-                date_from=date_from,
-                date_to=date_to,
-                weekdays=sorted({int(day) for day in weekdays}),
-                comment=(comment or "").strip(),
-                submission_key=submission_key,
-                created_by=actor,
-            )
-    except IntegrityError:
-        # The same form posted twice at once: the other transaction created it first.
-        existing = BookingRequest.objects.filter(
-            family=family, submission_key=submission_key
-        ).first()
-        if existing is None:
-            raise
-        return existing
-    lines = BookingRequestLine.objects.bulk_create(
-        [
-            BookingRequestLine(
-                request=request,
-                child=day.child,
-                slot=day.slot,
-                billed=day.outcome == OUTCOME_ABSENCE_BILLED,
-            )
-            for day in preview.days
-        ]
+    actor = actor_or_none(user)
+    request, created = _request_record(
+        family=family,
+        actor=actor,
+        submission_key=submission_key,
+        preview=preview,
+        activity=activity,
+        kind=kind,
+        date_from=date_from,
+        date_to=date_to,
+        weekdays=sorted({int(day) for day in weekdays}),
+        comment=(comment or "").strip(),
     )
-    line_by_pair = {(line.child_id, line.slot_id): line for line in lines}
-    pairs = list(line_by_pair)
-    now_utc = timezone.now()
-    if activity.requires_approval:
-        if kind == Kind.RESERVATION:
-            engine.set_pending(pairs=pairs, actor=actor, lines=line_by_pair)
-        else:
-            # The booking stays reserved until an agent decides; the history shows the ask.
-            bookings = {
-                (b.child_id, b.slot_id): b
-                for b in Booking.objects.filter(
-                    child_id__in={c for c, _s in pairs}, slot_id__in={s for _c, s in pairs}
-                )
-            }
-            BookingEvent.objects.bulk_create(
-                [
-                    BookingEvent(
-                        booking=bookings[pair],
-                        verb=Verb.REQUESTED,
-                        state=bookings[pair].state,
-                        request_line=line,
-                        actor=actor,
-                    )
-                    for pair, line in line_by_pair.items()
-                    if pair in bookings
-                ]
-            )
-        counts = {LineStatus.PENDING: len(lines)}
-    else:
-        if kind == Kind.RESERVATION:
-            states = engine.reserve(pairs=pairs, actor=actor, lines=line_by_pair)
-            for line in lines:
-                state = states[(line.child_id, line.slot_id)]
-                line.status = LineStatus.WAITING if state == State.WAITING else LineStatus.ACCEPTED
-        else:
-            bookings = {
-                (b.child_id, b.slot_id): b
-                for b in Booking.objects.filter(
-                    child_id__in={c for c, _s in pairs}, slot_id__in={s for _c, s in pairs}
-                )
-            }
-            _apply_absences(lines, bookings, actor=actor)
-            for line in lines:
-                line.status = LineStatus.ACCEPTED
-        for line in lines:
-            line.decided_at = now_utc
-        BookingRequestLine.objects.bulk_update(lines, ["status", "decided_at"])
-        counts = Counter(line.status for line in lines)
+    if not created:
+        return request
+    apply = _lines_to_agent if activity.requires_approval else _lines_apply
+    counts = apply(request, request.lines_created, actor=actor)
     _status_apply(request, counts)
     _notify_created(request, counts=counts, user=user)
     return request
@@ -632,14 +318,6 @@ def _pending_lines(request: BookingRequest, line_ids) -> list[BookingRequestLine
     return lines
 
 
-def _bookings_of(lines) -> dict[tuple[int, int], Booking]:
-    pairs = {(line.child_id, line.slot_id) for line in lines}
-    rows = Booking.objects.filter(
-        child_id__in={c for c, _s in pairs}, slot_id__in={s for _c, s in pairs}
-    )
-    return {(b.child_id, b.slot_id): b for b in rows if (b.child_id, b.slot_id) in pairs}
-
-
 def _notify_decided(request: BookingRequest, *, agent, lines, reason: str = "") -> None:
     counts = Counter(line.status for line in lines)
     summary = _summary(counts)
@@ -670,6 +348,39 @@ def _notify_decided(request: BookingRequest, *, agent, lines, reason: str = "") 
         )
 
 
+def _lines_decided(lines, *, actor, **values) -> None:
+    """Stamp the decision (``values``: status, refusal reason…) on the lines and save them."""
+    now = timezone.now()
+    for line in lines:
+        for name, value in values.items():
+            setattr(line, name, value)
+        line.decided_by, line.decided_at = actor, now
+    fields = ["status", *(name for name in values if name != "status")]
+    BookingRequestLine.objects.bulk_update(lines, [*fields, "decided_by", "decided_at"])
+
+
+def _lines_close(request: BookingRequest, lines, *, status, verb, actor, note="") -> None:
+    """Refused or cancelled lines: a reservation's PENDING booking is cancelled; an absence's
+    booking keeps its state and gets a history step."""
+    line_by_pair = _line_map(lines)
+    bookings = engine.bookings_by_pair(line_by_pair)
+    if request.kind == Kind.RESERVATION:
+        engine.release(
+            bookings=[b for b in bookings.values() if b.state == State.PENDING],
+            state=State.CANCELLED,
+            actor=actor,
+            verb=verb,
+            lines=line_by_pair,
+            note=note,
+        )
+    else:
+        _history(bookings, line_by_pair, verb=verb, actor=actor, note=note)
+    if status == LineStatus.REFUSED:
+        _lines_decided(lines, actor=actor, status=status, refusal_reason=note)
+    else:
+        _lines_decided(lines, actor=actor, status=status)
+
+
 @transaction.atomic
 def request_accept(*, request: BookingRequest, agent, line_ids=None) -> BookingRequest:
     """Accept the pending days of a request (all, or those of ``line_ids``).
@@ -679,23 +390,12 @@ def request_accept(*, request: BookingRequest, agent, line_ids=None) -> BookingR
     time)."""
     request = _locked_request(request)
     lines = _pending_lines(request, line_ids)
-    now = timezone.now()
-    actor = _user_or_none(agent)
-    line_by_pair = {(line.child_id, line.slot_id): line for line in lines}
+    actor = actor_or_none(agent)
     if request.kind == Kind.RESERVATION:
-        states = engine.reserve(
-            pairs=list(line_by_pair), actor=actor, verb=Verb.ACCEPTED, lines=line_by_pair
-        )
-        for line in lines:
-            state = states[(line.child_id, line.slot_id)]
-            line.status = LineStatus.WAITING if state == State.WAITING else LineStatus.ACCEPTED
+        _reserve_lines(lines, actor=actor, verb=Verb.ACCEPTED)
     else:
-        _apply_absences(lines, _bookings_of(lines), actor=actor)
-        for line in lines:
-            line.status = LineStatus.ACCEPTED
-    for line in lines:
-        line.decided_by, line.decided_at = actor, now
-    BookingRequestLine.objects.bulk_update(lines, ["status", "decided_by", "decided_at"])
+        _absence_lines(lines, actor=actor)
+    _lines_decided(lines, actor=actor)
     request_status_refresh(request)
     _notify_decided(request, agent=actor, lines=lines)
     return request
@@ -711,28 +411,9 @@ def request_refuse(*, request: BookingRequest, agent, reason: str, line_ids=None
         raise PlanningError(_("Indiquez le motif du refus."))
     request = _locked_request(request)
     lines = _pending_lines(request, line_ids)
-    now = timezone.now()
-    actor = _user_or_none(agent)
-    line_by_pair = {(line.child_id, line.slot_id): line for line in lines}
-    bookings = _bookings_of(lines)
-    if request.kind == Kind.RESERVATION:
-        pending = [b for b in bookings.values() if b.state == State.PENDING]
-        engine.release(
-            bookings=pending,
-            state=State.CANCELLED,
-            actor=actor,
-            verb=Verb.REFUSED,
-            lines=line_by_pair,
-            note=reason,
-        )
-    else:
-        _history(bookings, line_by_pair, verb=Verb.REFUSED, actor=actor, note=reason)
-    for line in lines:
-        line.status = LineStatus.REFUSED
-        line.refusal_reason = reason
-        line.decided_by, line.decided_at = actor, now
-    BookingRequestLine.objects.bulk_update(
-        lines, ["status", "refusal_reason", "decided_by", "decided_at"]
+    actor = actor_or_none(agent)
+    _lines_close(
+        request, lines, status=LineStatus.REFUSED, verb=Verb.REFUSED, actor=actor, note=reason
     )
     request_status_refresh(request)
     _notify_decided(request, agent=actor, lines=lines, reason=reason)
@@ -787,25 +468,8 @@ def request_cancel(*, request: BookingRequest, user) -> BookingRequest:
     lines = list(request.lines.filter(status=LineStatus.PENDING))
     if not lines:
         raise PlanningError(_("Cette demande a déjà été traitée ; elle ne peut plus être annulée."))
-    now = timezone.now()
-    actor = _user_or_none(user)
-    line_by_pair = {(line.child_id, line.slot_id): line for line in lines}
-    bookings = _bookings_of(lines)
-    if request.kind == Kind.RESERVATION:
-        pending = [b for b in bookings.values() if b.state == State.PENDING]
-        engine.release(
-            bookings=pending,
-            state=State.CANCELLED,
-            actor=actor,
-            verb=Verb.CANCELLED,
-            lines=line_by_pair,
-        )
-    else:
-        _history(bookings, line_by_pair, verb=Verb.CANCELLED, actor=actor)
-    for line in lines:
-        line.status = LineStatus.CANCELLED
-        line.decided_by, line.decided_at = actor, now
-    BookingRequestLine.objects.bulk_update(lines, ["status", "decided_by", "decided_at"])
+    actor = actor_or_none(user)
+    _lines_close(request, lines, status=LineStatus.CANCELLED, verb=Verb.CANCELLED, actor=actor)
     request_status_refresh(request)
     event_record(
         collectivity=request.family.collectivity,
@@ -816,62 +480,3 @@ def request_cancel(*, request: BookingRequest, user) -> BookingRequest:
         message=_("Vous avez annulé votre %(what)s.") % {"what": _what(request)},
     )
     return request
-
-
-OUTCOME_MESSAGES = {
-    OUTCOME_ACCEPTED: lambda d: _("La réservation sera acceptée immédiatement."),
-    OUTCOME_PENDING: lambda d: _(
-        "La demande sera soumise à validation par le service ; vous serez informé(e) "
-        "de la décision."
-    ),
-    OUTCOME_WAITING: lambda d: (
-        _(
-            "Le créneau est complet : votre enfant sera inscrit en liste d’attente "
-            "(position %(position)s)."
-        )
-        % {"position": d.position}
-    ),
-    OUTCOME_ABSENCE: lambda d: _("L’absence ne sera pas facturée."),
-    OUTCOME_ABSENCE_BILLED: lambda d: (
-        _("Le délai d’absence sans facturation est dépassé : l’absence sera facturée %(cost)s.")
-        % {"cost": money(d.cost or Decimal("0"))}
-    ),
-}
-
-
-def day_option(*, family, child, slot, now=None) -> DayOption:
-    """The single-day action the slot page may offer: reserve, declare an absence, or
-    nothing (with the reason). A fixed number of queries."""
-    booking = Booking.objects.filter(child=child, slot=slot).first()
-    state = booking.state if booking is not None else None
-    marked = booking is not None and booking.attendance_marked_at is not None
-    if state == State.PRESENT or (marked and state in (State.ABSENT, State.ABSENT_BILLED)):
-        return DayOption(
-            kind=None, allowed=False, message=_("La présence de ce jour a déjà été pointée.")
-        )
-    kind = Kind.ABSENCE if state in (State.RESERVED, State.OFFERED) else Kind.RESERVATION
-    try:
-        preview = _build_preview(
-            family=family,
-            kind=kind,
-            activity=slot.activity,
-            children=[child],
-            date_from=slot.date,
-            date_to=slot.date,
-            weekdays=[slot.date.weekday()],
-            now=now,
-        )
-    except PlanningError as error:
-        return DayOption(kind=None, allowed=False, message=error.message)
-    if preview.days:
-        day = preview.days[0]
-        return DayOption(
-            kind=kind,
-            allowed=True,
-            outcome=day.outcome,
-            message=OUTCOME_MESSAGES[day.outcome](day),
-            position=day.position,
-            cost=day.cost,
-        )
-    reason = preview.excluded[0].reason if preview.excluded else _("Pas d’activité ce jour")
-    return DayOption(kind=kind, allowed=False, message=reason)

@@ -43,8 +43,17 @@ from ..models import (
     Slot,
 )
 from ..rules import local_now
-from ..services import requests as request_services
-from ..services.bookings import offer_accept, offer_decline, waiting_positions
+from ..services import (
+    day_option,
+    offer_accept,
+    offer_decline,
+    request_preview,
+    request_submit,
+)
+from ..services import (
+    request_cancel as request_withdraw,
+)
+from ..services.bookings import waiting_positions
 
 KINDS = (BookingRequest.Kind.RESERVATION, BookingRequest.Kind.ABSENCE)
 LIST_PAGE_SIZE = 50
@@ -75,7 +84,7 @@ def new_submission_key() -> str:
 def day_action_context(*, family, child, slot, now=None) -> dict:
     """What ``planning/_day_action.html`` needs (the slot page includes it with this)."""
     return {
-        "option": request_services.day_option(family=family, child=child, slot=slot, now=now),
+        "option": day_option(family=family, child=child, slot=slot, now=now),
         "slot": slot,
         "child": child,
         "submission_key": new_submission_key(),
@@ -147,56 +156,6 @@ def _child_name(child) -> str:
 # --- one day from the planning -------------------------------------------------------------
 
 
-def _day_option(*, family, child, slot, kind):
-    """The single-day option for ``kind``. When the planning offers another action that day
-    (or none), the reason comes from the preview of ``kind`` (e.g. « Pas de réservation ce
-    jour » for an absence on a day that is not reserved)."""
-    option = request_services.day_option(family=family, child=child, slot=slot)
-    if option.kind == kind or option.kind is None:
-        if option.kind is None:
-            option.kind = kind
-        return option
-    try:
-        preview = request_services.request_preview(
-            family=family,
-            kind=kind,
-            activity=slot.activity,
-            children=[child],
-            date_from=slot.date,
-            date_to=slot.date,
-            weekdays=[slot.date.weekday()],
-        )
-    except PlanningError as error:
-        return request_services.DayOption(kind=kind, allowed=False, message=error.message)
-    if preview.days:
-        day = preview.days[0]
-        return request_services.DayOption(
-            kind=kind,
-            allowed=True,
-            outcome=day.outcome,
-            message=request_services.OUTCOME_MESSAGES[day.outcome](day),
-            position=day.position,
-            cost=day.cost,
-        )
-    if preview.excluded:
-        reason = preview.excluded[0].reason
-    elif kind == BookingRequest.Kind.ABSENCE:
-        reason = _("Pas de réservation ce jour")
-    else:
-        reason = _("Pas d’activité ce jour")
-    if kind == BookingRequest.Kind.ABSENCE:
-        rule = _("Une absence ne peut être déclarée que sur une journée réservée.")
-    else:
-        rule = _(
-            "Une réservation ne peut être demandée que sur une journée où l’enfant est inscrit."
-        )
-    return request_services.DayOption(
-        kind=kind,
-        allowed=False,
-        message=_("%(reason)s. %(rule)s") % {"reason": reason.rstrip("."), "rule": rule},
-    )
-
-
 def _outcome_message(booking_request: BookingRequest, *, child, slot) -> str:
     """The success message after a one-day request, telling what happened."""
     line = booking_request.lines.filter(child=child, slot=slot).first()
@@ -261,7 +220,7 @@ def request_day(request, slot_id: int, child_id: int, kind: str):
     status = 200
     if request.method == "POST":
         try:
-            booking_request = request_services.request_submit(
+            booking_request = request_submit(
                 family=family,
                 user=request.user,
                 kind=kind,
@@ -279,7 +238,7 @@ def request_day(request, slot_id: int, child_id: int, kind: str):
         else:
             messages.success(request, _outcome_message(booking_request, child=child, slot=slot))
             return redirect(_planning_url(slot.date))
-    option = _day_option(family=family, child=child, slot=slot, kind=kind)
+    option = day_option(family=family, child=child, slot=slot, kind=kind)
     title = (
         _("Demande d’absence")
         if kind == BookingRequest.Kind.ABSENCE
@@ -326,7 +285,7 @@ def request_period(request, kind: str):
         if form.is_valid():
             try:
                 if action == "submit":
-                    booking_request = request_services.request_submit(
+                    booking_request = request_submit(
                         family=family,
                         user=request.user,
                         kind=kind,
@@ -342,9 +301,7 @@ def request_period(request, kind: str):
                         ),
                     )
                     return redirect("planning:request_detail", pk=booking_request.pk)
-                preview = request_services.request_preview(
-                    family=family, kind=kind, **form.service_kwargs()
-                )
+                preview = request_preview(family=family, kind=kind, **form.service_kwargs())
             except PlanningError as exc:
                 error = exc.message
                 status = 400
@@ -566,7 +523,7 @@ def request_cancel(request, pk: int):
     status = 200
     if request.method == "POST":
         try:
-            request_services.request_cancel(request=booking_request, user=request.user)
+            request_withdraw(request=booking_request, user=request.user)
         except PlanningError as exc:
             error = exc.message
             status = 400
