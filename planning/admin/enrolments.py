@@ -19,11 +19,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from family.models import Child
+from portal.forms import BulkDecisionForm
 
 from ..errors import PlanningError
 from ..forms.enrolments import EnrolmentBaseForm, RefusalForm
 from ..models import Activity, Enrolment
 from ..rules import local_now
+from ..services import enrolments_decide_bulk
 from ..services.enrolments import (
     age_at,
     enrolment_accept,
@@ -31,6 +33,7 @@ from ..services.enrolments import (
     enrolment_refuse,
     weekdays_label,
 )
+from .common import bulk_error, queue_back_url
 
 Status = Enrolment.Status
 PAGE_SIZE = 50
@@ -152,67 +155,65 @@ def enrolment_refuse_view(request, pk: int):
     return redirect("planning_admin:enrolments")
 
 
-@require_http_methods(["POST"])
-def enrolments_bulk(request):
-    """« Accepter la sélection » / « Refuser la sélection »: each one through the service."""
-    back = reverse("planning_admin:enrolments")
-    if request.POST.get("filters"):
-        back += f"?{request.POST['filters']}"
-    action = request.POST.get("action")
-    ids = {value for value in request.POST.getlist("inscription") if value.isdigit()}
-    reason = (request.POST.get("reason") or "").strip()
-    if action not in ("accept", "refuse"):
-        messages.error(request, _("Choisissez « Accepter » ou « Refuser la sélection »."))
-        return redirect(back)
-    if not ids:
-        messages.error(request, _("Cochez au moins une pré-inscription."))
-        return redirect(back)
-    if action == "refuse" and not reason:
-        messages.error(
-            request,
-            _("Indiquez le motif du refus (la famille le lira) : aucune pré-inscription refusée."),
-        )
-        return redirect(back)
-    selected = list(_enrolments(request.scope).filter(pk__in=ids).order_by("created_at", "pk"))
-    done, failures = 0, []
-    for enrolment in selected:
-        try:
-            if action == "accept":
-                enrolment_accept(enrolment=enrolment, agent=request.user)
-            else:
-                enrolment_refuse(enrolment=enrolment, agent=request.user, reason=reason)
-        except PlanningError as error:
-            failures.append(
-                _("%(child)s, %(activity)s : %(why)s")
-                % {
-                    "child": enrolment.child.first_name,
-                    "activity": enrolment.activity.name,
-                    "why": error.message,
-                }
-            )
-        else:
-            done += 1
-    if done:
+def _bulk_outcome(request, *, accept: bool, decided: int, failures, missing: int) -> None:
+    """The messages after a bulk decision: decided, not decided (why), not found."""
+    if decided:
         template = (
             _("%(count)s pré-inscription(s) acceptée(s).")
-            if action == "accept"
+            if accept
             else _("%(count)s pré-inscription(s) refusée(s).")
         )
-        messages.success(request, template % {"count": done})
+        messages.success(request, template % {"count": decided})
     if failures:
+        reasons = [
+            _("%(child)s, %(activity)s : %(why)s")
+            % {"child": enrolment.child.first_name, "activity": enrolment.activity.name, "why": why}
+            for enrolment, why in failures[:MAX_FAILURES_LISTED]
+        ]
         messages.error(
             request,
             _("%(count)s pré-inscription(s) non traitée(s) :") % {"count": len(failures)}
             + " "
-            + " ; ".join(failures[:MAX_FAILURES_LISTED]),
+            + " ; ".join(reasons),
         )
-    missing = len(ids) - len(selected)
     if missing:
         messages.error(
             request,
             _("%(count)s pré-inscription(s) introuvable(s) dans votre collectivité.")
             % {"count": missing},
         )
+
+
+@require_http_methods(["POST"])
+def enrolments_bulk(request):
+    """« Accepter la sélection » / « Refuser la sélection »: each one through the service."""
+    back = queue_back_url(request, "planning_admin:enrolments")
+    form = BulkDecisionForm(
+        request.POST,
+        item_field="inscription",
+        empty_message=_("Cochez au moins une pré-inscription."),
+    )
+    if not form.is_valid():
+        nothing = _(
+            "Indiquez le motif du refus (la famille le lira) : aucune pré-inscription refusée."
+        )
+        messages.error(request, bulk_error(form, reason_missing=nothing))
+        return redirect(back)
+    ids = form.cleaned_data["ids"]
+    selected = list(_enrolments(request.scope).filter(pk__in=ids).order_by("created_at", "pk"))
+    decided, failures = enrolments_decide_bulk(
+        enrolments=selected,
+        agent=request.user,
+        accept=form.accept,
+        reason=form.cleaned_data["reason"],
+    )
+    _bulk_outcome(
+        request,
+        accept=form.accept,
+        decided=decided,
+        failures=failures,
+        missing=len(ids) - len(selected),
+    )
     return redirect(back)
 
 

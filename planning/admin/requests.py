@@ -8,12 +8,8 @@ not one of this collectivity's agents is refused. Decisions go through
 ``planning.requests``; everything is a plain form and works without JavaScript.
 """
 
-from collections import defaultdict
-
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -21,41 +17,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from notifications.models import TimelineEvent
+from portal.forms import BulkDecisionForm
 
 from ..errors import PlanningError
 from ..forms.requests import AdminRequestFilterForm, RefusalForm
-from ..models import Activity, BookingEvent, BookingRequest, BookingRequestLine
-from ..services.requests import request_accept, request_refuse, requests_decide_bulk
+from ..models import Activity, BookingRequest, BookingRequestLine
+from ..selectors.requests import (
+    LINE_SYMBOLS,
+    agent_side,
+    children_names,
+    queue_filtered,
+    request_history,
+)
+from ..services import request_accept, request_refuse, requests_decide_bulk
+from .common import bulk_error, queue_back_url
 
 QUEUE_PAGE_SIZE = 50
-LINE_SYMBOLS = {
-    BookingRequestLine.Status.PENDING: "…",
-    BookingRequestLine.Status.ACCEPTED: "✓",
-    BookingRequestLine.Status.WAITING: "◷",
-    BookingRequestLine.Status.REFUSED: "✗",
-    BookingRequestLine.Status.CANCELLED: "⊘",
-}
 
 
 def _requests(scope):
     return scope.agent(BookingRequest).select_related("family", "activity", "created_by")
-
-
-def _children_names(request_ids) -> dict[int, list[str]]:
-    """Children of each request, in one query."""
-    names: dict[int, list[str]] = defaultdict(list)
-    if not request_ids:
-        return names
-    rows = (
-        BookingRequestLine.objects.filter(request_id__in=request_ids)
-        .values_list("request_id", "child_id", "child__first_name", "child__last_name")
-        .distinct()
-        .order_by("request_id", "child__first_name", "child_id")
-    )
-    for request_id, _child_id, first_name, last_name in rows:
-        names[request_id].append(f"{first_name} {last_name}".strip())
-    return names
 
 
 @require_GET
@@ -65,37 +46,11 @@ def requests_queue(request):
     activities = list(scope.agent(Activity).order_by("name", "pk").only("pk", "name"))
     filters = AdminRequestFilterForm(request.GET or None, activities=activities)
     pending = _requests(scope).filter(status=BookingRequest.Status.PENDING)
-    filtered = False
-    if filters.is_bound and filters.is_valid():
-        data = filters.cleaned_data
-        if data.get("activite"):
-            pending = pending.filter(activity_id=data["activite"])
-            filtered = True
-        if data.get("date"):
-            pending = pending.filter(date_from__lte=data["date"], date_to__gte=data["date"])
-            filtered = True
-        if data.get("type"):
-            pending = pending.filter(kind=data["type"])
-            filtered = True
-        name = (data.get("enfant") or "").strip()
-        if name:
-            name_filter = Q()
-            for word in name.split():
-                name_filter &= Q(child__first_name__icontains=word) | Q(
-                    child__last_name__icontains=word
-                )
-            pending = pending.filter(
-                Exists(
-                    BookingRequestLine.objects.filter(request=OuterRef("pk")).filter(name_filter)
-                )
-            )
-            filtered = True
-    pending = pending.annotate(days_count=Count("lines__slot", distinct=True)).order_by(
-        "created_at", "pk"
-    )
+    valid = filters.is_bound and filters.is_valid()
+    pending, filtered = queue_filtered(pending, filters.cleaned_data if valid else {})
     page = Paginator(pending, QUEUE_PAGE_SIZE).get_page(request.GET.get("p"))
     rows = list(page.object_list)
-    names = _children_names([row.pk for row in rows])
+    names = children_names([row.pk for row in rows], full_name=True)
     for row in rows:
         row.children_names = names.get(row.pk, [])
     query = request.GET.copy()
@@ -117,46 +72,15 @@ def requests_queue(request):
     return response
 
 
-@require_POST
-def requests_bulk(request):
-    """« Accepter la sélection » / « Refuser la sélection » (a reason is required to refuse)."""
-    scope = request.scope
-    back = reverse("planning_admin:requests")
-    if request.POST.get("filters"):
-        back += "?" + request.POST["filters"]
-    action = request.POST.get("action")
-    ids = [value for value in request.POST.getlist("request") if value.isdigit()]
-    reason = (request.POST.get("reason") or "").strip()
-    if action not in ("accept", "refuse"):
-        messages.error(request, _("Choisissez « Accepter » ou « Refuser la sélection »."))
-        return redirect(back)
-    if not ids:
-        messages.error(request, _("Cochez au moins une demande."))
-        return redirect(back)
-    selected = list(
-        _requests(scope)
-        .filter(pk__in=ids)
-        .select_related("family__collectivity")
-        .order_by("created_at", "pk")
-    )
-    missing = len(set(ids)) - len(selected)
-    try:
-        decided = requests_decide_bulk(
-            requests=selected, agent=request.user, accept=action == "accept", reason=reason
-        )
-    except PlanningError as error:
-        messages.error(
-            request, _("%(error)s Aucune demande n’a été traitée.") % {"error": error.message}
-        )
-        return redirect(back)
+def _bulk_outcome(request, *, accept: bool, decided: int, skipped: int, missing: int) -> None:
+    """The messages after a bulk decision: decided, already decided, not found."""
     if decided:
         template = (
             ngettext("%(count)s demande acceptée.", "%(count)s demandes acceptées.", decided)
-            if action == "accept"
+            if accept
             else ngettext("%(count)s demande refusée.", "%(count)s demandes refusées.", decided)
         )
         messages.success(request, template % {"count": decided})
-    skipped = len(selected) - decided
     if skipped:
         messages.error(
             request,
@@ -177,55 +101,48 @@ def requests_bulk(request):
             )
             % {"count": missing},
         )
+
+
+@require_POST
+def requests_bulk(request):
+    """« Accepter la sélection » / « Refuser la sélection » (a reason is required to refuse)."""
+    back = queue_back_url(request, "planning_admin:requests")
+    form = BulkDecisionForm(
+        request.POST, item_field="request", empty_message=_("Cochez au moins une demande.")
+    )
+    if not form.is_valid():
+        nothing = _("%(error)s Aucune demande n’a été traitée.") % {
+            "error": _("Indiquez le motif du refus.")
+        }
+        messages.error(request, bulk_error(form, reason_missing=nothing))
+        return redirect(back)
+    ids = form.cleaned_data["ids"]
+    selected = list(
+        _requests(request.scope)
+        .filter(pk__in=ids)
+        .select_related("family__collectivity")
+        .order_by("created_at", "pk")
+    )
+    try:
+        decided = requests_decide_bulk(
+            requests=selected,
+            agent=request.user,
+            accept=form.accept,
+            reason=form.cleaned_data["reason"],
+        )
+    except PlanningError as error:
+        messages.error(
+            request, _("%(error)s Aucune demande n’a été traitée.") % {"error": error.message}
+        )
+        return redirect(back)
+    _bulk_outcome(
+        request,
+        accept=form.accept,
+        decided=decided,
+        skipped=len(selected) - decided,
+        missing=len(ids) - len(selected),
+    )
     return redirect(back)
-
-
-def _history(scope, booking_request: BookingRequest) -> list[dict]:
-    """Timeline events of the request and booking events of its days, oldest first."""
-    entries = []
-    events = (
-        scope.agent(TimelineEvent)
-        .filter(
-            subject_type=ContentType.objects.get_for_model(BookingRequest),
-            subject_id=booking_request.pk,
-        )
-        .select_related("actor")
-        .order_by("created_at", "pk")
-    )
-    for event in events:
-        entries.append(
-            {
-                "at": event.created_at,
-                "text": event.message or event.verb,
-                "who": event.actor.email if event.actor else _("automatique"),
-                "child": "",
-                "day": None,
-                "state": "",
-                "note": "",
-                "order": (event.created_at, 0, event.pk),
-            }
-        )
-    booking_events = (
-        scope.agent(BookingEvent)
-        .filter(request_line__request=booking_request)
-        .select_related("booking__child", "booking__slot", "actor")
-        .order_by("created_at", "pk")
-    )
-    for event in booking_events:
-        entries.append(
-            {
-                "at": event.created_at,
-                "text": event.get_verb_display(),
-                "who": event.actor.email if event.actor else _("automatique"),
-                "child": event.booking.child.first_name,
-                "day": event.booking.slot.date,
-                "state": event.get_state_display(),
-                "note": event.note,
-                "order": (event.created_at, 1, event.pk),
-            }
-        )
-    entries.sort(key=lambda entry: entry["order"])
-    return entries
 
 
 def _booking_request(request, pk: int) -> BookingRequest:
@@ -252,7 +169,7 @@ def _render_detail(request, booking_request, *, refusal_form=None, status=200):
             "lines": lines,
             "pending_count": pending_count,
             "refusal_form": refusal_form or RefusalForm(),
-            "history": _history(request.scope, booking_request),
+            "history": request_history(booking_request, rows=request.scope.agent, who=agent_side),
             "queue_url": reverse("planning_admin:requests"),
         },
         status=status,

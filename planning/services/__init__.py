@@ -23,6 +23,7 @@ from .enrolments import (
     enrolment_create,
     enrolment_refuse,
     enrolment_request,
+    enrolments_decide_bulk,
 )
 from .ical import calendar_feed_for_family, calendar_feed_regenerate
 from .preview import day_option, request_preview
@@ -48,6 +49,7 @@ __all__ = [
     "enrolment_create",
     "enrolment_refuse",
     "enrolment_request",
+    "enrolments_decide_bulk",
     "offer_accept",
     "offer_decline",
     "offers_expire",

@@ -488,3 +488,24 @@ def enrolment_create(
         requested_by=agent,
     )
     return _accept(enrolment, agent, direct=True)
+
+
+def enrolments_decide_bulk(*, enrolments, agent, accept: bool, reason: str = ""):
+    """Accept or refuse several pending enrolments, each in its own transaction (one refused
+    by the rules does not stop the others). Returns (how many were decided, [(enrolment,
+    French reason) for those that were not])."""
+    reason = (reason or "").strip()
+    if not accept and not reason:
+        raise PlanningError(_("Indiquez le motif du refus : la famille le lira."))
+    decided, failures = 0, []
+    for enrolment in enrolments:
+        try:
+            if accept:
+                enrolment_accept(enrolment=enrolment, agent=agent)
+            else:
+                enrolment_refuse(enrolment=enrolment, agent=agent, reason=reason)
+        except PlanningError as error:
+            failures.append((enrolment, error.message))
+        else:
+            decided += 1
+    return decided, failures

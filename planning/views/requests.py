@@ -10,22 +10,20 @@ pages with POST forms, so everything works without JavaScript.
 """
 
 import uuid
-from collections import defaultdict
 
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from family.decorators import family_required
-from family.models import Child, Subscription
-from notifications.models import TimelineEvent
+from family.models import Child
+from portal.formats import date_long
 
 from ..errors import PlanningError
 from ..forms.requests import (
@@ -36,13 +34,20 @@ from ..forms.requests import (
 )
 from ..models import (
     Booking,
-    BookingEvent,
     BookingRequest,
     BookingRequestLine,
     Enrolment,
     Slot,
 )
 from ..rules import local_now
+from ..selectors.requests import (
+    LINE_SYMBOLS,
+    STATUS_SYMBOLS,
+    children_names,
+    family_side,
+    request_history,
+    requests_of_child,
+)
 from ..services import (
     day_option,
     offer_accept,
@@ -58,22 +63,6 @@ from ..services.bookings import waiting_positions
 KINDS = (BookingRequest.Kind.RESERVATION, BookingRequest.Kind.ABSENCE)
 LIST_PAGE_SIZE = 50
 DETAIL_LINES_PAGE_SIZE = 100
-
-# Status of a request as the parent reads it: a symbol besides the colour and the text.
-STATUS_SYMBOLS = {
-    BookingRequest.Status.PENDING: "…",
-    BookingRequest.Status.ACCEPTED: "✓",
-    BookingRequest.Status.PARTIAL: "◐",
-    BookingRequest.Status.REFUSED: "✗",
-    BookingRequest.Status.CANCELLED: "⊘",
-}
-LINE_SYMBOLS = {
-    BookingRequestLine.Status.PENDING: "…",
-    BookingRequestLine.Status.ACCEPTED: "✓",
-    BookingRequestLine.Status.WAITING: "◷",
-    BookingRequestLine.Status.REFUSED: "✗",
-    BookingRequestLine.Status.CANCELLED: "⊘",
-}
 
 
 def new_submission_key() -> str:
@@ -100,25 +89,6 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def _families(request):
-    return request.scope.families.select_related("collectivity").order_by("name", "pk")
-
-
-def _family(request):
-    """The family a page works for: ``famille=<id>`` among the account's families here, or
-    the first of them."""
-    families = _families(request)
-    chosen = request.POST.get("famille") or request.GET.get("famille")
-    if chosen:
-        if not str(chosen).isdigit():
-            raise Http404
-        return get_object_or_404(families, pk=chosen)
-    family = families.first()
-    if family is None:
-        raise Http404
-    return family
-
-
 def _child(request, child_id: int) -> Child:
     return get_object_or_404(
         request.scope.parent(Child).select_related("family__collectivity"), pk=child_id
@@ -129,9 +99,7 @@ def _slot_for_child(request, slot_id: int, child: Child) -> Slot:
     """A slot of an activity the child is enrolled in (or asked to be), in this collectivity."""
     activities = request.scope.parent(Enrolment).filter(child=child).values("activity_id")
     return get_object_or_404(
-        Slot.objects.for_collectivity(request.scope.collectivity)
-        .filter(activity_id__in=activities)
-        .select_related("activity"),
+        request.scope.rows(Slot).filter(activity_id__in=activities).select_related("activity"),
         pk=slot_id,
     )
 
@@ -145,10 +113,6 @@ def _planning_url(day=None) -> str:
     return url + ("?" + urlencode(params) if params else "")
 
 
-def _day_label(day) -> str:
-    return formats.date_format(day, "l j F Y")
-
-
 def _child_name(child) -> str:
     return child.first_name
 
@@ -156,10 +120,11 @@ def _child_name(child) -> str:
 # --- one day from the planning -------------------------------------------------------------
 
 
-def _outcome_message(booking_request: BookingRequest, *, child, slot) -> str:
-    """The success message after a one-day request, telling what happened."""
+def _outcome_message(booking_request: BookingRequest, *, child, slot, bookings) -> str:
+    """The success message after a one-day request, telling what happened (``bookings``: the
+    rows the parent may reach)."""
     line = booking_request.lines.filter(child=child, slot=slot).first()
-    values = {"child": _child_name(child), "day": _day_label(slot.date), "activity": slot.activity}
+    values = {"child": _child_name(child), "day": date_long(slot.date), "activity": slot.activity}
     if line is None:
         return _("Votre demande est enregistrée.")
     if booking_request.kind == BookingRequest.Kind.ABSENCE:
@@ -195,7 +160,7 @@ def _outcome_message(booking_request: BookingRequest, *, child, slot) -> str:
             % values
         )
     if line.status == BookingRequestLine.Status.WAITING:
-        booking = Booking.objects.filter(child=child, slot=slot).first()
+        booking = bookings.filter(child=child, slot=slot).first()
         position = waiting_positions([booking]).get(booking.pk) if booking else None
         return _(
             "L’activité est complète : %(child)s est en liste d’attente le %(day)s "
@@ -236,7 +201,12 @@ def request_day(request, slot_id: int, child_id: int, kind: str):
             error = exc.message
             status = 400
         else:
-            messages.success(request, _outcome_message(booking_request, child=child, slot=slot))
+            messages.success(
+                request,
+                _outcome_message(
+                    booking_request, child=child, slot=slot, bookings=request.scope.parent(Booking)
+                ),
+            )
             return redirect(_planning_url(slot.date))
     option = day_option(family=family, child=child, slot=slot, kind=kind)
     title = (
@@ -271,8 +241,8 @@ def request_period(request, kind: str):
     """« Faire une demande sur une longue période »: the form, « Voir les jours concernés »
     (the preview, nothing written), then « Envoyer la demande »."""
     kind = _kind(kind)
-    family = _family(request)
-    families = list(_families(request))
+    family = request.scope.family
+    families = list(request.scope.families.select_related("collectivity").order_by("name", "pk"))
     children = request.scope.parent(Child).filter(family=family).order_by("first_name", "pk")
     activities = activities_for_family(request.scope, family)
     today = local_now().date()
@@ -386,28 +356,15 @@ def requests_list(request):
         child_id = filters.cleaned_data.get("enfant")
         status = filters.cleaned_data.get("statut") or None
         if child_id:
-            queryset = queryset.filter(
-                pk__in=BookingRequestLine.objects.filter(child_id=child_id).values("request_id")
-            )
+            queryset = requests_of_child(queryset, child_id)
         if status:
             queryset = queryset.filter(status=status)
     page = Paginator(queryset, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     requests = list(page.object_list)
-    names: dict[int, list[str]] = defaultdict(list)
-    if requests:
-        rows = (
-            BookingRequestLine.objects.filter(request_id__in=[r.pk for r in requests])
-            .values_list("request_id", "child__first_name", "child_id")
-            .distinct()
-            .order_by("request_id", "child__first_name", "child_id")
-        )
-        for request_id, first_name, _child_id in rows:
-            names[request_id].append(first_name)
+    names = children_names([r.pk for r in requests])
     for booking_request in requests:
         booking_request.child_names = names.get(booking_request.pk, [])
         booking_request.status_symbol = STATUS_SYMBOLS.get(booking_request.status, "")
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "planning/requests_list.html",
@@ -415,7 +372,6 @@ def requests_list(request):
             "filters": filters,
             "page": page,
             "requests": requests,
-            "filter_query": query.urlencode(),
             "filtered": bool(child_id or status),
             "planning_url": _planning_url(),
             "kinds": KINDS,
@@ -435,60 +391,6 @@ def _booking_request(request, pk: int) -> BookingRequest:
     )
 
 
-def _history(request, booking_request: BookingRequest) -> list[dict]:
-    """The request's timeline events and its lines' booking events, oldest first."""
-    scope = request.scope
-    family_users = set(
-        Subscription.objects.filter(family_id=booking_request.family_id).values_list(
-            "user_id", flat=True
-        )
-    )
-
-    def who(actor_id) -> str:
-        if actor_id is None:
-            return _("automatique")
-        return _("famille") if actor_id in family_users else _("collectivité")
-
-    entries = []
-    events = scope.parent(TimelineEvent).filter(
-        subject_type=ContentType.objects.get_for_model(BookingRequest),
-        subject_id=booking_request.pk,
-    )
-    for event in events.order_by("created_at", "pk"):
-        entries.append(
-            {
-                "at": event.created_at,
-                "text": event.message or event.verb,
-                "who": who(event.actor_id),
-                "child": "",
-                "day": None,
-                "state": "",
-                "order": (event.created_at, 0, event.pk),
-            }
-        )
-    booking_events = (
-        scope.parent(BookingEvent)
-        .filter(request_line__request=booking_request)
-        .select_related("booking__child", "booking__slot")
-        .order_by("created_at", "pk")
-    )
-    for event in booking_events:
-        entries.append(
-            {
-                "at": event.created_at,
-                "text": event.get_verb_display(),
-                "who": who(event.actor_id),
-                "child": event.booking.child.first_name,
-                "day": event.booking.slot.date,
-                "state": event.get_state_display(),
-                "note": event.note,
-                "order": (event.created_at, 1, event.pk),
-            }
-        )
-    entries.sort(key=lambda entry: entry["order"])
-    return entries
-
-
 @family_required
 @require_GET
 def request_detail(request, pk: int):
@@ -506,7 +408,9 @@ def request_detail(request, pk: int):
             "booking_request": booking_request,
             "status_symbol": STATUS_SYMBOLS.get(booking_request.status, ""),
             "page": page,
-            "history": _history(request, booking_request),
+            "history": request_history(
+                booking_request, rows=request.scope.parent, who=family_side(booking_request)
+            ),
             "can_cancel": booking_request.status == BookingRequest.Status.PENDING,
             "list_url": reverse("planning:list"),
         },
@@ -567,7 +471,7 @@ def offer_respond(request, booking_id: int):
                     _("Place acceptée : %(child)s est inscrit(e) le %(day)s (%(activity)s).")
                     % {
                         "child": booking.child.first_name,
-                        "day": _day_label(booking.slot.date),
+                        "day": date_long(booking.slot.date),
                         "activity": booking.slot.activity,
                     },
                 )
