@@ -350,7 +350,7 @@ def activity_delete(request, pk: int):
     in_use = (
         activity.enrolments.exists()
         or activity.requests.exists()
-        or Booking.objects.filter(slot__activity=activity).exists()
+        or request.scope.agent(Booking).filter(slot__activity=activity).exists()
     )
     if request.method == "POST" and not in_use:
         name = activity.name

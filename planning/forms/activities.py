@@ -234,7 +234,7 @@ class ClosureForm(forms.ModelForm):
                     "end": self.activity.end_date.strftime("%d/%m/%Y"),
                 }
             )
-        if ActivityClosure.objects.filter(activity=self.activity, date=day).exists():
+        if self.activity.closures.filter(date=day).exists():
             raise forms.ValidationError(_("Cette date est déjà un jour sans activité."))
         return day
 

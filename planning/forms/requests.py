@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..models import WEEKDAY_CHOICES, Activity, BookingRequest, Enrolment
+from ..models import WEEKDAY_CHOICES, BookingRequest
 from ..rules import horizon_end, local_now
 
 
@@ -187,17 +187,3 @@ def default_period(today: datetime.date) -> dict:
         "date_from": today + datetime.timedelta(days=1),
         "date_to": today + datetime.timedelta(days=7),
     }
-
-
-def activities_for_family(scope, family):
-    """The active activities the family's children hold an accepted enrolment in."""
-    enrolled = (
-        scope.parent(Enrolment)
-        .filter(child__family=family, status=Enrolment.Status.ACCEPTED)
-        .values("activity_id")
-    )
-    return (
-        Activity.objects.for_collectivity(scope.collectivity)
-        .filter(pk__in=enrolled, is_active=True)
-        .order_by("name", "pk")
-    )

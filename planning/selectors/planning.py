@@ -484,3 +484,16 @@ def slot_history(*, child, slot) -> SlotHistory:
             )
     entries.sort(key=lambda entry: entry.order)
     return SlotHistory(events=events, lines=lines, entries=entries)
+
+
+# --- activities offered ------------------------------------------------------------------------
+
+
+def activities_for_family(scope, family):
+    """The active activities the family's children hold an accepted enrolment in."""
+    enrolled = (
+        scope.parent(Enrolment)
+        .filter(child__family=family, status=Enrolment.Status.ACCEPTED)
+        .values("activity_id")
+    )
+    return scope.rows(Activity).filter(pk__in=enrolled, is_active=True).order_by("name", "pk")

@@ -42,9 +42,7 @@ def _children(request):
 
 
 def _activities(request):
-    return Activity.objects.for_collectivity(request.collectivity).filter(
-        is_active=True, end_date__gte=local_now().date()
-    )
+    return request.scope.rows(Activity).filter(is_active=True, end_date__gte=local_now().date())
 
 
 @family_required

@@ -196,7 +196,7 @@ def planning_index(request):
         status=Enrolment.Status.ACCEPTED, start_date__lte=year_end, end_date__gte=year_start
     )
     activities = list(
-        Activity.objects.for_collectivity(request.scope.collectivity)
+        request.scope.rows(Activity)
         .filter(pk__in=enrolments.values("activity_id"))
         .order_by("name", "pk")
     )
@@ -299,7 +299,7 @@ def slot_detail(request, slot_id: int, child_id: int):
     and the single-day request the parent may make."""
     child = get_object_or_404(request.scope.parent(Child).select_related("family"), pk=child_id)
     slot = get_object_or_404(
-        Slot.objects.for_collectivity(request.scope.collectivity).select_related("activity"),
+        request.scope.rows(Slot).select_related("activity"),
         pk=slot_id,
     )
     cell = child_cell(child=child, slot=slot)

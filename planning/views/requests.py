@@ -29,7 +29,6 @@ from ..errors import PlanningError
 from ..forms.requests import (
     PeriodRequestForm,
     RequestListFilterForm,
-    activities_for_family,
     default_period,
 )
 from ..models import (
@@ -40,6 +39,7 @@ from ..models import (
     Slot,
 )
 from ..rules import local_now
+from ..selectors import activities_for_family
 from ..selectors.requests import (
     LINE_SYMBOLS,
     STATUS_SYMBOLS,
