@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.formats import date_long
 from portal.pdf import render_pdf
 
 from ..calendar import activity_calendar
@@ -73,10 +74,6 @@ def _slot(request, slot_id: int) -> Slot:
         request.scope.agent(Slot).select_related("activity", "activity__collectivity"),
         pk=slot_id,
     )
-
-
-def _day(value: datetime.date) -> str:
-    return date_format(value, "l j F Y")
 
 
 def _short(value: datetime.date) -> str:
@@ -513,7 +510,7 @@ def attendance(request):
             "header_icon": "tick-inverse",
             "form": form,
             "day": day,
-            "day_text": _day(day),
+            "day_text": date_long(day),
             "today": today,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),
@@ -558,10 +555,10 @@ def register(request, slot_id: int):
         "planning/admin/attendance_register.html",
         {
             "page_title": _("Feuille de pointage"),
-            "page_subtitle": f"{slot.activity.name} — {_day(slot.date)}",
+            "page_subtitle": f"{slot.activity.name} — {date_long(slot.date)}",
             "header_icon": "tick-inverse",
             "slot": slot,
-            "day_text": _day(slot.date),
+            "day_text": date_long(slot.date),
             "rows": rows,
             "marks": [(value, MARK_LABELS[value]) for value in MARKS],
             "is_future": slot.date > timezone.localdate(),
@@ -579,7 +576,7 @@ def register_html(slot: Slot) -> str:
             "slot": slot,
             "activity": slot.activity,
             "collectivity": slot.activity.collectivity,
-            "day_text": _day(slot.date),
+            "day_text": date_long(slot.date),
             "bookings": bookings,
             "printed_at": timezone.localtime(),
         },

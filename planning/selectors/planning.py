@@ -42,6 +42,11 @@ ABSENT = "absent"
 ABSENT_BILLED = "absent_billed"
 
 
+# The legend's words for a day the child is enrolled in and may ask for; the help guide
+# (cms_pages.demo_content.SLOT_STATES) prints the same label.
+BOOKABLE_LABEL = gettext_lazy("Inscrit, réservable")
+
+
 @dataclass(frozen=True)
 class LegendEntry:
     code: str
@@ -67,7 +72,7 @@ STATE_LEGEND: dict[str, LegendEntry] = {
     for entry in (
         _entry(
             BOOKABLE,
-            gettext_lazy("Inscrit, réservable"),
+            BOOKABLE_LABEL,
             "+",
             gettext_lazy(
                 "Votre enfant est inscrit à l’activité ce jour-là ; vous pouvez demander "

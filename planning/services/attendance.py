@@ -14,6 +14,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.formats import actor_or_none
+
 from ..errors import PlanningError
 from ..models import Booking, BookingEvent, Slot
 
@@ -118,7 +120,7 @@ def attendance_mark(*, slot: Slot, marks: dict[int, str], agent) -> AttendanceRe
         )
 
     now = timezone.now()
-    actor = agent if agent is not None and agent.is_authenticated else None
+    actor = actor_or_none(agent)
     report = AttendanceReport()
     changed, events = [], []
     for child_id, mark in marks.items():

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from family.models import Subscription
 from notifications.services import email_queue, event_record
-from portal.formats import actor_or_none
+from portal.formats import actor_or_none, date_long
 
 from ..errors import PlanningError
 from ..models import Activity, Booking, BookingEvent, Slot
@@ -332,10 +332,6 @@ def _family_emails(family_ids: set[int]) -> dict[int, list[str]]:
     return emails
 
 
-def _day(value: datetime.date) -> str:
-    return date_format(value, "l j F Y")
-
-
 def _tell_families(bookings: list[Booking], *, verb: str, actor=None) -> None:
     """One timeline event and one e-mail per family whose child got (or was offered) a place.
 
@@ -351,7 +347,7 @@ def _tell_families(bookings: list[Booking], *, verb: str, actor=None) -> None:
             what = _("%(child)s — %(activity)s, %(day)s") % {
                 "child": booking.child.first_name,
                 "activity": booking.slot.activity.name,
-                "day": _day(booking.slot.date),
+                "day": date_long(booking.slot.date),
             }
             if booking.state == State.OFFERED:
                 what += " " + _("(place proposée jusqu’au %(until)s)") % {
@@ -476,7 +472,7 @@ def offer_accept(*, booking: Booking, user) -> Booking:
         % {
             "child": current.child.first_name,
             "activity": current.slot.activity.name,
-            "day": _day(current.slot.date),
+            "day": date_long(current.slot.date),
         },
     )
     return current
@@ -502,7 +498,7 @@ def offer_decline(*, booking: Booking, user) -> Booking:
         % {
             "child": current.child.first_name,
             "activity": current.slot.activity.name,
-            "day": _day(current.slot.date),
+            "day": date_long(current.slot.date),
         },
     )
     promote(slot_ids=[current.slot_id], actor=user, now=now)
@@ -545,7 +541,7 @@ def offers_expire(*, now: datetime.datetime | None = None) -> int:
             message=_("Place proposée expirée : %(what)s.")
             % {
                 "what": "; ".join(
-                    f"{b.child.first_name} — {b.slot.activity.name}, {_day(b.slot.date)}"
+                    f"{b.child.first_name} — {b.slot.activity.name}, {date_long(b.slot.date)}"
                     for b in family_bookings
                 )
             },

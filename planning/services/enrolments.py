@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from family.models import Child, Subscription
 from notifications.services import email_queue, event_record
+from portal.formats import actor_or_none
 from portal.modules import Module, module_enabled
 
 from ..errors import PlanningError
@@ -269,7 +270,7 @@ def enrolment_request(
         end_date=end_date,
         weekdays=days,
         comment=(comment or "").strip(),
-        requested_by=user if user is not None and user.is_authenticated else None,
+        requested_by=actor_or_none(user),
     )
     collectivity = activity.collectivity
     values = _subject(enrolment)

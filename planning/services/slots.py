@@ -17,6 +17,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from notifications.services import event_record
+from portal.formats import actor_or_none
 
 from ..calendar import activity_open_dates
 from ..models import Activity, Booking, BookingEvent, Slot
@@ -131,7 +132,7 @@ def slots_generate(*, activity: Activity, actor=None) -> SlotReport:
                     booking=booking,
                     verb=BookingEvent.Verb.ORPHANED,
                     state=booking.state,
-                    actor=actor if actor is not None and actor.is_authenticated else None,
+                    actor=actor_or_none(actor),
                 )
                 for booking in live_bookings
             ],

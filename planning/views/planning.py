@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from family.decorators import family_required
 from family.models import Child, Family
+from portal.formats import date_long
 
 from ..models import Activity, Enrolment, Slot
 from ..selectors.ical import FEED_PAST_DAYS, feed_find, feed_render
@@ -103,7 +104,7 @@ def _period_title(period: Period) -> str:
     if period.view == MONTH:
         return formats.date_format(period.start, "F Y").capitalize()
     if period.view == DAY:
-        return formats.date_format(period.start, "l j F Y").capitalize()
+        return date_long(period.start, capitalise=True)
     return _("Semaine du %(start)s au %(end)s") % {
         "start": formats.date_format(period.start, "j F"),
         "end": formats.date_format(period.end, "j F Y"),
@@ -150,7 +151,7 @@ def _cells_for_display(cells, colours: dict[int, str]):
     for cell in cells:
         slot, child = cell.slot, cell.child
         if cell.date not in long_dates:
-            long_dates[cell.date] = formats.date_format(cell.date, "l j F Y")
+            long_dates[cell.date] = date_long(cell.date)
         for moment in (slot.start_time, slot.end_time):
             if moment not in times:
                 times[moment] = moment.strftime("%H:%M")
