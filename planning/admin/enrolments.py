@@ -240,6 +240,50 @@ def _search_children(scope, term: str):
     return children.order_by("last_name", "first_name", "pk")
 
 
+def _child_choices(scope, term: str, chosen: str):
+    """The children offered: those the search finds (at most ``MAX_SEARCH_RESULTS``) and the
+    one already chosen, which stays offered even when the search has changed since. Returns
+    (queryset, how many the search found)."""
+    candidate_ids = []
+    if term:
+        candidate_ids = list(
+            _search_children(scope, term).values_list("pk", flat=True)[:MAX_SEARCH_RESULTS]
+        )
+    results = len(candidate_ids)
+    if chosen.isdigit():
+        candidate_ids.append(int(chosen))
+    children = scope.agent(Child).select_related("family").filter(pk__in=candidate_ids)
+    return children.order_by("last_name", "first_name", "pk"), results
+
+
+def _direct_create(request, form):
+    """Enrol the chosen child; the queue's accepted list, or None (the error is on the form)."""
+    start, end = form.period()
+    try:
+        enrolment = enrolment_create(
+            child=form.cleaned_data["child"],
+            activity=form.cleaned_data["activity"],
+            start_date=start,
+            end_date=end,
+            weekdays=form.cleaned_data["weekdays"],
+            agent=request.user,
+        )
+    except PlanningError as error:
+        form.add_error(None, error.message)
+        return None
+    messages.success(
+        request,
+        _("%(child)s est inscrit(e) à « %(activity)s » (du %(start)s au %(end)s).")
+        % {
+            "child": f"{enrolment.child.first_name} {enrolment.child.last_name}",
+            "activity": enrolment.activity.name,
+            "start": enrolment.start_date.strftime("%d/%m/%Y"),
+            "end": enrolment.end_date.strftime("%d/%m/%Y"),
+        },
+    )
+    return redirect(f"{reverse('planning_admin:enrolments')}?statut=accepted")
+
+
 @require_http_methods(["GET", "POST"])
 def enrolment_direct(request):
     """« Inscrire un enfant »: search the collectivity's children by name, then choose the
@@ -248,51 +292,16 @@ def enrolment_direct(request):
     activities = scope.agent(Activity).filter(end_date__gte=local_now().date()).order_by("name")
     data = request.POST if request.method == "POST" else None
     term = ((data or request.GET).get("search") or "").strip()
-    all_children = scope.agent(Child).select_related("family")
-    candidate_ids = []
-    if term:
-        candidate_ids = list(
-            _search_children(scope, term).values_list("pk", flat=True)[:MAX_SEARCH_RESULTS]
-        )
-    results = len(candidate_ids)
-    chosen = (data or {}).get("child") or ""
-    if chosen.isdigit():
-        # The chosen child stays offered even when the search has changed since.
-        candidate_ids.append(int(chosen))
-    choices = all_children.filter(pk__in=candidate_ids).order_by("last_name", "first_name", "pk")
+    choices, results = _child_choices(scope, term, (data or {}).get("child") or "")
     form = DirectEnrolmentForm(
-        data,
-        initial={"search": term},
-        children=choices,
-        activities=activities,
+        data, initial={"search": term}, children=choices, activities=activities
     )
     status = 200
     if data is not None and data.get("action") != "search":
         if form.is_valid():
-            start, end = form.period()
-            try:
-                enrolment = enrolment_create(
-                    child=form.cleaned_data["child"],
-                    activity=form.cleaned_data["activity"],
-                    start_date=start,
-                    end_date=end,
-                    weekdays=form.cleaned_data["weekdays"],
-                    agent=request.user,
-                )
-            except PlanningError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(
-                    request,
-                    _("%(child)s est inscrit(e) à « %(activity)s » (du %(start)s au %(end)s).")
-                    % {
-                        "child": f"{enrolment.child.first_name} {enrolment.child.last_name}",
-                        "activity": enrolment.activity.name,
-                        "start": enrolment.start_date.strftime("%d/%m/%Y"),
-                        "end": enrolment.end_date.strftime("%d/%m/%Y"),
-                    },
-                )
-                return redirect(f"{reverse('planning_admin:enrolments')}?statut=accepted")
+            done = _direct_create(request, form)
+            if done is not None:
+                return done
         status = 400
     elif data is not None:
         # « Rechercher »: the form is shown again with the results, without errors.
@@ -307,17 +316,13 @@ def enrolment_direct(request):
             children=choices,
             activities=activities,
         )
-    return render(
-        request,
-        "planning/admin/enrolment_create.html",
-        {
-            "page_title": _("Inscrire un enfant"),
-            "header_icon": "user",
-            "form": form,
-            "term": term,
-            "searched": bool(term),
-            "results": results,
-            "queue_url": reverse("planning_admin:enrolments"),
-        },
-        status=status,
-    )
+    context = {
+        "page_title": _("Inscrire un enfant"),
+        "header_icon": "user",
+        "form": form,
+        "term": term,
+        "searched": bool(term),
+        "results": results,
+        "queue_url": reverse("planning_admin:enrolments"),
+    }
+    return render(request, "planning/admin/enrolment_create.html", context, status=status)

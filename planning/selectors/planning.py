@@ -502,3 +502,22 @@ def activities_for_family(scope, family):
         .values("activity_id")
     )
     return scope.rows(Activity).filter(pk__in=enrolled, is_active=True).order_by("name", "pk")
+
+
+def planning_choices(scope, *, school_year: tuple[date, date]) -> tuple[list, list]:
+    """(children, activities) of the parent's planning: the account's children (by family,
+    then age), and the activities they hold an accepted enrolment in during the school year
+    (the activity filter's window)."""
+    year_start, year_end = school_year
+    children = list(
+        scope.parent(Child)
+        .select_related("family")
+        .order_by("family__name", "family_id", "birth_date", "first_name", "pk")
+    )
+    enrolments = scope.parent(Enrolment).filter(
+        status=Enrolment.Status.ACCEPTED, start_date__lte=year_end, end_date__gte=year_start
+    )
+    activities = list(
+        scope.rows(Activity).filter(pk__in=enrolments.values("activity_id")).order_by("name", "pk")
+    )
+    return children, activities

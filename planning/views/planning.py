@@ -28,13 +28,14 @@ from family.decorators import family_required
 from family.models import Child, Family
 from portal.formats import date_long
 
-from ..models import Activity, Enrolment, Slot
+from ..models import Slot
 from ..selectors.ical import FEED_PAST_DAYS, feed_find, feed_render
 from ..selectors.planning import (
     STATE_LEGEND,
     child_cell,
     child_colour,
     planning_cells,
+    planning_choices,
     slot_history,
 )
 from ..services import calendar_feed_for_family, calendar_feed_regenerate
@@ -168,11 +169,8 @@ def _cells_for_display(cells, colours: dict[int, str]):
         yield cell
 
 
-@require_GET
-@family_required
-def planning_index(request):
-    """« Planning des activités »: the cells of the children's enrolled activities."""
-    today = timezone.localdate()
+def _view_and_anchor(request, today: datetime.date) -> tuple[str, datetime.date]:
+    """The « vue » and « date » parameters; a wrong one is told and replaced."""
     view = request.GET.get("vue") or MONTH
     if view not in VIEWS:
         messages.error(request, _("Cet affichage n’existe pas ; le planning est affiché par mois."))
@@ -185,34 +183,21 @@ def planning_index(request):
             messages.error(
                 request, _("La date indiquée n’est pas valide ; le planning affiche aujourd’hui.")
             )
-    period = period_for(view, anchor)
+    return view, anchor
 
-    children = list(
-        request.scope.parent(Child)
-        .select_related("family")
-        .order_by("family__name", "family_id", "birth_date", "first_name", "pk")
-    )
-    year_start, year_end = _school_year(period.start)
-    enrolments = request.scope.parent(Enrolment).filter(
-        status=Enrolment.Status.ACCEPTED, start_date__lte=year_end, end_date__gte=year_start
-    )
-    activities = list(
-        request.scope.rows(Activity)
-        .filter(pk__in=enrolments.values("activity_id"))
-        .order_by("name", "pk")
-    )
 
-    explicit = request.GET.get("filtre") == "1"
+def _planning_query(request, *, view, anchor, children, activities) -> PlanningQuery:
+    """The children and activities shown: all, or those of « Filtrer » (``filtre=1``)."""
     child_pks = [child.pk for child in children]
     activity_pks = [activity.pk for activity in activities]
-    if explicit:
+    if request.GET.get("filtre") == "1":
         wanted = set(_int_list(request.GET.getlist("enfant")))
         shown_children = [pk for pk in child_pks if pk in wanted]
         wanted = set(_int_list(request.GET.getlist("activite")))
         shown_activities = [pk for pk in activity_pks if pk in wanted]
     else:
         shown_children, shown_activities = child_pks, activity_pks
-    query = PlanningQuery(
+    return PlanningQuery(
         view=view,
         anchor=anchor,
         child_ids=shown_children,
@@ -221,19 +206,21 @@ def planning_index(request):
         all_activities=len(shown_activities) == len(activity_pks),
     )
 
-    # Every cell of every child and activity is rendered; the filtered ones are ``hidden``,
-    # so that the switches can show them again at once (JavaScript) or after « Filtrer ».
-    cells = planning_cells(
-        family_children=children, activity_ids=activity_pks, start=period.start, end=period.end
-    )
-    colours = {child.pk: child_colour(index) for index, child in enumerate(children)}
-    shown_children_set, shown_activities_set = set(shown_children), set(shown_activities)
+
+def _cells_by_day(cells, *, colours, query) -> dict[datetime.date, list]:
+    """The display cells per day; those filtered out are ``hidden`` (still rendered, so
+    that the switches can show them again at once, or after « Filtrer »)."""
+    shown_children, shown_activities = set(query.child_ids), set(query.activity_ids)
     by_day: dict[datetime.date, list] = {}
     for cell in _cells_for_display(cells, colours):
-        cell.hidden = not (
-            cell.child.pk in shown_children_set and cell.activity.pk in shown_activities_set
-        )
+        cell.hidden = not (cell.child.pk in shown_children and cell.activity.pk in shown_activities)
         by_day.setdefault(cell.date, []).append(cell)
+    return by_day
+
+
+def _calendar_days(period: Period, by_day, today) -> tuple[list[list[dict]], list[dict]]:
+    """(weeks of the month grid, Monday to Sunday — empty unless the view is a month; the
+    period's days)."""
 
     def day_info(day, *, in_period=True):
         day_cells = by_day.get(day, []) if in_period else []
@@ -248,7 +235,7 @@ def planning_index(request):
         }
 
     weeks = []
-    if view == MONTH:
+    if period.view == MONTH:
         grid_start = period.start - datetime.timedelta(days=period.start.weekday())
         grid_end = period.end + datetime.timedelta(days=6 - period.end.weekday())
         day, week = grid_start, []
@@ -258,9 +245,50 @@ def planning_index(request):
                 weeks.append(week)
                 week = []
             day += ONE_DAY
-    days = [day_info(day) for day in period.days]
+    return weeks, [day_info(day) for day in period.days]
 
-    previous_label, next_label = NAV_LABELS[view]
+
+def _navigation(query: PlanningQuery, period: Period, today) -> dict:
+    previous_label, next_label = NAV_LABELS[query.view]
+    return {
+        "previous_url": query.url(anchor=period.previous),
+        "next_url": query.url(anchor=period.next),
+        "today_url": query.url(anchor=today),
+        "previous_label": previous_label,
+        "next_label": next_label,
+        "view_links": [
+            {
+                "code": code,
+                "label": label,
+                "url": query.url(view=code),
+                "current": code == query.view,
+            }
+            for code, label in VIEWS.items()
+        ],
+    }
+
+
+@require_GET
+@family_required
+def planning_index(request):
+    """« Planning des activités »: the cells of the children's enrolled activities."""
+    today = timezone.localdate()
+    view, anchor = _view_and_anchor(request, today)
+    period = period_for(view, anchor)
+    children, activities = planning_choices(request.scope, school_year=_school_year(period.start))
+    query = _planning_query(
+        request, view=view, anchor=anchor, children=children, activities=activities
+    )
+    cells = planning_cells(
+        family_children=children,
+        activity_ids=[activity.pk for activity in activities],
+        start=period.start,
+        end=period.end,
+    )
+    colours = {child.pk: child_colour(index) for index, child in enumerate(children)}
+    by_day = _cells_by_day(cells, colours=colours, query=query)
+    weeks, days = _calendar_days(period, by_day, today)
+    shown_children, shown_activities = set(query.child_ids), set(query.activity_ids)
     context = {
         "view": view,
         "period": period,
@@ -271,24 +299,16 @@ def planning_index(request):
         "weekday_headers": weeks[0] if weeks else days,
         "cell_count": sum(1 for cell in cells if not cell.hidden),
         "children": [
-            {"child": child, "colour": colours[child.pk], "shown": child.pk in shown_children_set}
+            {"child": child, "colour": colours[child.pk], "shown": child.pk in shown_children}
             for child in children
         ],
         "activities": [
-            {"activity": activity, "shown": activity.pk in shown_activities_set}
+            {"activity": activity, "shown": activity.pk in shown_activities}
             for activity in activities
         ],
         "legend": list(STATE_LEGEND.values()),
         "query": query,
-        "previous_url": query.url(anchor=period.previous),
-        "next_url": query.url(anchor=period.next),
-        "today_url": query.url(anchor=today),
-        "previous_label": previous_label,
-        "next_label": next_label,
-        "view_links": [
-            {"code": code, "label": label, "url": query.url(view=code), "current": code == view}
-            for code, label in VIEWS.items()
-        ],
+        **_navigation(query, period, today),
     }
     return render(request, "planning/planning.html", context)
 

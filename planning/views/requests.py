@@ -235,6 +235,32 @@ def request_day(request, slot_id: int, child_id: int, kind: str):
 # --- a period ----------------------------------------------------------------------------
 
 
+def _period_post(request, form, *, family, kind):
+    """A valid period form posted: « Envoyer la demande » (submit, then the request's page)
+    or « Voir les jours concernés » (the preview). Returns (redirect or None, preview, error)."""
+    try:
+        if request.POST.get("action", "preview") == "submit":
+            booking_request = request_submit(
+                family=family,
+                user=request.user,
+                kind=kind,
+                submission_key=(request.POST.get("submission_key") or "")[:64],
+                comment=form.cleaned_data.get("comment", ""),
+                **form.service_kwargs(),
+            )
+            messages.success(
+                request,
+                _(
+                    "Votre demande est envoyée. Un accusé de réception vous est "
+                    "adressé par e-mail ; suivez son traitement ci-dessous."
+                ),
+            )
+            return redirect("planning:request_detail", pk=booking_request.pk), None, ""
+        return None, request_preview(family=family, kind=kind, **form.service_kwargs()), ""
+    except PlanningError as exc:
+        return None, None, exc.message
+
+
 @family_required
 @require_http_methods(["GET", "POST"])
 def request_period(request, kind: str):
@@ -245,68 +271,42 @@ def request_period(request, kind: str):
     families = list(request.scope.families.select_related("collectivity").order_by("name", "pk"))
     children = request.scope.parent(Child).filter(family=family).order_by("first_name", "pk")
     activities = activities_for_family(request.scope, family)
-    today = local_now().date()
-    preview = None
-    error = ""
-    status = 200
+    preview, error, status = None, "", 200
     if request.method == "POST":
         form = PeriodRequestForm(request.POST, children=children, activities=activities)
-        action = request.POST.get("action", "preview")
-        if form.is_valid():
-            try:
-                if action == "submit":
-                    booking_request = request_submit(
-                        family=family,
-                        user=request.user,
-                        kind=kind,
-                        submission_key=(request.POST.get("submission_key") or "")[:64],
-                        comment=form.cleaned_data.get("comment", ""),
-                        **form.service_kwargs(),
-                    )
-                    messages.success(
-                        request,
-                        _(
-                            "Votre demande est envoyée. Un accusé de réception vous est "
-                            "adressé par e-mail ; suivez son traitement ci-dessous."
-                        ),
-                    )
-                    return redirect("planning:request_detail", pk=booking_request.pk)
-                preview = request_preview(family=family, kind=kind, **form.service_kwargs())
-            except PlanningError as exc:
-                error = exc.message
-                status = 400
-        else:
+        if not form.is_valid():
             status = 400
+        else:
+            done, preview, error = _period_post(request, form, family=family, kind=kind)
+            if done is not None:
+                return done
+            status = 400 if error else 200
     else:
         form = PeriodRequestForm(
             children=children,
             activities=activities,
-            initial={**default_period(today), "children": list(children)},
+            initial={**default_period(local_now().date()), "children": list(children)},
         )
     title = (
         _("Demande d’absence sur une période")
         if kind == BookingRequest.Kind.ABSENCE
         else _("Demande de réservation sur une période")
     )
-    return render(
-        request,
-        "planning/request_period.html",
-        {
-            "title": title,
-            "kind": kind,
-            "family": family,
-            "families": families if len(families) > 1 else [],
-            "form": form,
-            "preview": preview,
-            "preview_rows": _preview_rows(preview) if preview else [],
-            "hidden": form.hidden_values() if preview else [],
-            "error": error,
-            "has_activities": activities.exists(),
-            "submission_key": new_submission_key(),
-            "planning_url": _planning_url(),
-        },
-        status=status,
-    )
+    context = {
+        "title": title,
+        "kind": kind,
+        "family": family,
+        "families": families if len(families) > 1 else [],
+        "form": form,
+        "preview": preview,
+        "preview_rows": _preview_rows(preview) if preview else [],
+        "hidden": form.hidden_values() if preview else [],
+        "error": error,
+        "has_activities": activities.exists(),
+        "submission_key": new_submission_key(),
+        "planning_url": _planning_url(),
+    }
+    return render(request, "planning/request_period.html", context, status=status)
 
 
 def _preview_rows(preview) -> list[dict]:
