@@ -26,7 +26,7 @@ from .enrolments import (
     enrolments_decide_bulk,
 )
 from .ical import calendar_feed_for_family, calendar_feed_regenerate
-from .preview import day_option, request_preview
+from .preview import day_option, one_day, request_preview
 from .requests import (
     request_accept,
     request_cancel,
@@ -51,6 +51,7 @@ __all__ = [
     "enrolment_request",
     "enrolments_decide_bulk",
     "offer_accept",
+    "one_day",
     "offer_decline",
     "offers_expire",
     "promote",

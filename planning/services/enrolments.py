@@ -247,6 +247,79 @@ def typical_week_slots(enrolment: Enrolment, *, today: datetime.date | None = No
 # --- writes
 
 
+def _record(enrolment: Enrolment, *, actor, verb: str, message: str, **data) -> None:
+    """The enrolment's event on the family's timeline."""
+    event_record(
+        collectivity=enrolment.activity.collectivity,
+        family_id=enrolment.child.family_id,
+        subject=enrolment,
+        actor=actor,
+        verb=verb,
+        message=message,
+        data={"activity_id": enrolment.activity_id, "child_id": enrolment.child_id, **data},
+    )
+
+
+def _mail(enrolment: Enrolment, *, template: str, context: dict, to, link: str) -> None:
+    """An e-mail about the enrolment to ``to`` (nothing when there is no address)."""
+    if to:
+        email_queue(
+            template=template,
+            context=context,
+            collectivity=enrolment.activity.collectivity,
+            family=enrolment.child.family,
+            to=to,
+            link=link,
+        )
+
+
+def _recipients(enrolment: Enrolment) -> list[str]:
+    """Who reads a decision: the parent who asked, else the family's subscribed accounts."""
+    requester = enrolment.requested_by
+    if requester is not None and requester.email:
+        return [requester.email]
+    return _family_emails(enrolment.child.family_id)
+
+
+def _enrolment_new(*, child, activity, start_date, end_date, weekdays, **fields) -> Enrolment:
+    """A checked new enrolment (pending unless ``fields`` say otherwise), the child locked."""
+    child = _locked_child(child)
+    days = _validate(
+        child=child, activity=activity, start_date=start_date, end_date=end_date, weekdays=weekdays
+    )
+    return Enrolment.objects.create(
+        child=child,
+        activity=activity,
+        start_date=start_date,
+        end_date=end_date,
+        weekdays=days,
+        **fields,
+    )
+
+
+def _pending(enrolment: Enrolment) -> Enrolment:
+    """The enrolment locked; refused unless still pending."""
+    locked = _locked(enrolment)
+    if locked.status != Status.PENDING:
+        raise PlanningError(
+            _("Cette pré-inscription a déjà été traitée (%(status)s).")
+            % {"status": locked.get_status_display().lower()}
+        )
+    return locked
+
+
+def _decide(locked: Enrolment, status: str, *, agent=None, **fields) -> None:
+    locked.status = status
+    locked.decided_at = timezone.now()
+    names = ["status", "decided_at", *fields]
+    if agent is not None:
+        locked.decided_by = agent
+        names.insert(1, "decided_by")
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=names)
+
+
 @transaction.atomic
 def enrolment_request(
     *,
@@ -259,40 +332,32 @@ def enrolment_request(
     comment: str = "",
 ) -> Enrolment:
     """A parent's pre-enrolment request (pending), with its acknowledgement e-mail."""
-    child = _locked_child(child)
-    days = _validate(
-        child=child, activity=activity, start_date=start_date, end_date=end_date, weekdays=weekdays
-    )
-    enrolment = Enrolment.objects.create(
+    enrolment = _enrolment_new(
         child=child,
         activity=activity,
         start_date=start_date,
         end_date=end_date,
-        weekdays=days,
+        weekdays=weekdays,
         comment=(comment or "").strip(),
         requested_by=actor_or_none(user),
     )
-    collectivity = activity.collectivity
     values = _subject(enrolment)
-    event_record(
-        collectivity=collectivity,
-        family_id=child.family_id,
-        subject=enrolment,
+    _record(
+        enrolment,
         actor=user,
         verb="enrolment_requested",
         message=_("Demande de pré-inscription de %(child)s à « %(activity)s » (%(period)s).")
         % values,
-        data={"activity_id": activity.pk, "child_id": child.pk, "weekdays": days},
+        weekdays=enrolment.weekdays,
     )
-    if enrolment.requested_by is not None and enrolment.requested_by.email:
-        email_queue(
-            template="planning/enrolment_received",
-            context=values,
-            collectivity=collectivity,
-            family=child.family,
-            to=[enrolment.requested_by.email],
-            link=reverse("planning:enrolments"),
-        )
+    requester = enrolment.requested_by
+    _mail(
+        enrolment,
+        template="planning/enrolment_received",
+        context=values,
+        to=[requester.email] if requester is not None and requester.email else [],
+        link=reverse("planning:enrolments"),
+    )
     return enrolment
 
 
@@ -316,12 +381,8 @@ def _book_typical_week(enrolment: Enrolment, agent) -> dict:
 
 
 def _accept(enrolment: Enrolment, agent, *, direct: bool) -> Enrolment:
-    enrolment.status = Status.ACCEPTED
-    enrolment.decided_by = agent
-    enrolment.decided_at = timezone.now()
-    enrolment.save(update_fields=["status", "decided_by", "decided_at"])
+    _decide(enrolment, Status.ACCEPTED, agent=agent)
     booked = _book_typical_week(enrolment, agent)
-    collectivity = enrolment.activity.collectivity
     values = _subject(enrolment)
     if direct:
         message = _("%(child)s est inscrit(e) à « %(activity)s » (%(period)s).") % values
@@ -334,41 +395,22 @@ def _accept(enrolment: Enrolment, agent, *, direct: bool) -> Enrolment:
             "Semaine type (%(days)s) : %(reserved)s jour(s) réservé(s), %(waiting)s en liste "
             "d’attente."
         ) % {"days": weekdays_label(enrolment.weekdays), **booked}
-    event_record(
-        collectivity=collectivity,
-        family_id=enrolment.child.family_id,
-        subject=enrolment,
-        actor=agent,
-        verb="enrolment_created" if direct else "enrolment_accepted",
-        message=message,
-        data={"activity_id": enrolment.activity_id, "child_id": enrolment.child_id, **booked},
+    verb = "enrolment_created" if direct else "enrolment_accepted"
+    _record(enrolment, actor=agent, verb=verb, message=message, **booked)
+    _mail(
+        enrolment,
+        template="planning/enrolment_accepted",
+        context={"message": message, "direct": direct},
+        to=_family_emails(enrolment.child.family_id) if direct else _recipients(enrolment),
+        link=reverse("planning:index"),
     )
-    requester = enrolment.requested_by
-    if not direct and requester is not None and requester.email:
-        recipients = [requester.email]
-    else:
-        recipients = _family_emails(enrolment.child.family_id)
-    if recipients:
-        email_queue(
-            template="planning/enrolment_accepted",
-            context={"message": message, "direct": direct},
-            collectivity=collectivity,
-            family=enrolment.child.family,
-            to=recipients,
-            link=reverse("planning:index"),
-        )
     return enrolment
 
 
 @transaction.atomic
 def enrolment_accept(*, enrolment: Enrolment, agent) -> Enrolment:
     """Pending → accepted; books the typical week, if any."""
-    locked = _locked(enrolment)
-    if locked.status != Status.PENDING:
-        raise PlanningError(
-            _("Cette pré-inscription a déjà été traitée (%(status)s).")
-            % {"status": locked.get_status_display().lower()}
-        )
+    locked = _pending(enrolment)
     _accept(locked, agent, direct=False)
     _sync(enrolment, locked)
     return locked
@@ -379,49 +421,19 @@ def enrolment_refuse(*, enrolment: Enrolment, agent, reason: str) -> Enrolment:
     reason = (reason or "").strip()
     if not reason:
         raise PlanningError(_("Indiquez le motif du refus : la famille le lira."))
-    locked = _locked(enrolment)
-    if locked.status != Status.PENDING:
-        raise PlanningError(
-            _("Cette pré-inscription a déjà été traitée (%(status)s).")
-            % {"status": locked.get_status_display().lower()}
-        )
-    locked.status = Status.REFUSED
-    locked.decided_by = agent
-    locked.decided_at = timezone.now()
-    locked.refusal_reason = reason
-    locked.save(update_fields=["status", "decided_by", "decided_at", "refusal_reason"])
-    collectivity = locked.activity.collectivity
-    values = {**_subject(locked), "reason": reason}
-    message = (
-        _(
-            "Pré-inscription de %(child)s à « %(activity)s » refusée (%(period)s). Motif : %(reason)s"
-        )
-        % values
+    locked = _pending(enrolment)
+    _decide(locked, Status.REFUSED, agent=agent, refusal_reason=reason)
+    message = _(
+        "Pré-inscription de %(child)s à « %(activity)s » refusée (%(period)s). Motif : %(reason)s"
+    ) % {**_subject(locked), "reason": reason}
+    _record(locked, actor=agent, verb="enrolment_refused", message=message)
+    _mail(
+        locked,
+        template="planning/enrolment_refused",
+        context={"message": message},
+        to=_recipients(locked),
+        link=reverse("planning:enrolments"),
     )
-    event_record(
-        collectivity=collectivity,
-        family_id=locked.child.family_id,
-        subject=locked,
-        actor=agent,
-        verb="enrolment_refused",
-        message=message,
-        data={"activity_id": locked.activity_id, "child_id": locked.child_id},
-    )
-    requester = locked.requested_by
-    recipients = (
-        [requester.email]
-        if requester is not None and requester.email
-        else _family_emails(locked.child.family_id)
-    )
-    if recipients:
-        email_queue(
-            template="planning/enrolment_refused",
-            context={"message": message},
-            collectivity=collectivity,
-            family=locked.child.family,
-            to=recipients,
-            link=reverse("planning:enrolments"),
-        )
     _sync(enrolment, locked)
     return locked
 
@@ -434,32 +446,19 @@ def enrolment_cancel(*, enrolment: Enrolment, user) -> Enrolment:
         raise PlanningError(
             _("Cette pré-inscription a déjà été traitée : elle ne peut plus être annulée.")
         )
-    locked.status = Status.CANCELLED
-    locked.decided_at = timezone.now()
-    locked.save(update_fields=["status", "decided_at"])
-    collectivity = locked.activity.collectivity
+    _decide(locked, Status.CANCELLED)
     message = _(
         "Demande de pré-inscription de %(child)s à « %(activity)s » annulée (%(period)s)."
     ) % _subject(locked)
-    event_record(
-        collectivity=collectivity,
-        family_id=locked.child.family_id,
-        subject=locked,
-        actor=user,
-        verb="enrolment_cancelled",
-        message=message,
-        data={"activity_id": locked.activity_id, "child_id": locked.child_id},
-    )
+    _record(locked, actor=user, verb="enrolment_cancelled", message=message)
     email = getattr(user, "email", "")
-    if email:
-        email_queue(
-            template="planning/enrolment_cancelled",
-            context={"message": message},
-            collectivity=collectivity,
-            family=locked.child.family,
-            to=[email],
-            link=reverse("planning:enrolments"),
-        )
+    _mail(
+        locked,
+        template="planning/enrolment_cancelled",
+        context={"message": message},
+        to=[email] if email else [],
+        link=reverse("planning:enrolments"),
+    )
     _sync(enrolment, locked)
     return locked
 
@@ -476,16 +475,12 @@ def enrolment_create(
 ) -> Enrolment:
     """An agent enrols a child directly (« Inscrire un enfant »): created and accepted at once;
     the family's subscribed accounts are told."""
-    child = _locked_child(child)
-    days = _validate(
-        child=child, activity=activity, start_date=start_date, end_date=end_date, weekdays=weekdays
-    )
-    enrolment = Enrolment.objects.create(
+    enrolment = _enrolment_new(
         child=child,
         activity=activity,
         start_date=start_date,
         end_date=end_date,
-        weekdays=days,
+        weekdays=weekdays,
         requested_by=agent,
     )
     return _accept(enrolment, agent, direct=True)

@@ -143,14 +143,40 @@ def _fr(day: datetime.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def _validate(*, family, kind, activity, children, date_from, date_to, weekdays, today):
+@dataclass
+class Ask:
+    """What a request asks for, as given (``_validate`` checks it)."""
+
+    family: object
+    kind: str
+    activity: object
+    children: list
+    date_from: datetime.date | None
+    date_to: datetime.date | None
+    weekdays: list
+
+
+def one_day(*, child, slot) -> dict:
+    """The period of a one-day request (``request_submit``'s keywords): ``slot``'s day."""
+    return {
+        "activity": slot.activity,
+        "children": [child],
+        "date_from": slot.date,
+        "date_to": slot.date,
+        "weekdays": [slot.date.weekday()],
+    }
+
+
+def _validate(ask: Ask, *, today):
+    family, kind, activity = ask.family, ask.kind, ask.activity
+    date_from, date_to = ask.date_from, ask.date_to
     if kind not in Kind.values:
         raise PlanningError(_("Type de demande inconnu."))
     if activity is None or activity.collectivity_id != family.collectivity_id:
         raise PlanningError(_("Cette activité n’est pas proposée par votre collectivité."))
     if not activity.is_active:
         raise PlanningError(_("Cette activité n’est plus proposée aux familles."))
-    children = list(children or [])
+    children = list(ask.children or [])
     if not children:
         raise PlanningError(_("Choisissez au moins un enfant."))
     if any(child.family_id != family.pk for child in children):
@@ -160,7 +186,7 @@ def _validate(*, family, kind, activity, children, date_from, date_to, weekdays,
     if date_to < date_from:
         raise PlanningError(_("La date de fin doit être postérieure ou égale à la date de début."))
     try:
-        days = sorted({int(day) for day in (weekdays or [])})
+        days = sorted({int(day) for day in (ask.weekdays or [])})
     except (TypeError, ValueError):
         days = []
     if not days or any(day < 0 or day > 6 for day in days):
@@ -187,10 +213,10 @@ class _PeriodFacts:
     queued: dict = field(default_factory=lambda: defaultdict(int))  # waiting positions likewise
 
 
-def _period_slots(*, activity, date_from, date_to, days, lock) -> list[Slot]:
+def _period_slots(ask: Ask, *, days, lock) -> list[Slot]:
     """The activity's slots of the period on the chosen weekdays, by date."""
     slot_query = Slot.objects.filter(
-        activity=activity, date__gte=date_from, date__lte=date_to, is_orphan=False
+        activity=ask.activity, date__gte=ask.date_from, date__lte=ask.date_to, is_orphan=False
     )
     if lock:
         # Lock before counting, in pk order like the capacity engine.
@@ -201,14 +227,14 @@ def _period_slots(*, activity, date_from, date_to, days, lock) -> list[Slot]:
     )
 
 
-def _enrolment_periods(*, child_ids, activity, date_from, date_to) -> dict:
+def _enrolment_periods(ask: Ask, *, child_ids) -> dict:
     periods = defaultdict(list)
     for child_id, start, end in Enrolment.objects.filter(
         child_id__in=child_ids,
-        activity=activity,
+        activity=ask.activity,
         status=Enrolment.Status.ACCEPTED,
-        start_date__lte=date_to,
-        end_date__gte=date_from,
+        start_date__lte=ask.date_to,
+        end_date__gte=ask.date_from,
     ).values_list("child_id", "start_date", "end_date"):
         periods[child_id].append((start, end))
     return periods
@@ -228,28 +254,27 @@ def _place_counters(slot_ids) -> dict[int, tuple[int, int]]:
     return {row["slot_id"]: (row["holders"], row["waiting"]) for row in rows}
 
 
-def _period_facts(*, kind, activity, child_ids, slots, date_from, date_to) -> _PeriodFacts:
+def _period_facts(ask: Ask, *, child_ids, slots) -> _PeriodFacts:
     facts = _PeriodFacts()
     if not slots:
         return facts
     slot_ids = [slot.pk for slot in slots]
-    facts.enrolments = _enrolment_periods(
-        child_ids=child_ids, activity=activity, date_from=date_from, date_to=date_to
-    )
+    facts.enrolments = _enrolment_periods(ask, child_ids=child_ids)
     facts.bookings = bookings_by_pair([(c, s) for c in child_ids for s in slot_ids])
     facts.pending_lines = set(
         BookingRequestLine.objects.filter(
             child_id__in=child_ids, slot_id__in=slot_ids, status=LineStatus.PENDING
         ).values_list("child_id", "slot_id")
     )
-    if kind == Kind.RESERVATION:
+    if ask.kind == Kind.RESERVATION:
         facts.counters = _place_counters(slot_ids)
     return facts
 
 
-def _missing_reasons(*, family, activity, date_from, date_to, days, slot_by_date) -> dict:
+def _missing_reasons(ask: Ask, *, days, slot_by_date) -> dict:
     """Dates of the period (on the chosen weekdays) without a slot, and why."""
-    period = (date_from + datetime.timedelta(days=n) for n in range((date_to - date_from).days + 1))
+    activity, start = ask.activity, ask.date_from
+    period = (start + datetime.timedelta(days=n) for n in range((ask.date_to - start).days + 1))
     missing = [day for day in period if day.weekday() in days and day not in slot_by_date]
     if not missing:
         return {}
@@ -259,7 +284,7 @@ def _missing_reasons(*, family, activity, date_from, date_to, days, slot_by_date
         ).values_list("date", "reason")
     )
     public = public_holidays(missing[0], missing[-1])
-    school = school_holidays(family.collectivity.school_zone, missing[0], missing[-1])
+    school = school_holidays(ask.family.collectivity.school_zone, missing[0], missing[-1])
     return {
         day: closed_reason(activity, day, closures=closures, public=public, school=school)
         or _("Pas d’activité ce jour")
@@ -320,40 +345,14 @@ def _slot_day(*, kind, activity, facts, child, slot, now):
     return decide(activity=activity, facts=facts, child=child, slot=slot, state=state, now=now)
 
 
-def _build_preview(
-    *, family, kind, activity, children, date_from, date_to, weekdays, now, lock=False
-) -> Preview:
+def _build_preview(ask: Ask, *, now, lock=False) -> Preview:
     now = local_now(now)
-    children, days = _validate(
-        family=family,
-        kind=kind,
-        activity=activity,
-        children=children,
-        date_from=date_from,
-        date_to=date_to,
-        weekdays=weekdays,
-        today=now.date(),
-    )
-    slots = _period_slots(
-        activity=activity, date_from=date_from, date_to=date_to, days=days, lock=lock
-    )
+    children, days = _validate(ask, today=now.date())
+    slots = _period_slots(ask, days=days, lock=lock)
     slot_by_date = {slot.date: slot for slot in slots}
-    facts = _period_facts(
-        kind=kind,
-        activity=activity,
-        child_ids=[child.pk for child in children],
-        slots=slots,
-        date_from=date_from,
-        date_to=date_to,
-    )
-    reasons = _missing_reasons(
-        family=family,
-        activity=activity,
-        date_from=date_from,
-        date_to=date_to,
-        days=days,
-        slot_by_date=slot_by_date,
-    )
+    facts = _period_facts(ask, child_ids=[child.pk for child in children], slots=slots)
+    reasons = _missing_reasons(ask, days=days, slot_by_date=slot_by_date)
+    kind, activity = ask.kind, ask.activity
     preview = Preview(kind=kind, activity=activity)
     for day in sorted(set(reasons) | set(slot_by_date)):
         slot = slot_by_date.get(day)
@@ -376,16 +375,8 @@ def request_preview(
     Raises PlanningError (French message) on bad input: reversed dates, no weekday, no child,
     a child of another family, an activity of another collectivity or withdrawn, a period
     beyond the booking horizon."""
-    return _build_preview(
-        family=family,
-        kind=kind,
-        activity=activity,
-        children=children,
-        date_from=date_from,
-        date_to=date_to,
-        weekdays=weekdays,
-        now=now,
-    )
+    ask = Ask(family, kind, activity, children, date_from, date_to, weekdays)
+    return _build_preview(ask, now=now)
 
 
 OUTCOME_MESSAGES = {
@@ -421,16 +412,8 @@ def _one_day(*, family, child, slot, kind, now) -> tuple[DayOption, bool]:
     """The preview of ``kind`` for one child on one slot, as a DayOption; the flag tells
     whether the preview ran (False: the input was refused, the message is the error's)."""
     try:
-        preview = _build_preview(
-            family=family,
-            kind=kind,
-            activity=slot.activity,
-            children=[child],
-            date_from=slot.date,
-            date_to=slot.date,
-            weekdays=[slot.date.weekday()],
-            now=now,
-        )
+        ask = Ask(family=family, kind=kind, **one_day(child=child, slot=slot))
+        preview = _build_preview(ask, now=now)
     except PlanningError as error:
         return DayOption(kind=None, allowed=False, message=error.message), False
     if preview.days:

@@ -26,7 +26,7 @@ from portal.formats import actor_or_none
 from ..errors import PlanningError
 from ..models import Booking, BookingEvent, BookingRequest, BookingRequestLine
 from . import bookings as engine
-from .preview import OUTCOME_ABSENCE_BILLED, _build_preview, _fr
+from .preview import OUTCOME_ABSENCE_BILLED, Ask, _build_preview, _fr
 
 Kind = BookingRequest.Kind
 LineStatus = BookingRequestLine.Status
@@ -232,17 +232,8 @@ def request_submit(
     existing = _replayed(family, submission_key)
     if existing is not None:
         return existing
-    preview = _build_preview(
-        family=family,
-        kind=kind,
-        activity=activity,
-        children=children,
-        date_from=date_from,
-        date_to=date_to,
-        weekdays=weekdays,
-        now=now,
-        lock=True,
-    )
+    ask = Ask(family, kind, activity, children, date_from, date_to, weekdays)
+    preview = _build_preview(ask, now=now, lock=True)
     if preview.is_empty:
         raise PlanningError(_("Aucun jour de la période ne peut être demandé."))
     actor = actor_or_none(user)
@@ -267,36 +258,44 @@ def request_submit(
     return request
 
 
-def _notify_created(request: BookingRequest, *, counts, user) -> None:
-    family = request.family
-    collectivity = family.collectivity
-    summary = _summary(counts)
-    message = _("%(what)s : %(summary)s.") % {"what": _what(request), "summary": summary}
-    message = message[0].upper() + message[1:]
+def _record(request: BookingRequest, *, actor, verb: str, message: str, data=None) -> None:
+    """The request's event on the family's timeline."""
     event_record(
-        collectivity=collectivity,
-        family_id=family.pk,
+        collectivity=request.family.collectivity,
+        family_id=request.family_id,
         subject=request,
-        actor=user,
-        verb="booking_request_created",
+        actor=actor,
+        verb=verb,
         message=message,
-        data={"kind": request.kind, "status": request.status, "lines": dict(counts)},
+        data=data,
     )
+
+
+def _mail(request: BookingRequest, *, template: str, context: dict) -> None:
+    """An e-mail about the request to the parent who made it, linking to its page."""
     if request.created_by is not None and request.created_by.email:
-        if request.status == BookingRequest.Status.PENDING:
-            next_step = _(
-                "Elle sera traitée par le service ; vous serez informé(e) de la décision."
-            )
-        else:
-            next_step = _("Elle a été traitée immédiatement : consultez votre planning.")
         email_queue(
-            template="planning/request_received",
-            context={"what": _what(request), "summary": summary, "next_step": next_step},
-            collectivity=collectivity,
-            family=family,
+            template=template,
+            context=context,
+            collectivity=request.family.collectivity,
+            family=request.family,
             to=[request.created_by.email],
             link=reverse("planning:request_detail", args=[request.pk]),
         )
+
+
+def _notify_created(request: BookingRequest, *, counts, user) -> None:
+    summary = _summary(counts)
+    message = _("%(what)s : %(summary)s.") % {"what": _what(request), "summary": summary}
+    message = message[0].upper() + message[1:]
+    data = {"kind": request.kind, "status": request.status, "lines": dict(counts)}
+    _record(request, actor=user, verb="booking_request_created", message=message, data=data)
+    if request.status == BookingRequest.Status.PENDING:
+        next_step = _("Elle sera traitée par le service ; vous serez informé(e) de la décision.")
+    else:
+        next_step = _("Elle a été traitée immédiatement : consultez votre planning.")
+    context = {"what": _what(request), "summary": summary, "next_step": next_step}
+    _mail(request, template="planning/request_received", context=context)
 
 
 def _locked_request(request: BookingRequest) -> BookingRequest:
@@ -327,25 +326,9 @@ def _notify_decided(request: BookingRequest, *, agent, lines, reason: str = "") 
     }
     if reason:
         message += " " + _("Motif : %(reason)s") % {"reason": reason}
-    collectivity = request.family.collectivity
-    event_record(
-        collectivity=collectivity,
-        family_id=request.family_id,
-        subject=request,
-        actor=agent,
-        verb="booking_request_decided",
-        message=message,
-        data={"status": request.status, "lines": dict(counts)},
-    )
-    if request.created_by is not None and request.created_by.email:
-        email_queue(
-            template="planning/request_decided",
-            context={"message": message},
-            collectivity=collectivity,
-            family=request.family,
-            to=[request.created_by.email],
-            link=reverse("planning:request_detail", args=[request.pk]),
-        )
+    data = {"status": request.status, "lines": dict(counts)}
+    _record(request, actor=agent, verb="booking_request_decided", message=message, data=data)
+    _mail(request, template="planning/request_decided", context={"message": message})
 
 
 def _lines_decided(lines, *, actor, **values) -> None:
@@ -471,10 +454,8 @@ def request_cancel(*, request: BookingRequest, user) -> BookingRequest:
     actor = actor_or_none(user)
     _lines_close(request, lines, status=LineStatus.CANCELLED, verb=Verb.CANCELLED, actor=actor)
     request_status_refresh(request)
-    event_record(
-        collectivity=request.family.collectivity,
-        family_id=request.family_id,
-        subject=request,
+    _record(
+        request,
         actor=actor,
         verb="booking_request_cancelled",
         message=_("Vous avez annulé votre %(what)s.") % {"what": _what(request)},

@@ -52,6 +52,7 @@ from ..services import (
     day_option,
     offer_accept,
     offer_decline,
+    one_day,
     request_preview,
     request_submit,
 )
@@ -189,11 +190,7 @@ def request_day(request, slot_id: int, child_id: int, kind: str):
                 family=family,
                 user=request.user,
                 kind=kind,
-                activity=slot.activity,
-                children=[child],
-                date_from=slot.date,
-                date_to=slot.date,
-                weekdays=[slot.date.weekday()],
+                **one_day(child=child, slot=slot),
                 submission_key=(request.POST.get("submission_key") or "")[:64],
                 comment=(request.POST.get("comment") or "").strip()[:1000],
             )
