@@ -118,20 +118,28 @@ def enrolment_detail(request, pk: int):
     return _render_detail(request, _enrolment(request, pk))
 
 
-@require_http_methods(["POST"])
-def enrolment_accept_view(request, pk: int):
-    enrolment = _enrolment(request, pk)
+def _decided(request, enrolment, decide, text):
+    """Run one decision; back to the enrolment with the error, or to the queue with ``text``
+    (which names the child and the activity)."""
     try:
-        enrolment_accept(enrolment=enrolment, agent=request.user)
+        decide()
     except PlanningError as error:
         messages.error(request, error.message)
         return redirect("planning_admin:enrolment_detail", pk=enrolment.pk)
-    messages.success(
-        request,
-        _("Pré-inscription acceptée : %(child)s, « %(activity)s ».")
-        % {"child": enrolment.child.first_name, "activity": enrolment.activity.name},
-    )
+    values = {"child": enrolment.child.first_name, "activity": enrolment.activity.name}
+    messages.success(request, text % values)
     return redirect("planning_admin:enrolments")
+
+
+@require_http_methods(["POST"])
+def enrolment_accept_view(request, pk: int):
+    enrolment = _enrolment(request, pk)
+    return _decided(
+        request,
+        enrolment,
+        lambda: enrolment_accept(enrolment=enrolment, agent=request.user),
+        _("Pré-inscription acceptée : %(child)s, « %(activity)s »."),
+    )
 
 
 @require_http_methods(["POST"])
@@ -140,19 +148,13 @@ def enrolment_refuse_view(request, pk: int):
     form = RefusalForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, enrolment, refusal_form=form, status=400)
-    try:
-        enrolment_refuse(
-            enrolment=enrolment, agent=request.user, reason=form.cleaned_data["reason"]
-        )
-    except PlanningError as error:
-        messages.error(request, error.message)
-        return redirect("planning_admin:enrolment_detail", pk=enrolment.pk)
-    messages.success(
+    reason = form.cleaned_data["reason"]
+    return _decided(
         request,
-        _("Pré-inscription refusée : %(child)s, « %(activity)s ». La famille lira le motif.")
-        % {"child": enrolment.child.first_name, "activity": enrolment.activity.name},
+        enrolment,
+        lambda: enrolment_refuse(enrolment=enrolment, agent=request.user, reason=reason),
+        _("Pré-inscription refusée : %(child)s, « %(activity)s ». La famille lira le motif."),
     )
-    return redirect("planning_admin:enrolments")
 
 
 def _bulk_outcome(request, *, accept: bool, decided: int, failures, missing: int) -> None:
@@ -258,16 +260,8 @@ def _child_choices(scope, term: str, chosen: str):
 
 def _direct_create(request, form):
     """Enrol the chosen child; the queue's accepted list, or None (the error is on the form)."""
-    start, end = form.period()
     try:
-        enrolment = enrolment_create(
-            child=form.cleaned_data["child"],
-            activity=form.cleaned_data["activity"],
-            start_date=start,
-            end_date=end,
-            weekdays=form.cleaned_data["weekdays"],
-            agent=request.user,
-        )
+        enrolment = enrolment_create(**form.service_kwargs(), agent=request.user)
     except PlanningError as error:
         form.add_error(None, error.message)
         return None

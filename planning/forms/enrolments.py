@@ -81,6 +81,17 @@ class EnrolmentBaseForm(forms.Form):
             self.cleaned_data.get("end_date") or activity.end_date,
         )
 
+    def service_kwargs(self) -> dict:
+        """Child, activity, period and typical week, as the enrolment services take them."""
+        start, end = self.period()
+        return {
+            "child": self.cleaned_data["child"],
+            "activity": self.cleaned_data["activity"],
+            "start_date": start,
+            "end_date": end,
+            "weekdays": self.cleaned_data["weekdays"],
+        }
+
 
 class EnrolmentRequestForm(EnrolmentBaseForm):
     comment = forms.CharField(

@@ -27,6 +27,17 @@ class ChildChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.first_name} {obj.last_name}".strip()
 
 
+def _period_date(label, required_message) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        widget=DateInput(),
+        error_messages={
+            "required": required_message,
+            "invalid": gettext_lazy("Indiquez une date valide (jj/mm/aaaa)."),
+        },
+    )
+
+
 class PeriodRequestForm(forms.Form):
     """« Faire une demande sur une longue période »: children, activity, du/au, weekdays."""
 
@@ -45,22 +56,8 @@ class PeriodRequestForm(forms.Form):
             "invalid_choice": gettext_lazy("Choisissez une activité de la liste."),
         },
     )
-    date_from = forms.DateField(
-        label=gettext_lazy("Du"),
-        widget=DateInput(),
-        error_messages={
-            "required": gettext_lazy("Indiquez la date de début."),
-            "invalid": gettext_lazy("Indiquez une date valide (jj/mm/aaaa)."),
-        },
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("Au"),
-        widget=DateInput(),
-        error_messages={
-            "required": gettext_lazy("Indiquez la date de fin."),
-            "invalid": gettext_lazy("Indiquez une date valide (jj/mm/aaaa)."),
-        },
-    )
+    date_from = _period_date(gettext_lazy("Du"), gettext_lazy("Indiquez la date de début."))
+    date_to = _period_date(gettext_lazy("Au"), gettext_lazy("Indiquez la date de fin."))
     weekdays = forms.TypedMultipleChoiceField(
         label=gettext_lazy("Jours concernés"),
         choices=WEEKDAY_CHOICES,

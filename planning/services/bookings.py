@@ -450,6 +450,29 @@ def _locked_offer(booking: Booking, user) -> Booking:
     return current
 
 
+def _offer_answer(current: Booking, *, state, verb, note, user, now, event_verb, message):
+    """The family's answer to an offer: the booking leaves OFFERED, with its history step and
+    the timeline event (``message`` takes the child, the activity and the day)."""
+    current.state = state
+    current.offer_expires_at = None
+    current.queued_at = None
+    _save([], [current], now)
+    _events([(current, verb, None)], actor=user, note=note)
+    event_record(
+        collectivity=current.child.family.collectivity,
+        family_id=current.child.family_id,
+        subject=current,
+        actor=user,
+        verb=event_verb,
+        message=message
+        % {
+            "child": current.child.first_name,
+            "activity": current.slot.activity.name,
+            "day": date_long(current.slot.date),
+        },
+    )
+
+
 @transaction.atomic
 def offer_accept(*, booking: Booking, user) -> Booking:
     """The family takes the place proposed to it (before the offer expires)."""
@@ -457,23 +480,15 @@ def offer_accept(*, booking: Booking, user) -> Booking:
     now = timezone.now()
     if current.offer_expires_at is not None and current.offer_expires_at <= now:
         raise PlanningError(_("Le délai pour accepter cette place est dépassé."))
-    current.state = State.RESERVED
-    current.offer_expires_at = None
-    current.queued_at = None
-    _save([], [current], now)
-    _events([(current, Verb.BOOKED, None)], actor=user, note=_("Place proposée acceptée."))
-    event_record(
-        collectivity=current.child.family.collectivity,
-        family_id=current.child.family_id,
-        subject=current,
-        actor=user,
-        verb="booking_offer_accepted",
-        message=_("Place acceptée : %(child)s — %(activity)s, %(day)s.")
-        % {
-            "child": current.child.first_name,
-            "activity": current.slot.activity.name,
-            "day": date_long(current.slot.date),
-        },
+    _offer_answer(
+        current,
+        state=State.RESERVED,
+        verb=Verb.BOOKED,
+        note=_("Place proposée acceptée."),
+        user=user,
+        now=now,
+        event_verb="booking_offer_accepted",
+        message=_("Place acceptée : %(child)s — %(activity)s, %(day)s."),
     )
     return current
 
@@ -483,23 +498,15 @@ def offer_decline(*, booking: Booking, user) -> Booking:
     """The family refuses the place proposed to it: it goes to the next on the list."""
     current = _locked_offer(booking, user)
     now = timezone.now()
-    current.state = State.CANCELLED
-    current.offer_expires_at = None
-    current.queued_at = None
-    _save([], [current], now)
-    _events([(current, Verb.CANCELLED, None)], actor=user, note=_("Place proposée refusée."))
-    event_record(
-        collectivity=current.child.family.collectivity,
-        family_id=current.child.family_id,
-        subject=current,
-        actor=user,
-        verb="booking_offer_declined",
-        message=_("Place refusée : %(child)s — %(activity)s, %(day)s.")
-        % {
-            "child": current.child.first_name,
-            "activity": current.slot.activity.name,
-            "day": date_long(current.slot.date),
-        },
+    _offer_answer(
+        current,
+        state=State.CANCELLED,
+        verb=Verb.CANCELLED,
+        note=_("Place proposée refusée."),
+        user=user,
+        now=now,
+        event_verb="booking_offer_declined",
+        message=_("Place refusée : %(child)s — %(activity)s, %(day)s."),
     )
     promote(slot_ids=[current.slot_id], actor=user, now=now)
     return current

@@ -89,14 +89,9 @@ def enrolment_new(request):
             messages.info(request, _("Votre demande de pré-inscription a déjà été envoyée."))
             return redirect("planning:enrolments")
         if form.is_valid():
-            start, end = form.period()
             try:
                 enrolment = enrolment_request(
-                    child=form.cleaned_data["child"],
-                    activity=form.cleaned_data["activity"],
-                    start_date=start,
-                    end_date=end,
-                    weekdays=form.cleaned_data["weekdays"],
+                    **form.service_kwargs(),
                     user=request.user,
                     comment=form.cleaned_data["comment"],
                 )
