@@ -34,6 +34,7 @@ from portal.pdf import render_pdf
 from ..calendar import activity_calendar
 from ..errors import PlanningError
 from ..forms.activities import (
+    FIELD_GROUPS,
     ActivityForm,
     ClosureForm,
     DayForm,
@@ -256,42 +257,7 @@ def _form_page(request, form, *, title, activity):
             "form": form,
             "activity": activity,
             "cancel_url": cancel_url,
-            "groups": [
-                (_("L'activité"), ["name", "kind", "place", "description", "color", "is_active"]),
-                (_("Âge des enfants"), ["age_min", "age_max"]),
-                (
-                    _("Calendrier"),
-                    [
-                        "start_date",
-                        "end_date",
-                        "weekdays",
-                        "opening",
-                        "start_time",
-                        "end_time",
-                        "capacity",
-                    ],
-                ),
-                (
-                    _("Délais de prévenance"),
-                    [
-                        "booking_notice_days",
-                        "cancellation_notice_days",
-                        "notice_in_working_days",
-                        "notice_deadline_time",
-                        "booking_horizon_days",
-                    ],
-                ),
-                (
-                    _("Règles"),
-                    [
-                        "requires_approval",
-                        "late_absence_billed",
-                        "unit_price",
-                        "waiting_list_mode",
-                        "offer_hours",
-                    ],
-                ),
-            ],
+            "groups": FIELD_GROUPS,
         },
         status=status,
     )

@@ -84,6 +84,37 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs=attrs, format="%H:%M")
 
 
+# The activity form's fieldsets, in the order the page shows them.
+FIELD_GROUPS = [
+    (_("L'activité"), ["name", "kind", "place", "description", "color", "is_active"]),
+    (_("Âge des enfants"), ["age_min", "age_max"]),
+    (
+        _("Calendrier"),
+        ["start_date", "end_date", "weekdays", "opening", "start_time", "end_time", "capacity"],
+    ),
+    (
+        _("Délais de prévenance"),
+        [
+            "booking_notice_days",
+            "cancellation_notice_days",
+            "notice_in_working_days",
+            "notice_deadline_time",
+            "booking_horizon_days",
+        ],
+    ),
+    (
+        _("Règles"),
+        [
+            "requires_approval",
+            "late_absence_billed",
+            "unit_price",
+            "waiting_list_mode",
+            "offer_hours",
+        ],
+    ),
+]
+
+
 class ActivityForm(forms.ModelForm):
     weekdays = forms.TypedMultipleChoiceField(
         label=_("Jours d'ouverture"),
@@ -99,33 +130,7 @@ class ActivityForm(forms.ModelForm):
 
     class Meta:
         model = Activity
-        fields = [
-            "name",
-            "kind",
-            "place",
-            "description",
-            "color",
-            "age_min",
-            "age_max",
-            "is_active",
-            "start_date",
-            "end_date",
-            "weekdays",
-            "opening",
-            "start_time",
-            "end_time",
-            "capacity",
-            "booking_notice_days",
-            "cancellation_notice_days",
-            "notice_in_working_days",
-            "notice_deadline_time",
-            "booking_horizon_days",
-            "requires_approval",
-            "late_absence_billed",
-            "unit_price",
-            "waiting_list_mode",
-            "offer_hours",
-        ]
+        fields = [name for _legend, names in FIELD_GROUPS for name in names]
         localized_fields = ["unit_price"]
         widgets = {
             "unit_price": forms.TextInput(attrs={"inputmode": "decimal"}),

@@ -54,6 +54,20 @@ def _today() -> date:
 
 
 @transaction.atomic
+def slots_for_dates(activity: Activity, days) -> list[Slot]:
+    """Unsaved slots of the activity on these dates, with its times and capacity."""
+    return [
+        Slot(
+            activity=activity,
+            date=day,
+            start_time=activity.start_time,
+            end_time=activity.end_time,
+            capacity=activity.capacity,
+        )
+        for day in days
+    ]
+
+
 def slots_generate(*, activity: Activity, actor=None) -> SlotReport:
     """Create, update, remove or orphan the activity's future slots to match its calendar."""
     activity = (
@@ -150,19 +164,7 @@ def slots_generate(*, activity: Activity, actor=None) -> SlotReport:
 
     missing = sorted(open_dates - existing_dates)
     if missing:
-        Slot.objects.bulk_create(
-            [
-                Slot(
-                    activity=activity,
-                    date=day,
-                    start_time=activity.start_time,
-                    end_time=activity.end_time,
-                    capacity=activity.capacity,
-                )
-                for day in missing
-            ],
-            batch_size=CREATE_BATCH_SIZE,
-        )
+        Slot.objects.bulk_create(slots_for_dates(activity, missing), batch_size=CREATE_BATCH_SIZE)
         report.created = len(missing)
 
     if report.changed:
