@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, ProtectedError, Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +53,7 @@ from ..services.attendance import (
     register_bookings,
 )
 from ..services.slots import SlotReport, orphan_slots, slots_generate
+from .common import admin_page
 
 State = Booking.State
 
@@ -180,15 +181,13 @@ def activities(request):
         .annotate(slot_count=Count("slots"))
         .order_by("-is_active", "name", "pk")
     )
-    return render(
+    return admin_page(
         request,
         "planning/admin/activity_list.html",
-        {
-            "page_title": _("Activités"),
-            "header_icon": "date",
-            "activities": [(activity, weekdays_text(activity.weekdays)) for activity in rows],
-            "kinds": Activity.Kind.choices,
-        },
+        page_title=_("Activités"),
+        header_icon="date",
+        activities=[(activity, weekdays_text(activity.weekdays)) for activity in rows],
+        kinds=Activity.Kind.choices,
     )
 
 
@@ -248,18 +247,16 @@ def _form_page(request, form, *, title, activity):
         if activity
         else reverse("planning_admin:activities")
     )
-    return render(
+    return admin_page(
         request,
         "planning/admin/activity_form.html",
-        {
-            "page_title": title,
-            "header_icon": "date",
-            "form": form,
-            "activity": activity,
-            "cancel_url": cancel_url,
-            "groups": FIELD_GROUPS,
-        },
-        status=status,
+        page_title=title,
+        header_icon="date",
+        form=form,
+        activity=activity,
+        cancel_url=cancel_url,
+        groups=FIELD_GROUPS,
+        http_status=status,
     )
 
 
@@ -273,23 +270,21 @@ def _detail_page(request, activity: Activity, *, closure_form=None, status=200):
             upcoming=Count("pk", filter=Q(date__gte=today, is_orphan=False)),
         )
     )
-    return render(
+    return admin_page(
         request,
         "planning/admin/activity_detail.html",
-        {
-            "page_title": activity.name,
-            "page_subtitle": activity.get_kind_display(),
-            "header_icon": "date",
-            "activity": activity,
-            "weekdays": weekdays_text(activity.weekdays),
-            "slot_stats": slot_stats,
-            "orphans": list(orphan_slots(activity)),
-            "closures": list(request.scope.agent(ActivityClosure).filter(activity=activity)),
-            "closure_form": closure_form or ClosureForm(activity=activity),
-            "closed_periods": closed_periods(activity, since=today),
-            "today": today,
-        },
-        status=status,
+        page_title=activity.name,
+        page_subtitle=activity.get_kind_display(),
+        header_icon="date",
+        activity=activity,
+        weekdays=weekdays_text(activity.weekdays),
+        slot_stats=slot_stats,
+        orphans=list(orphan_slots(activity)),
+        closures=list(request.scope.agent(ActivityClosure).filter(activity=activity)),
+        closure_form=closure_form or ClosureForm(activity=activity),
+        closed_periods=closed_periods(activity, since=today),
+        today=today,
+        http_status=status,
     )
 
 
@@ -325,17 +320,15 @@ def activity_delete(request, pk: int):
             return redirect(detail_url)
         messages.success(request, _("L'activité « %(name)s » est supprimée.") % {"name": name})
         return redirect("planning_admin:activities")
-    return render(
+    return admin_page(
         request,
         "planning/admin/activity_delete.html",
-        {
-            "page_title": _("Supprimer l'activité « %(name)s »") % {"name": activity.name},
-            "header_icon": "warning",
-            "activity": activity,
-            "in_use": in_use,
-            "cancel_url": detail_url,
-        },
-        status=409 if in_use and request.method == "POST" else 200,
+        page_title=_("Supprimer l'activité « %(name)s »") % {"name": activity.name},
+        header_icon="warning",
+        activity=activity,
+        in_use=in_use,
+        cancel_url=detail_url,
+        http_status=409 if in_use and request.method == "POST" else 200,
     )
 
 
@@ -377,16 +370,14 @@ def closure_delete(request, pk: int, closure_pk: int):
             _("Le %(date)s n'est plus un jour sans activité.") % {"date": _short(day)},
         )
         return redirect(detail_url)
-    return render(
+    return admin_page(
         request,
         "planning/admin/activity_closure_delete.html",
-        {
-            "page_title": _("Retirer un jour sans activité"),
-            "header_icon": "warning",
-            "activity": activity,
-            "closure": closure,
-            "cancel_url": detail_url,
-        },
+        page_title=_("Retirer un jour sans activité"),
+        header_icon="warning",
+        activity=activity,
+        closure=closure,
+        cancel_url=detail_url,
     )
 
 
@@ -427,19 +418,17 @@ def occupancy(request):
             slot.free = max(slot.capacity - slot.booked, 0)
         for day, day_rows in groupby(rows, key=lambda slot: slot.date):
             days.append((day, list(day_rows)))
-    return render(
+    return admin_page(
         request,
         "planning/admin/occupancy.html",
-        {
-            "page_title": _("Occupation des créneaux"),
-            "header_icon": "table",
-            "form": form,
-            "days": days,
-            "start": start,
-            "end": end,
-            "today": today,
-        },
-        status=200 if valid else 400,
+        page_title=_("Occupation des créneaux"),
+        header_icon="table",
+        form=form,
+        days=days,
+        start=start,
+        end=end,
+        today=today,
+        http_status=200 if valid else 400,
     )
 
 
@@ -468,21 +457,19 @@ def attendance(request):
             )
             .order_by("start_time", "activity__name", "pk")
         )
-    return render(
+    return admin_page(
         request,
         "planning/admin/attendance.html",
-        {
-            "page_title": _("Pointage"),
-            "header_icon": "tick-inverse",
-            "form": form,
-            "day": day,
-            "day_text": date_long(day),
-            "today": today,
-            "previous_day": day - datetime.timedelta(days=1),
-            "next_day": day + datetime.timedelta(days=1),
-            "slots": slots,
-        },
-        status=200 if valid else 400,
+        page_title=_("Pointage"),
+        header_icon="tick-inverse",
+        form=form,
+        day=day,
+        day_text=date_long(day),
+        today=today,
+        previous_day=day - datetime.timedelta(days=1),
+        next_day=day + datetime.timedelta(days=1),
+        slots=slots,
+        http_status=200 if valid else 400,
     )
 
 
@@ -516,21 +503,19 @@ def register(request, slot_id: int):
     for booking in bookings:
         mark = posted.get(str(booking.child_id)) if posted else current_mark(booking)
         rows.append({"booking": booking, "child": booking.child, "mark": mark})
-    return render(
+    return admin_page(
         request,
         "planning/admin/attendance_register.html",
-        {
-            "page_title": _("Feuille de pointage"),
-            "page_subtitle": f"{slot.activity.name} — {date_long(slot.date)}",
-            "header_icon": "tick-inverse",
-            "slot": slot,
-            "day_text": date_long(slot.date),
-            "rows": rows,
-            "marks": [(value, MARK_LABELS[value]) for value in MARKS],
-            "is_future": slot.date > timezone.localdate(),
-            "attendance_url": reverse("planning_admin:attendance") + f"?jour={slot.date:%Y-%m-%d}",
-        },
-        status=status,
+        page_title=_("Feuille de pointage"),
+        page_subtitle=f"{slot.activity.name} — {date_long(slot.date)}",
+        header_icon="tick-inverse",
+        slot=slot,
+        day_text=date_long(slot.date),
+        rows=rows,
+        marks=[(value, MARK_LABELS[value]) for value in MARKS],
+        is_future=slot.date > timezone.localdate(),
+        attendance_url=reverse("planning_admin:attendance") + f"?jour={slot.date:%Y-%m-%d}",
+        http_status=status,
     )
 
 

@@ -33,7 +33,7 @@ from ..services.enrolments import (
     enrolment_refuse,
     weekdays_label,
 )
-from .common import bulk_error, queue_back_url
+from .common import admin_page, bulk_error, queue_back_url
 
 Status = Enrolment.Status
 PAGE_SIZE = 50
@@ -74,20 +74,18 @@ def enrolments_queue(request):
         _decorate(enrolment)
     query = request.GET.copy()
     query.pop("p", None)
-    return render(
+    return admin_page(
         request,
         "planning/admin/enrolments_queue.html",
-        {
-            "page_title": _("Pré-inscriptions"),
-            "header_icon": "user",
-            "page": page,
-            "activities": activities,
-            "activity_id": activity_id,
-            "status": status,
-            "statuses": [*Status.choices, ("all", _("Tous les statuts"))],
-            "filter_query": query.urlencode(),
-            "bulk": status == Status.PENDING,
-        },
+        page_title=_("Pré-inscriptions"),
+        header_icon="user",
+        page=page,
+        activities=activities,
+        activity_id=activity_id,
+        status=status,
+        statuses=[*Status.choices, ("all", _("Tous les statuts"))],
+        filter_query=query.urlencode(),
+        bulk=status == Status.PENDING,
     )
 
 
@@ -96,18 +94,16 @@ def _enrolment(request, pk: int) -> Enrolment:
 
 
 def _render_detail(request, enrolment, refusal_form=None, status=200):
-    response = render(
+    response = admin_page(
         request,
         "planning/admin/enrolment_detail.html",
-        {
-            "page_title": _("Pré-inscription"),
-            "page_subtitle": f"{enrolment.child.first_name} {enrolment.child.last_name}",
-            "header_icon": "user",
-            "enrolment": _decorate(enrolment),
-            "refusal_form": refusal_form or RefusalForm(),
-            "queue_url": reverse("planning_admin:enrolments"),
-        },
-        status=status,
+        page_title=_("Pré-inscription"),
+        page_subtitle=f"{enrolment.child.first_name} {enrolment.child.last_name}",
+        header_icon="user",
+        enrolment=_decorate(enrolment),
+        refusal_form=refusal_form or RefusalForm(),
+        queue_url=reverse("planning_admin:enrolments"),
+        http_status=status,
     )
     add_never_cache_headers(response)
     return response

@@ -10,7 +10,7 @@ not one of this collectivity's agents is refused. Decisions go through
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from ..selectors.requests import (
     request_history,
 )
 from ..services import request_accept, request_refuse, requests_decide_bulk
-from .common import bulk_error, queue_back_url
+from .common import admin_page, bulk_error, queue_back_url
 
 QUEUE_PAGE_SIZE = 50
 
@@ -55,18 +55,16 @@ def requests_queue(request):
         row.children_names = names.get(row.pk, [])
     query = request.GET.copy()
     query.pop("p", None)
-    response = render(
+    response = admin_page(
         request,
         "planning/admin/requests_queue.html",
-        {
-            "page_title": _("Demandes de réservation"),
-            "header_icon": "tasks",
-            "filters": filters,
-            "filtered": filtered,
-            "rows": rows,
-            "page": page,
-            "filter_query": query.urlencode(),
-        },
+        page_title=_("Demandes de réservation"),
+        header_icon="tasks",
+        filters=filters,
+        filtered=filtered,
+        rows=rows,
+        page=page,
+        filter_query=query.urlencode(),
     )
     add_never_cache_headers(response)
     return response
@@ -158,21 +156,19 @@ def _render_detail(request, booking_request, *, refusal_form=None, status=200):
     for line in lines:
         line.status_symbol = LINE_SYMBOLS.get(line.status, "")
     pending_count = sum(1 for line in lines if line.status == BookingRequestLine.Status.PENDING)
-    response = render(
+    response = admin_page(
         request,
         "planning/admin/request_detail.html",
-        {
-            "page_title": _("Demande de réservation ou d’absence"),
-            "page_subtitle": booking_request.family.name,
-            "header_icon": "tasks",
-            "booking_request": booking_request,
-            "lines": lines,
-            "pending_count": pending_count,
-            "refusal_form": refusal_form or RefusalForm(),
-            "history": request_history(booking_request, rows=request.scope.agent, who=agent_side),
-            "queue_url": reverse("planning_admin:requests"),
-        },
-        status=status,
+        page_title=_("Demande de réservation ou d’absence"),
+        page_subtitle=booking_request.family.name,
+        header_icon="tasks",
+        booking_request=booking_request,
+        lines=lines,
+        pending_count=pending_count,
+        refusal_form=refusal_form or RefusalForm(),
+        history=request_history(booking_request, rows=request.scope.agent, who=agent_side),
+        queue_url=reverse("planning_admin:requests"),
+        http_status=status,
     )
     add_never_cache_headers(response)
     return response
