@@ -84,7 +84,7 @@ GUIDE_SLUGS = {
 SLOT_STATES = [
     {
         "code": "enrolled",
-        "label": "Inscrit et réservable",
+        "label": "Inscrit, réservable",
         "colour": "blanc, bordure grise",
         "symbol": "« + »",
         "description": "Votre enfant est inscrit à l’activité ce jour-là ; vous pouvez demander une réservation.",

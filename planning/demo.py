@@ -18,13 +18,13 @@ from django.db.models import Q
 from family.models import Family
 from portal.models import Membership
 
-from .bookings import reserve
 from .calendar import activity_open_dates, school_holidays
-from .enrolments import enrolment_create, enrolment_refuse, enrolment_request
 from .models import Activity, Booking, BookingEvent, BookingRequest, Enrolment, Slot
-from .requests import request_submit
 from .rules import PARIS, local_now
-from .slots import slots_generate
+from .services.bookings import reserve
+from .services.enrolments import enrolment_create, enrolment_refuse, enrolment_request
+from .services.requests import request_submit
+from .services.slots import slots_for_dates, slots_generate
 
 SCHOOL_DAYS = [0, 1, 3, 4]
 YEAR_START = datetime.date(2026, 9, 1)
@@ -191,17 +191,7 @@ def _past_slots_load(activity: Activity, today) -> None:
         Slot.objects.filter(activity=activity, date__lt=today).values_list("date", flat=True)
     )
     Slot.objects.bulk_create(
-        [
-            Slot(
-                activity=activity,
-                date=day,
-                start_time=activity.start_time,
-                end_time=activity.end_time,
-                capacity=activity.capacity,
-            )
-            for day in past
-            if day not in existing
-        ]
+        slots_for_dates(activity, [day for day in past if day not in existing])
     )
 
 

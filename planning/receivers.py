@@ -12,9 +12,9 @@ from family.signals import family_created
 from notifications.services import event_record
 from portal.modules import Module, module_enabled
 
-from .enrolments import enrolment_request
 from .errors import PlanningError
 from .models import Activity
+from .services.enrolments import enrolment_request
 
 
 @receiver(family_created, dispatch_uid="planning_creation_enrolments")

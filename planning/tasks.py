@@ -5,7 +5,7 @@ The dotted paths (``planning.tasks.*``) are stored in django-q2's schedules: kee
 
 from portal.scoping import scopes_disabled
 
-from . import bookings
+from .services import bookings
 
 
 def offers_expire() -> int:

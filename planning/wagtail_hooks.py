@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
-from . import admin_urls
+from .admin import urls as admin_urls
 
 # (label, URL name, icon, order)
 MENU_ENTRIES = [

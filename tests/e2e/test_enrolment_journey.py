@@ -93,9 +93,9 @@ def test_cancel_direct_enrolment_and_creation_step3(
 ):
     from family.creation import creation_draft_get, creation_step_save
     from family.models import FamilyCreationRequest
-    from planning.enrolments import enrolment_request
+    from planning.services import enrolment_request
 
-    settings.FAMILY_CREATION_ENROLMENT_CHOICES = "planning.enrolments.creation_choices"
+    settings.FAMILY_CREATION_ENROLMENT_CHOICES = "planning.services.creation_choices"
     family = FamilyFactory(collectivity=collectivity_a, name="Martin")
     child = ChildFactory(family=family, first_name="Tom", last_name="Martin")
     parent = UserFactory(email="parent.annulation@example.test")

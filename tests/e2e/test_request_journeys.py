@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from planning.models import Activity, Booking, BookingRequest
-from planning.requests import request_submit
+from planning.services import request_submit
 from tests.e2e.test_backoffice import login_as
 from tests.planning.factories import (
     ActivityFactory,

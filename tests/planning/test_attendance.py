@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 import pytest
 import time_machine
 
-from planning.attendance import attendance_mark
 from planning.errors import PlanningError
 from planning.models import Booking, BookingEvent
+from planning.services import attendance_mark
 from tests.planning.factories import ActivityFactory, BookingFactory, ChildFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ import pytest
 import time_machine
 
 from family.models import HealthRecord
-from planning.admin_activities import register_html
+from planning.admin.activities import register_html
 from planning.models import Activity, ActivityClosure, Booking, BookingEvent, Slot
-from planning.slots import slots_generate
+from planning.services import slots_generate
 from portal.models import Membership
 from portal.services import membership_grant
 from tests.planning.factories import (

@@ -15,7 +15,7 @@ import time_machine
 
 from notifications.models import OutboxEmail
 from planning.models import Activity, Booking, BookingRequest, BookingRequestLine
-from planning.requests import request_submit
+from planning.services import request_submit
 from tests.conftest import HOST_B
 from tests.planning.factories import ActivityFactory, ChildFactory, EnrolmentFactory, SlotFactory
 from tests.portal.factories import FamilyFactory, SubscriptionFactory, UserFactory

@@ -10,10 +10,10 @@ import pytest
 import time_machine
 
 from notifications.models import OutboxEmail, TimelineEvent
-from planning import bookings as engine
 from planning import tasks
 from planning.errors import PlanningError
 from planning.models import Activity, Booking, BookingEvent
+from planning.services import bookings as engine
 from tests.planning.factories import ActivityFactory, ChildFactory, SlotFactory
 from tests.portal.factories import FamilyFactory, SubscriptionFactory
 

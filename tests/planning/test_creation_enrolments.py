@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
 STEP3 = "/famille/creation/etape-3/"
-PROVIDER = "planning.enrolments.creation_choices"
+PROVIDER = "planning.services.creation_choices"
 
 
 @pytest.fixture(autouse=True)

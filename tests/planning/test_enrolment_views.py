@@ -12,8 +12,8 @@ import pytest
 import time_machine
 
 from notifications.models import OutboxEmail
-from planning.enrolments import enrolment_accept, enrolment_request
 from planning.models import Booking, Enrolment
+from planning.services import enrolment_accept, enrolment_request
 from tests.planning.factories import ActivityFactory, ChildFactory, EnrolmentFactory, SlotFactory
 from tests.portal.factories import FamilyFactory, SubscriptionFactory, UserFactory
 

@@ -11,7 +11,9 @@ import pytest
 import time_machine
 
 from notifications.models import OutboxEmail, TimelineEvent
-from planning.enrolments import (
+from planning.errors import PlanningError
+from planning.models import Booking, BookingEvent, Enrolment
+from planning.services import (
     creation_choices,
     enrolment_accept,
     enrolment_cancel,
@@ -19,8 +21,6 @@ from planning.enrolments import (
     enrolment_refuse,
     enrolment_request,
 )
-from planning.errors import PlanningError
-from planning.models import Booking, BookingEvent, Enrolment
 from portal.scoping import tenant_scope
 from tests.planning.factories import ActivityFactory, ChildFactory, SlotFactory
 from tests.portal.factories import FamilyFactory, SubscriptionFactory, UserFactory

@@ -12,7 +12,7 @@ from django.utils import timezone
 import pytest
 
 from planning.models import Activity, Booking, BookingRequest, BookingRequestLine
-from planning.requests import request_submit
+from planning.services import request_submit
 from portal.scoping import tenant_scope
 from tests.planning.factories import (
     ActivityFactory,

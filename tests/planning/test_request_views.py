@@ -18,7 +18,7 @@ import time_machine
 
 from notifications.models import OutboxEmail, TimelineEvent
 from planning.models import Booking, BookingRequest, BookingRequestLine, Enrolment
-from planning.requests import request_accept, request_submit
+from planning.services import request_accept, request_submit
 from tests.planning.factories import (
     ActivityFactory,
     BookingFactory,

@@ -10,7 +10,6 @@ import pytest
 import time_machine
 
 from notifications.models import OutboxEmail, TimelineEvent
-from planning import bookings as engine
 from planning.calendar import activity_open_dates
 from planning.errors import PlanningError
 from planning.models import (
@@ -21,7 +20,8 @@ from planning.models import (
     Enrolment,
     Slot,
 )
-from planning.requests import (
+from planning.services import bookings as engine
+from planning.services import (
     day_option,
     request_accept,
     request_cancel,

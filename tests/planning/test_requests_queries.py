@@ -12,7 +12,7 @@ import time_machine
 from family.models import Family
 from planning.calendar import activity_open_dates
 from planning.models import Activity, Booking, BookingRequest, Slot
-from planning.requests import request_accept, request_preview, request_submit
+from planning.services import request_accept, request_preview, request_submit
 from tests.planning.factories import ActivityFactory, ChildFactory, EnrolmentFactory
 from tests.portal.factories import FamilyFactory, SubscriptionFactory
 

@@ -11,7 +11,7 @@ import time_machine
 from notifications.models import TimelineEvent
 from planning.calendar import activity_open_dates
 from planning.models import ActivityClosure, Booking, BookingEvent, Slot
-from planning.slots import slots_generate
+from planning.services import slots_generate
 from tests.planning.factories import ActivityFactory, BookingFactory, ChildFactory
 
 pytestmark = pytest.mark.django_db

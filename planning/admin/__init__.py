@@ -1,0 +1,2 @@
+"""Back office of the planning app (Wagtail admin, ``/admin/enfance/``): the views and
+their URLs (``planning.admin.urls``, namespace ``planning_admin``)."""

@@ -1,0 +1,1 @@
+"""Forms of the planning app: activities, enrolments, requests (parents and agents)."""

@@ -1,0 +1,523 @@
+"""Read paths of the parent's planning: the state of each (child, slot) cell, the legend, the
+cells of a period and a slot's history.
+
+A cell's *display state* is what the legend of the guides shows ("Inscrit, réservable",
+"Demande en attente de validation", "Réservé / présent", "En liste d'attente", "Absent",
+"Absence facturée"): each has its own colour, symbol AND text, never colour alone.
+
+``planning_cells`` reads a whole period in a fixed number of queries (enrolments, slots, then
+bookings with their waiting-list position, then pending request lines), whatever the number of
+children, activities or bookings.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from family.models import Child, Subscription
+
+from ..models import (
+    Activity,
+    Booking,
+    BookingEvent,
+    BookingRequest,
+    BookingRequestLine,
+    Enrolment,
+    Slot,
+)
+
+BOOKABLE = "bookable"
+PENDING = "pending"
+RESERVED = "reserved"
+WAITING = "waiting"
+ABSENT = "absent"
+ABSENT_BILLED = "absent_billed"
+
+
+# The legend's words for a day the child is enrolled in and may ask for; the help guide
+# (cms_pages.demo_content.SLOT_STATES) prints the same label.
+BOOKABLE_LABEL = gettext_lazy("Inscrit, réservable")
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    code: str
+    label: str
+    symbol: str
+    css_class: str
+    description: str
+
+
+def _entry(code, label, symbol, description) -> LegendEntry:
+    return LegendEntry(
+        code=code,
+        label=label,
+        symbol=symbol,
+        css_class=f"state--{code.replace('_', '-')}",
+        description=description,
+    )
+
+
+# Same order, colours and symbols as the help guide (cms_pages.demo_content.SLOT_STATES).
+STATE_LEGEND: dict[str, LegendEntry] = {
+    entry.code: entry
+    for entry in (
+        _entry(
+            BOOKABLE,
+            BOOKABLE_LABEL,
+            "+",
+            gettext_lazy(
+                "Votre enfant est inscrit à l’activité ce jour-là ; vous pouvez demander "
+                "une réservation."
+            ),
+        ),
+        _entry(
+            PENDING,
+            gettext_lazy("Demande en attente de validation"),
+            "…",
+            gettext_lazy(
+                "Vous avez envoyé une demande ; la collectivité ne l’a pas encore traitée."
+            ),
+        ),
+        _entry(
+            RESERVED,
+            gettext_lazy("Réservé / présent"),
+            "✓",
+            gettext_lazy("La réservation est acceptée, ou votre enfant a été pointé présent."),
+        ),
+        _entry(
+            WAITING,
+            gettext_lazy("En liste d’attente"),
+            "◷",
+            gettext_lazy(
+                "L’activité est complète ; votre enfant attend qu’une place se libère, sa "
+                "position est indiquée."
+            ),
+        ),
+        _entry(
+            ABSENT,
+            gettext_lazy("Absent"),
+            "✗",
+            gettext_lazy("L’absence est enregistrée et n’est pas facturée."),
+        ),
+        _entry(
+            ABSENT_BILLED,
+            gettext_lazy("Absence facturée"),
+            "€",
+            gettext_lazy(
+                "L’absence a été signalée trop tard ou n’a pas été justifiée : le créneau "
+                "reste facturé."
+            ),
+        ),
+    )
+}
+
+# Children are told apart by a colour (and always by their first name too). Every colour of
+# this palette gives white text a contrast of at least 4.5:1, and none is one of the states'.
+CHILD_PALETTE = ("#6a1b9a", "#005f73", "#a4161a", "#7a4100", "#283593", "#5b5b00", "#ad1457")
+
+
+def child_colour(index: int) -> str:
+    return CHILD_PALETTE[index % len(CHILD_PALETTE)]
+
+
+_State = Booking.State
+
+
+def display_state(
+    booking_state: str | None, pending_absence: bool, *, pending_reservation: bool = False
+) -> str:
+    """The legend code of a (child, slot) cell.
+
+    ``booking_state`` is the child's Booking state on the slot (None: no booking row);
+    ``pending_absence``: a pending absence request line exists on the slot (the booking stays
+    RESERVED until an agent decides); ``pending_reservation``: a pending reservation line
+    exists while no live booking does (a request not yet turned into a PENDING booking).
+    """
+    if booking_state in (None, "", _State.CANCELLED):
+        return PENDING if pending_reservation else BOOKABLE
+    if booking_state == _State.PENDING:
+        return PENDING
+    if booking_state == _State.RESERVED:
+        return PENDING if pending_absence else RESERVED
+    if booking_state == _State.PRESENT:
+        return RESERVED
+    if booking_state in (_State.WAITING, _State.OFFERED):
+        return WAITING
+    if booking_state == _State.ABSENT:
+        return ABSENT
+    if booking_state == _State.ABSENT_BILLED:
+        return ABSENT_BILLED
+    raise ValueError(f"Unknown booking state: {booking_state!r}")
+
+
+def state_text(
+    *,
+    state: str,
+    booking_state: str | None = None,
+    position: int | None = None,
+    offer_expires_at: datetime | None = None,
+    pending_absence: bool = False,
+    past: bool = False,
+) -> str:
+    """The words shown on a cell: the legend label, made precise where it helps."""
+    if state == BOOKABLE and past:
+        # Enrolled that day but never booked: nothing can be asked for any more.
+        return _("Inscrit, non réservé")
+    if booking_state == _State.OFFERED:
+        if offer_expires_at is not None:
+            local = timezone.localtime(offer_expires_at)
+            return _("Place proposée jusqu’au %(date)s à %(time)s") % {
+                "date": formats.date_format(local, "j F"),
+                "time": formats.time_format(local, "H:i"),
+            }
+        return _("Place proposée")
+    if state == WAITING and position:
+        return _("En liste d’attente (position %(position)d)") % {"position": position}
+    if state == PENDING and pending_absence:
+        return _("Absence en attente de validation")
+    return str(STATE_LEGEND[state].label)
+
+
+@dataclass
+class Cell:
+    """One child on one slot of an activity the child is enrolled in, on that date."""
+
+    date: date
+    slot: Slot
+    child: Child
+    activity: Activity
+    state: str
+    label: str
+    legend: LegendEntry
+    booking_id: int | None = None
+    booking_state: str | None = None
+    position: int | None = None
+    offer_expires_at: datetime | None = None
+    pending_absence: bool = False
+
+    @property
+    def symbol(self) -> str:
+        return self.legend.symbol
+
+    @property
+    def css_class(self) -> str:
+        return self.legend.css_class
+
+
+def _waiting_position():
+    """Position on the slot's waiting list (order of arrival, then pk), for a WAITING row."""
+    own_queued = Coalesce(OuterRef("queued_at"), OuterRef("updated_at"))
+    ahead = (
+        Booking.objects.filter(slot_id=OuterRef("slot_id"), state=_State.WAITING)
+        .annotate(sort_at=Coalesce("queued_at", "updated_at"))
+        .filter(Q(sort_at__lt=own_queued) | Q(sort_at=own_queued, pk__lte=OuterRef("pk")))
+        .order_by()
+        .values("slot_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    # Only WAITING rows need it: the CASE spares the correlated count on the others.
+    return Case(
+        When(
+            state=_State.WAITING,
+            then=Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0)),
+        ),
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+
+
+def planning_cells(*, family_children, activity_ids, start: date, end: date) -> list[Cell]:
+    """Every (child, slot) pair of [start, end] where the child holds an accepted enrolment
+    of the slot's activity covering the date, booked or not; ordered by date, time, activity
+    and child order.
+
+    ``family_children``: the children to show (already reached through the request's scope);
+    ``activity_ids``: the activities to show (None: all). Four queries at most.
+    """
+    children = list(family_children)
+    if not children or (activity_ids is not None and not list(activity_ids)):
+        return []
+    child_by_id = {child.pk: child for child in children}
+    child_order = {child.pk: index for index, child in enumerate(children)}
+
+    enrolments = Enrolment.objects.filter(
+        child_id__in=child_by_id,
+        status=Enrolment.Status.ACCEPTED,
+        start_date__lte=end,
+        end_date__gte=start,
+    )
+    if activity_ids is not None:
+        enrolments = enrolments.filter(activity_id__in=list(activity_ids))
+    periods: dict[tuple[int, int], list[tuple[date, date]]] = defaultdict(list)
+    for child_id, activity_id, from_date, to_date in enrolments.values_list(
+        "child_id", "activity_id", "start_date", "end_date"
+    ):
+        periods[(child_id, activity_id)].append((from_date, to_date))
+    if not periods:
+        return []
+    enrolled_activity_ids = {activity_id for _child_id, activity_id in periods}
+
+    slots = list(
+        Slot.objects.filter(activity_id__in=enrolled_activity_ids, date__range=(start, end))
+        .select_related("activity")
+        .order_by("date", "start_time", "activity__name", "pk")
+    )
+    if not slots:
+        return []
+
+    bookings = {
+        (row["child_id"], row["slot_id"]): row
+        for row in Booking.objects.filter(
+            child_id__in=child_by_id,
+            slot__activity_id__in=enrolled_activity_ids,
+            slot__date__range=(start, end),
+        )
+        .annotate(position=_waiting_position())
+        .values("pk", "child_id", "slot_id", "state", "position", "offer_expires_at")
+    }
+    pending_lines: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for child_id, slot_id, kind in BookingRequestLine.objects.filter(
+        status=BookingRequestLine.Status.PENDING,
+        child_id__in=child_by_id,
+        slot__activity_id__in=enrolled_activity_ids,
+        slot__date__range=(start, end),
+    ).values_list("child_id", "slot_id", "request__kind"):
+        pending_lines[(child_id, slot_id)].add(kind)
+
+    slots_by_activity: dict[int, list[Slot]] = defaultdict(list)
+    for slot in slots:
+        slots_by_activity[slot.activity_id].append(slot)
+
+    today = timezone.localdate()
+    cells = []
+    for (child_id, activity_id), ranges in periods.items():
+        for slot in slots_by_activity.get(activity_id, ()):
+            if not any(from_date <= slot.date <= to_date for from_date, to_date in ranges):
+                continue
+            booking = bookings.get((child_id, slot.pk))
+            booking_state = booking["state"] if booking else None
+            if slot.is_orphan and booking_state in (None, _State.CANCELLED):
+                # A date removed from the calendar stays visible only where it was booked.
+                continue
+            kinds = pending_lines.get((child_id, slot.pk), set())
+            pending_absence = BookingRequest.Kind.ABSENCE in kinds
+            state = display_state(
+                booking_state,
+                pending_absence,
+                pending_reservation=BookingRequest.Kind.RESERVATION in kinds,
+            )
+            position = booking["position"] if booking_state == _State.WAITING else None
+            offer_expires_at = booking["offer_expires_at"] if booking else None
+            cells.append(
+                Cell(
+                    date=slot.date,
+                    slot=slot,
+                    child=child_by_id[child_id],
+                    activity=slot.activity,
+                    state=state,
+                    label=state_text(
+                        state=state,
+                        booking_state=booking_state,
+                        position=position,
+                        offer_expires_at=offer_expires_at,
+                        pending_absence=pending_absence and booking_state == _State.RESERVED,
+                        past=slot.date < today,
+                    ),
+                    legend=STATE_LEGEND[state],
+                    booking_id=booking["pk"] if booking else None,
+                    booking_state=booking_state,
+                    position=position,
+                    offer_expires_at=offer_expires_at,
+                    pending_absence=pending_absence,
+                )
+            )
+    cells.sort(
+        key=lambda cell: (
+            cell.date,
+            cell.slot.start_time,
+            cell.activity.name,
+            cell.activity.pk,
+            child_order[cell.child.pk],
+        )
+    )
+    return cells
+
+
+def child_cell(*, child, slot) -> Cell | None:
+    """The cell of one child on one slot (None when the child is not enrolled that day)."""
+    cells = planning_cells(
+        family_children=[child], activity_ids=[slot.activity_id], start=slot.date, end=slot.date
+    )
+    return next((cell for cell in cells if cell.slot.pk == slot.pk), None)
+
+
+# --- history of a slot ------------------------------------------------------------------------
+
+FAMILY = "family"
+AGENT = "agent"
+SYSTEM = "system"
+ACTOR_ROLES = {
+    FAMILY: gettext_lazy("famille"),
+    AGENT: gettext_lazy("agent"),
+    SYSTEM: gettext_lazy("automatique"),
+}
+
+_DECISION_VERBS = {
+    BookingEvent.Verb.ACCEPTED,
+    BookingEvent.Verb.REFUSED,
+    BookingEvent.Verb.CANCELLED,
+    BookingEvent.Verb.WAITING,
+}
+_LINE_DECISION_TEXT = {
+    BookingRequestLine.Status.ACCEPTED: gettext_lazy("Demande acceptée"),
+    BookingRequestLine.Status.WAITING: gettext_lazy("Inscrit en liste d'attente"),
+    BookingRequestLine.Status.REFUSED: gettext_lazy("Demande refusée"),
+    BookingRequestLine.Status.CANCELLED: gettext_lazy("Demande annulée"),
+}
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime
+    text: str
+    actor_role: str
+    state_label: str = ""
+    request: BookingRequest | None = None
+    note: str = ""
+    order: tuple = ()
+
+    @property
+    def actor_label(self) -> str:
+        return str(ACTOR_ROLES[self.actor_role])
+
+
+@dataclass
+class SlotHistory:
+    events: list
+    lines: list
+    entries: list[HistoryEntry]
+
+
+def _request_text(kind: str) -> str:
+    if kind == BookingRequest.Kind.ABSENCE:
+        return _("Demande d’absence envoyée")
+    return _("Demande de réservation envoyée")
+
+
+def slot_history(*, child, slot) -> SlotHistory:
+    """Every request and decision about ``child`` on ``slot``: the BookingEvent rows (with
+    their request line and request), the request lines, and both merged into one timeline
+    (a line with no event of its own still shows its sending and its decision). Three
+    queries."""
+    events = list(
+        BookingEvent.objects.filter(booking__child=child, booking__slot=slot)
+        .select_related("request_line__request")
+        .order_by("created_at", "pk")
+    )
+    lines = list(
+        BookingRequestLine.objects.filter(child=child, slot=slot)
+        .select_related("request")
+        .order_by("request__created_at", "pk")
+    )
+    family_user_ids = set(
+        Subscription.objects.filter(family_id=child.family_id).values_list("user_id", flat=True)
+    )
+
+    def role(user_id) -> str:
+        if user_id is None:
+            return SYSTEM
+        return FAMILY if user_id in family_user_ids else AGENT
+
+    entries = []
+    verbs_by_line: dict[int, set[str]] = defaultdict(set)
+    for event in events:
+        if event.request_line_id:
+            verbs_by_line[event.request_line_id].add(event.verb)
+        entries.append(
+            HistoryEntry(
+                at=event.created_at,
+                text=event.get_verb_display(),
+                actor_role=role(event.actor_id),
+                state_label=event.get_state_display(),
+                request=event.request_line.request if event.request_line else None,
+                note=event.note,
+                order=(event.created_at, 1, event.pk),
+            )
+        )
+    for line in lines:
+        verbs = verbs_by_line.get(line.pk, set())
+        request = line.request
+        if BookingEvent.Verb.REQUESTED not in verbs:
+            entries.append(
+                HistoryEntry(
+                    at=request.created_at,
+                    text=_request_text(request.kind),
+                    actor_role=role(request.created_by_id),
+                    state_label=line.get_status_display()
+                    if line.status == BookingRequestLine.Status.PENDING
+                    else "",
+                    request=request,
+                    note=request.comment,
+                    order=(request.created_at, 0, line.pk),
+                )
+            )
+        decided = line.status != BookingRequestLine.Status.PENDING
+        if decided and not (verbs & _DECISION_VERBS):
+            at = line.decided_at or request.decided_at or request.created_at
+            entries.append(
+                HistoryEntry(
+                    at=at,
+                    text=str(_LINE_DECISION_TEXT[line.status]),
+                    actor_role=role(line.decided_by_id)
+                    if line.decided_by_id
+                    else (FAMILY if line.status == line.Status.CANCELLED else SYSTEM),
+                    state_label=line.get_status_display(),
+                    request=request,
+                    note=line.refusal_reason,
+                    order=(at, 2, line.pk),
+                )
+            )
+    entries.sort(key=lambda entry: entry.order)
+    return SlotHistory(events=events, lines=lines, entries=entries)
+
+
+# --- activities offered ------------------------------------------------------------------------
+
+
+def activities_for_family(scope, family):
+    """The active activities the family's children hold an accepted enrolment in."""
+    enrolled = (
+        scope.parent(Enrolment)
+        .filter(child__family=family, status=Enrolment.Status.ACCEPTED)
+        .values("activity_id")
+    )
+    return scope.rows(Activity).filter(pk__in=enrolled, is_active=True).order_by("name", "pk")
+
+
+def planning_choices(scope, *, school_year: tuple[date, date]) -> tuple[list, list]:
+    """(children, activities) of the parent's planning: the account's children (by family,
+    then age), and the activities they hold an accepted enrolment in during the school year
+    (the activity filter's window)."""
+    year_start, year_end = school_year
+    children = list(
+        scope.parent(Child)
+        .select_related("family")
+        .order_by("family__name", "family_id", "birth_date", "first_name", "pk")
+    )
+    enrolments = scope.parent(Enrolment).filter(
+        status=Enrolment.Status.ACCEPTED, start_date__lte=year_end, end_date__gte=year_start
+    )
+    activities = list(
+        scope.rows(Activity).filter(pk__in=enrolments.values("activity_id")).order_by("name", "pk")
+    )
+    return children, activities

@@ -1,0 +1,463 @@
+"""Reservation and absence requests ("Faire une demande"): preview, submission, decisions.
+
+A request covers one activity, one or more children, a period and some weekdays; it becomes
+one ``BookingRequestLine`` per child and day that the rules allow. ``request_preview`` tells,
+before anything is written, what will happen to each day (« Acceptée immédiatement »,
+« Soumise à validation », « Liste d'attente, position N », « Absence facturée : X € »…) and why
+the other days are left out. ``request_submit`` recomputes the same preview inside its
+transaction (slots locked) and applies it: through the capacity engine (``planning.bookings``)
+at once, or as lines waiting for an agent (``request_accept`` / ``request_refuse``).
+
+Every function runs a fixed number of queries whatever the number of days and children.
+"""
+
+from collections import Counter, defaultdict
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from notifications.services import email_queue, event_record
+from portal.formats import actor_or_none
+
+from ..errors import PlanningError
+from ..models import Booking, BookingEvent, BookingRequest, BookingRequestLine
+from . import bookings as engine
+from .preview import OUTCOME_ABSENCE_BILLED, Ask, _build_preview, _fr
+
+Kind = BookingRequest.Kind
+LineStatus = BookingRequestLine.Status
+State = Booking.State
+Verb = BookingEvent.Verb
+
+
+def _period_text(request: BookingRequest) -> str:
+    if request.date_from == request.date_to:
+        return _("le %(day)s") % {"day": _fr(request.date_from)}
+    return _("du %(start)s au %(end)s") % {
+        "start": _fr(request.date_from),
+        "end": _fr(request.date_to),
+    }
+
+
+def _what(request: BookingRequest) -> str:
+    if request.kind == Kind.ABSENCE:
+        text = _("demande d’absence « %(activity)s », %(period)s")
+    else:
+        text = _("demande de réservation « %(activity)s », %(period)s")
+    return text % {"activity": request.activity.name, "period": _period_text(request)}
+
+
+def _summary(counts: dict[str, int]) -> str:
+    parts = []
+    labels = {
+        LineStatus.ACCEPTED: lambda n: ngettext("%(n)s jour accepté", "%(n)s jours acceptés", n),
+        LineStatus.WAITING: lambda n: ngettext(
+            "%(n)s jour en liste d’attente", "%(n)s jours en liste d’attente", n
+        ),
+        LineStatus.PENDING: lambda n: ngettext(
+            "%(n)s jour en attente de validation", "%(n)s jours en attente de validation", n
+        ),
+        LineStatus.REFUSED: lambda n: ngettext("%(n)s jour refusé", "%(n)s jours refusés", n),
+        LineStatus.CANCELLED: lambda n: ngettext("%(n)s jour annulé", "%(n)s jours annulés", n),
+    }
+    for status, label in labels.items():
+        if counts.get(status):
+            parts.append(label(counts[status]) % {"n": counts[status]})
+    return ", ".join(parts)
+
+
+def _line_counts(request: BookingRequest) -> dict[str, int]:
+    rows = request.lines.values("status").annotate(n=Count("pk")).order_by()
+    return {row["status"]: row["n"] for row in rows}
+
+
+def request_status_refresh(request: BookingRequest) -> BookingRequest:
+    """Derive the request's status from its lines (one query) and save it: pending while a
+    line is pending; cancelled when all are; otherwise, leaving cancelled lines aside,
+    accepted (accepted or waiting), refused, or partial."""
+    counts = _line_counts(request)
+    return _status_apply(request, counts)
+
+
+def _status_apply(request: BookingRequest, counts: dict[str, int]) -> BookingRequest:
+    statuses = {status for status, n in counts.items() if n}
+    Status = BookingRequest.Status
+    if not statuses or LineStatus.PENDING in statuses:
+        status = Status.PENDING
+    elif statuses == {LineStatus.CANCELLED}:
+        status = Status.CANCELLED
+    else:
+        decided = statuses - {LineStatus.CANCELLED}
+        if decided <= {LineStatus.ACCEPTED, LineStatus.WAITING}:
+            status = Status.ACCEPTED
+        elif decided == {LineStatus.REFUSED}:
+            status = Status.REFUSED
+        else:
+            status = Status.PARTIAL
+    request.status = status
+    if status == Status.PENDING:
+        request.decided_at = None
+    elif request.decided_at is None:
+        request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_at"])
+    return request
+
+
+def _apply_absences(lines, bookings_by_pair, *, actor) -> None:
+    """Release the bookings of accepted absence lines: billed → ABSENT_BILLED, others →
+    ABSENT, a place only offered → given back (CANCELLED)."""
+    groups: dict[str, list[Booking]] = defaultdict(list)
+    line_map = {}
+    for line in lines:
+        booking = bookings_by_pair.get((line.child_id, line.slot_id))
+        if booking is None or booking.state not in (State.RESERVED, State.OFFERED):
+            continue
+        if booking.state == State.OFFERED:
+            target = State.CANCELLED
+        elif line.billed:
+            target = State.ABSENT_BILLED
+        else:
+            target = State.ABSENT
+        groups[target].append(booking)
+        line_map[(line.child_id, line.slot_id)] = line
+    for target, group in groups.items():
+        engine.release(bookings=group, state=target, actor=actor, verb=Verb.ABSENCE, lines=line_map)
+
+
+def _line_map(lines) -> dict[tuple[int, int], BookingRequestLine]:
+    return {(line.child_id, line.slot_id): line for line in lines}
+
+
+def _replayed(family, submission_key: str) -> BookingRequest | None:
+    """The request a form with this key already created for the family, if any."""
+    if not submission_key:
+        return None
+    return BookingRequest.objects.filter(family=family, submission_key=submission_key).first()
+
+
+def _request_record(*, family, actor, submission_key, preview, **fields):
+    """The request row and its lines; (request, False) when a concurrent post of the same
+    form created the request first."""
+    try:
+        with transaction.atomic():
+            request = BookingRequest.objects.create(
+                family=family, submission_key=submission_key, created_by=actor, **fields
+            )
+    except IntegrityError:
+        existing = _replayed(family, submission_key)
+        if existing is None:
+            raise
+        return existing, False
+    request.lines_created = BookingRequestLine.objects.bulk_create(
+        [
+            BookingRequestLine(
+                request=request,
+                child=day.child,
+                slot=day.slot,
+                billed=day.outcome == OUTCOME_ABSENCE_BILLED,
+            )
+            for day in preview.days
+        ]
+    )
+    return request, True
+
+
+def _reserve_lines(lines, *, actor, verb=Verb.BOOKED) -> None:
+    """Reservation lines through the capacity engine: accepted, or waiting when full."""
+    line_by_pair = _line_map(lines)
+    states = engine.reserve(pairs=list(line_by_pair), actor=actor, verb=verb, lines=line_by_pair)
+    for line in lines:
+        state = states[(line.child_id, line.slot_id)]
+        line.status = LineStatus.WAITING if state == State.WAITING else LineStatus.ACCEPTED
+
+
+def _absence_lines(lines, *, actor) -> None:
+    """Absence lines accepted: their bookings are released."""
+    _apply_absences(lines, engine.bookings_by_pair(_line_map(lines)), actor=actor)
+    for line in lines:
+        line.status = LineStatus.ACCEPTED
+
+
+def _lines_to_agent(request: BookingRequest, lines, *, actor) -> dict[str, int]:
+    """The activity requires approval: the lines wait for an agent."""
+    line_by_pair = _line_map(lines)
+    if request.kind == Kind.RESERVATION:
+        engine.set_pending(pairs=list(line_by_pair), actor=actor, lines=line_by_pair)
+    else:
+        # The booking stays reserved until an agent decides; the history shows the ask.
+        bookings = engine.bookings_by_pair(line_by_pair)
+        _history(bookings, line_by_pair, verb=Verb.REQUESTED, actor=actor)
+    return {LineStatus.PENDING: len(lines)}
+
+
+def _lines_apply(request: BookingRequest, lines, *, actor) -> dict[str, int]:
+    """No approval needed: the lines are decided at once."""
+    if request.kind == Kind.RESERVATION:
+        _reserve_lines(lines, actor=actor)
+    else:
+        _absence_lines(lines, actor=actor)
+    now = timezone.now()
+    for line in lines:
+        line.decided_at = now
+    BookingRequestLine.objects.bulk_update(lines, ["status", "decided_at"])
+    return Counter(line.status for line in lines)
+
+
+@transaction.atomic
+def request_submit(
+    *,
+    family,
+    user,
+    kind,
+    activity,
+    children,
+    date_from,
+    date_to,
+    weekdays,
+    submission_key: str = "",
+    comment: str = "",
+    now=None,
+) -> BookingRequest:
+    """Record a reservation or absence request and apply what the activity's rules allow.
+
+    A replayed form (same ``submission_key`` for the family) returns the first request,
+    unchanged. Raises PlanningError when the input is wrong or no day can be asked for; then
+    nothing is written."""
+    engine.bulk_limit_lift()
+    submission_key = (submission_key or "")[:64]
+    existing = _replayed(family, submission_key)
+    if existing is not None:
+        return existing
+    ask = Ask(family, kind, activity, children, date_from, date_to, weekdays)
+    preview = _build_preview(ask, now=now, lock=True)
+    if preview.is_empty:
+        raise PlanningError(_("Aucun jour de la période ne peut être demandé."))
+    actor = actor_or_none(user)
+    request, created = _request_record(
+        family=family,
+        actor=actor,
+        submission_key=submission_key,
+        preview=preview,
+        activity=activity,
+        kind=kind,
+        date_from=date_from,
+        date_to=date_to,
+        weekdays=sorted({int(day) for day in weekdays}),
+        comment=(comment or "").strip(),
+    )
+    if not created:
+        return request
+    apply = _lines_to_agent if activity.requires_approval else _lines_apply
+    counts = apply(request, request.lines_created, actor=actor)
+    _status_apply(request, counts)
+    _notify_created(request, counts=counts, user=user)
+    return request
+
+
+def _record(request: BookingRequest, *, actor, verb: str, message: str, data=None) -> None:
+    """The request's event on the family's timeline."""
+    event_record(
+        collectivity=request.family.collectivity,
+        family_id=request.family_id,
+        subject=request,
+        actor=actor,
+        verb=verb,
+        message=message,
+        data=data,
+    )
+
+
+def _mail(request: BookingRequest, *, template: str, context: dict) -> None:
+    """An e-mail about the request to the parent who made it, linking to its page."""
+    if request.created_by is not None and request.created_by.email:
+        email_queue(
+            template=template,
+            context=context,
+            collectivity=request.family.collectivity,
+            family=request.family,
+            to=[request.created_by.email],
+            link=reverse("planning:request_detail", args=[request.pk]),
+        )
+
+
+def _notify_created(request: BookingRequest, *, counts, user) -> None:
+    summary = _summary(counts)
+    message = _("%(what)s : %(summary)s.") % {"what": _what(request), "summary": summary}
+    message = message[0].upper() + message[1:]
+    data = {"kind": request.kind, "status": request.status, "lines": dict(counts)}
+    _record(request, actor=user, verb="booking_request_created", message=message, data=data)
+    if request.status == BookingRequest.Status.PENDING:
+        next_step = _("Elle sera traitée par le service ; vous serez informé(e) de la décision.")
+    else:
+        next_step = _("Elle a été traitée immédiatement : consultez votre planning.")
+    context = {"what": _what(request), "summary": summary, "next_step": next_step}
+    _mail(request, template="planning/request_received", context=context)
+
+
+def _locked_request(request: BookingRequest) -> BookingRequest:
+    engine.bulk_limit_lift()
+    return (
+        BookingRequest.objects.select_for_update(of=("self",))
+        .select_related("family__collectivity", "activity", "created_by")
+        .get(pk=request.pk)
+    )
+
+
+def _pending_lines(request: BookingRequest, line_ids) -> list[BookingRequestLine]:
+    lines = request.lines.filter(status=LineStatus.PENDING)
+    if line_ids is not None:
+        lines = lines.filter(pk__in=list(line_ids))
+    lines = list(lines.select_related("slot", "child"))
+    if not lines:
+        raise PlanningError(_("Cette demande a déjà été traitée."))
+    return lines
+
+
+def _notify_decided(request: BookingRequest, *, agent, lines, reason: str = "") -> None:
+    counts = Counter(line.status for line in lines)
+    summary = _summary(counts)
+    message = _("Décision sur votre %(what)s : %(summary)s.") % {
+        "what": _what(request),
+        "summary": summary,
+    }
+    if reason:
+        message += " " + _("Motif : %(reason)s") % {"reason": reason}
+    data = {"status": request.status, "lines": dict(counts)}
+    _record(request, actor=agent, verb="booking_request_decided", message=message, data=data)
+    _mail(request, template="planning/request_decided", context={"message": message})
+
+
+def _lines_decided(lines, *, actor, **values) -> None:
+    """Stamp the decision (``values``: status, refusal reason…) on the lines and save them."""
+    now = timezone.now()
+    for line in lines:
+        for name, value in values.items():
+            setattr(line, name, value)
+        line.decided_by, line.decided_at = actor, now
+    fields = ["status", *(name for name in values if name != "status")]
+    BookingRequestLine.objects.bulk_update(lines, [*fields, "decided_by", "decided_at"])
+
+
+def _lines_close(request: BookingRequest, lines, *, status, verb, actor, note="") -> None:
+    """Refused or cancelled lines: a reservation's PENDING booking is cancelled; an absence's
+    booking keeps its state and gets a history step."""
+    line_by_pair = _line_map(lines)
+    bookings = engine.bookings_by_pair(line_by_pair)
+    if request.kind == Kind.RESERVATION:
+        engine.release(
+            bookings=[b for b in bookings.values() if b.state == State.PENDING],
+            state=State.CANCELLED,
+            actor=actor,
+            verb=verb,
+            lines=line_by_pair,
+            note=note,
+        )
+    else:
+        _history(bookings, line_by_pair, verb=verb, actor=actor, note=note)
+    if status == LineStatus.REFUSED:
+        _lines_decided(lines, actor=actor, status=status, refusal_reason=note)
+    else:
+        _lines_decided(lines, actor=actor, status=status)
+
+
+@transaction.atomic
+def request_accept(*, request: BookingRequest, agent, line_ids=None) -> BookingRequest:
+    """Accept the pending days of a request (all, or those of ``line_ids``).
+
+    Reservations go through the capacity engine: a day may end on the waiting list (line
+    status "waiting"). Absences release the booking (billed or not, as computed at request
+    time)."""
+    request = _locked_request(request)
+    lines = _pending_lines(request, line_ids)
+    actor = actor_or_none(agent)
+    if request.kind == Kind.RESERVATION:
+        _reserve_lines(lines, actor=actor, verb=Verb.ACCEPTED)
+    else:
+        _absence_lines(lines, actor=actor)
+    _lines_decided(lines, actor=actor)
+    request_status_refresh(request)
+    _notify_decided(request, agent=actor, lines=lines)
+    return request
+
+
+@transaction.atomic
+def request_refuse(*, request: BookingRequest, agent, reason: str, line_ids=None) -> BookingRequest:
+    """Refuse the pending days of a request (all, or those of ``line_ids``), with a reason
+    the family reads. A refused reservation leaves the child without booking; a refused
+    absence leaves the booking reserved."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PlanningError(_("Indiquez le motif du refus."))
+    request = _locked_request(request)
+    lines = _pending_lines(request, line_ids)
+    actor = actor_or_none(agent)
+    _lines_close(
+        request, lines, status=LineStatus.REFUSED, verb=Verb.REFUSED, actor=actor, note=reason
+    )
+    request_status_refresh(request)
+    _notify_decided(request, agent=actor, lines=lines, reason=reason)
+    return request
+
+
+def _history(bookings, line_by_pair, *, verb, actor, note="") -> None:
+    """A history step on bookings whose state does not change (absence asked, refused…)."""
+    BookingEvent.objects.bulk_create(
+        [
+            BookingEvent(
+                booking=booking,
+                verb=verb,
+                state=booking.state,
+                request_line=line_by_pair.get(pair),
+                actor=actor,
+                note=note,
+            )
+            for pair, booking in bookings.items()
+        ]
+    )
+
+
+def requests_decide_bulk(*, requests, agent, accept: bool, reason: str = "") -> int:
+    """Accept or refuse every pending day of several requests; returns how many requests
+    were decided (those already decided are skipped)."""
+    reason = (reason or "").strip()
+    if not accept and not reason:
+        raise PlanningError(_("Indiquez le motif du refus."))
+    decided = 0
+    with transaction.atomic():
+        for request in requests:
+            try:
+                with transaction.atomic():
+                    if accept:
+                        request_accept(request=request, agent=agent)
+                    else:
+                        request_refuse(request=request, agent=agent, reason=reason)
+            except PlanningError:
+                continue
+            decided += 1
+    return decided
+
+
+@transaction.atomic
+def request_cancel(*, request: BookingRequest, user) -> BookingRequest:
+    """The family withdraws a request still waiting for a decision: its pending days are
+    cancelled (days already decided keep their decision)."""
+    request = _locked_request(request)
+    if request.status != BookingRequest.Status.PENDING:
+        raise PlanningError(_("Cette demande a déjà été traitée ; elle ne peut plus être annulée."))
+    lines = list(request.lines.filter(status=LineStatus.PENDING))
+    if not lines:
+        raise PlanningError(_("Cette demande a déjà été traitée ; elle ne peut plus être annulée."))
+    actor = actor_or_none(user)
+    _lines_close(request, lines, status=LineStatus.CANCELLED, verb=Verb.CANCELLED, actor=actor)
+    request_status_refresh(request)
+    _record(
+        request,
+        actor=actor,
+        verb="booking_request_cancelled",
+        message=_("Vous avez annulé votre %(what)s.") % {"what": _what(request)},
+    )
+    return request

@@ -1,0 +1,406 @@
+"""The parent's « Planning des activités »: month, 7-day week, 5-day week and day views with
+filters and legend, the page of one slot (its history and the single-day action) and the
+private iCalendar feed.
+
+Views parse the query string and render; the cells come from ``planning.selectors``. Every row
+is reached through ``request.scope``: children with ``scope.parent``, activities and slots
+only inside the request's collectivity (and only those the children are enrolled in).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from family.decorators import family_required
+from family.models import Child, Family
+from portal.formats import date_long
+
+from ..models import Slot
+from ..selectors.ical import FEED_PAST_DAYS, feed_find, feed_render
+from ..selectors.planning import (
+    STATE_LEGEND,
+    child_cell,
+    child_colour,
+    planning_cells,
+    planning_choices,
+    slot_history,
+)
+from ..services import calendar_feed_for_family, calendar_feed_regenerate
+from .requests import day_action_context
+
+MONTH = "mois"
+WEEK = "semaine"
+WEEK5 = "semaine5"
+DAY = "jour"
+VIEWS = {
+    MONTH: gettext_lazy("Mois"),
+    WEEK: gettext_lazy("Semaine (7 jours)"),
+    WEEK5: gettext_lazy("Semaine (5 jours)"),
+    DAY: gettext_lazy("Jour"),
+}
+ONE_DAY = datetime.timedelta(days=1)
+# Placeholders reversed once, then replaced by each cell's ids.
+SLOT_MARK, CHILD_MARK = 987654321, 987654322
+
+
+@dataclass
+class Period:
+    view: str
+    anchor: datetime.date
+    start: datetime.date
+    end: datetime.date
+    previous: datetime.date
+    next: datetime.date
+
+    @property
+    def days(self) -> list[datetime.date]:
+        return [self.start + ONE_DAY * n for n in range((self.end - self.start).days + 1)]
+
+
+def period_for(view: str, anchor: datetime.date) -> Period:
+    if view == MONTH:
+        start = anchor.replace(day=1)
+        end = anchor.replace(day=calendar.monthrange(anchor.year, anchor.month)[1])
+        previous = (start - ONE_DAY).replace(day=1)
+        following = end + ONE_DAY
+        return Period(view, anchor, start, end, previous, following)
+    if view in (WEEK, WEEK5):
+        start = anchor - datetime.timedelta(days=anchor.weekday())
+        end = start + datetime.timedelta(days=6 if view == WEEK else 4)
+        week = datetime.timedelta(days=7)
+        return Period(view, anchor, start, end, start - week, start + week)
+    return Period(view, anchor, anchor, anchor, anchor - ONE_DAY, anchor + ONE_DAY)
+
+
+def _school_year(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """1 September – 31 August around ``day``: the window of the activity filter."""
+    first_year = day.year if day.month >= 9 else day.year - 1
+    return datetime.date(first_year, 9, 1), datetime.date(first_year + 1, 8, 31)
+
+
+def _int_list(values) -> list[int]:
+    ids = []
+    for value in values:
+        try:
+            ids.append(int(value))
+        except (TypeError, ValueError):
+            continue
+    return ids
+
+
+def _period_title(period: Period) -> str:
+    if period.view == MONTH:
+        return formats.date_format(period.start, "F Y").capitalize()
+    if period.view == DAY:
+        return date_long(period.start, capitalise=True)
+    return _("Semaine du %(start)s au %(end)s") % {
+        "start": formats.date_format(period.start, "j F"),
+        "end": formats.date_format(period.end, "j F Y"),
+    }
+
+
+NAV_LABELS = {
+    MONTH: (gettext_lazy("Mois précédent"), gettext_lazy("Mois suivant")),
+    WEEK: (gettext_lazy("Semaine précédente"), gettext_lazy("Semaine suivante")),
+    WEEK5: (gettext_lazy("Semaine précédente"), gettext_lazy("Semaine suivante")),
+    DAY: (gettext_lazy("Jour précédent"), gettext_lazy("Jour suivant")),
+}
+
+
+class PlanningQuery:
+    """The planning's GET parameters: view, date and the filters (children, activities)."""
+
+    def __init__(self, *, view, anchor, child_ids, activity_ids, all_children, all_activities):
+        self.view = view
+        self.anchor = anchor
+        self.child_ids = child_ids
+        self.activity_ids = activity_ids
+        self.all_children = all_children
+        self.all_activities = all_activities
+
+    def url(self, *, view=None, anchor=None) -> str:
+        params = [("vue", view or self.view), ("date", (anchor or self.anchor).isoformat())]
+        if not (self.all_children and self.all_activities):
+            params.append(("filtre", "1"))
+            params += [("enfant", pk) for pk in self.child_ids]
+            params += [("activite", pk) for pk in self.activity_ids]
+        return f"{reverse('planning:index')}?{urlencode(params)}"
+
+
+def _cells_for_display(cells, colours: dict[int, str]):
+    """Give each cell the strings its template prints, computed once per page rather than
+    by template filters and tags once per cell (a month of 3 children is ~150 cells)."""
+    icons = {
+        code: render_to_string("planning/_state_icon.html", {"code": code}) for code in STATE_LEGEND
+    }
+    url_pattern = reverse("planning:slot", args=[SLOT_MARK, CHILD_MARK])
+    long_dates: dict[datetime.date, str] = {}
+    times: dict[datetime.time, str] = {}
+    for cell in cells:
+        slot, child = cell.slot, cell.child
+        if cell.date not in long_dates:
+            long_dates[cell.date] = date_long(cell.date)
+        for moment in (slot.start_time, slot.end_time):
+            if moment not in times:
+                times[moment] = moment.strftime("%H:%M")
+        cell.start, cell.end = times[slot.start_time], times[slot.end_time]
+        cell.time_text = _("de %(start)s à %(end)s") % {"start": cell.start, "end": cell.end}
+        cell.url = url_pattern.replace(str(SLOT_MARK), str(slot.pk)).replace(
+            str(CHILD_MARK), str(child.pk)
+        )
+        cell.tip_id = f"infobulle-{slot.pk}-{child.pk}"
+        cell.child_key, cell.activity_key = str(child.pk), str(cell.activity.pk)
+        cell.tooltip = f"{cell.activity.name} — {long_dates[cell.date]} — {cell.label}"
+        cell.colour = colours[child.pk]
+        cell.icon = icons[cell.state]
+        yield cell
+
+
+def _view_and_anchor(request, today: datetime.date) -> tuple[str, datetime.date]:
+    """The « vue » and « date » parameters; a wrong one is told and replaced."""
+    view = request.GET.get("vue") or MONTH
+    if view not in VIEWS:
+        messages.error(request, _("Cet affichage n’existe pas ; le planning est affiché par mois."))
+        view = MONTH
+    anchor = today
+    if request.GET.get("date"):
+        try:
+            anchor = datetime.date.fromisoformat(request.GET["date"])
+        except ValueError:
+            messages.error(
+                request, _("La date indiquée n’est pas valide ; le planning affiche aujourd’hui.")
+            )
+    return view, anchor
+
+
+def _planning_query(request, *, view, anchor, children, activities) -> PlanningQuery:
+    """The children and activities shown: all, or those of « Filtrer » (``filtre=1``)."""
+    child_pks = [child.pk for child in children]
+    activity_pks = [activity.pk for activity in activities]
+    if request.GET.get("filtre") == "1":
+        wanted = set(_int_list(request.GET.getlist("enfant")))
+        shown_children = [pk for pk in child_pks if pk in wanted]
+        wanted = set(_int_list(request.GET.getlist("activite")))
+        shown_activities = [pk for pk in activity_pks if pk in wanted]
+    else:
+        shown_children, shown_activities = child_pks, activity_pks
+    return PlanningQuery(
+        view=view,
+        anchor=anchor,
+        child_ids=shown_children,
+        activity_ids=shown_activities,
+        all_children=len(shown_children) == len(child_pks),
+        all_activities=len(shown_activities) == len(activity_pks),
+    )
+
+
+def _cells_by_day(cells, *, colours, query) -> dict[datetime.date, list]:
+    """The display cells per day; those filtered out are ``hidden`` (still rendered, so
+    that the switches can show them again at once, or after « Filtrer »)."""
+    shown_children, shown_activities = set(query.child_ids), set(query.activity_ids)
+    by_day: dict[datetime.date, list] = {}
+    for cell in _cells_for_display(cells, colours):
+        cell.hidden = not (cell.child.pk in shown_children and cell.activity.pk in shown_activities)
+        by_day.setdefault(cell.date, []).append(cell)
+    return by_day
+
+
+def _calendar_days(period: Period, by_day, today) -> tuple[list[list[dict]], list[dict]]:
+    """(weeks of the month grid, Monday to Sunday — empty unless the view is a month; the
+    period's days)."""
+
+    def day_info(day, *, in_period=True):
+        day_cells = by_day.get(day, []) if in_period else []
+        return {
+            "date": day,
+            "number": day.day,
+            "long": formats.date_format(day, "l j F"),
+            "in_period": in_period,
+            "is_today": day == today,
+            "cells": day_cells,
+            "visible": sum(1 for cell in day_cells if not cell.hidden),
+        }
+
+    weeks = []
+    if period.view == MONTH:
+        grid_start = period.start - datetime.timedelta(days=period.start.weekday())
+        grid_end = period.end + datetime.timedelta(days=6 - period.end.weekday())
+        day, week = grid_start, []
+        while day <= grid_end:
+            week.append(day_info(day, in_period=period.start <= day <= period.end))
+            if len(week) == 7:
+                weeks.append(week)
+                week = []
+            day += ONE_DAY
+    return weeks, [day_info(day) for day in period.days]
+
+
+def _navigation(query: PlanningQuery, period: Period, today) -> dict:
+    previous_label, next_label = NAV_LABELS[query.view]
+    return {
+        "previous_url": query.url(anchor=period.previous),
+        "next_url": query.url(anchor=period.next),
+        "today_url": query.url(anchor=today),
+        "previous_label": previous_label,
+        "next_label": next_label,
+        "view_links": [
+            {
+                "code": code,
+                "label": label,
+                "url": query.url(view=code),
+                "current": code == query.view,
+            }
+            for code, label in VIEWS.items()
+        ],
+    }
+
+
+@require_GET
+@family_required
+def planning_index(request):
+    """« Planning des activités »: the cells of the children's enrolled activities."""
+    today = timezone.localdate()
+    view, anchor = _view_and_anchor(request, today)
+    period = period_for(view, anchor)
+    children, activities = planning_choices(request.scope, school_year=_school_year(period.start))
+    query = _planning_query(
+        request, view=view, anchor=anchor, children=children, activities=activities
+    )
+    cells = planning_cells(
+        family_children=children,
+        activity_ids=[activity.pk for activity in activities],
+        start=period.start,
+        end=period.end,
+    )
+    colours = {child.pk: child_colour(index) for index, child in enumerate(children)}
+    by_day = _cells_by_day(cells, colours=colours, query=query)
+    weeks, days = _calendar_days(period, by_day, today)
+    shown_children, shown_activities = set(query.child_ids), set(query.activity_ids)
+    context = {
+        "view": view,
+        "period": period,
+        "period_title": _period_title(period),
+        "today": today,
+        "weeks": weeks,
+        "days": days,
+        "weekday_headers": weeks[0] if weeks else days,
+        "cell_count": sum(1 for cell in cells if not cell.hidden),
+        "children": [
+            {"child": child, "colour": colours[child.pk], "shown": child.pk in shown_children}
+            for child in children
+        ],
+        "activities": [
+            {"activity": activity, "shown": activity.pk in shown_activities}
+            for activity in activities
+        ],
+        "legend": list(STATE_LEGEND.values()),
+        "query": query,
+        **_navigation(query, period, today),
+    }
+    return render(request, "planning/planning.html", context)
+
+
+@require_GET
+@family_required
+def slot_detail(request, slot_id: int, child_id: int):
+    """One child on one slot: activity, date, time, place, state, « Historique du créneau »
+    and the single-day request the parent may make."""
+    child = get_object_or_404(request.scope.parent(Child).select_related("family"), pk=child_id)
+    slot = get_object_or_404(
+        request.scope.rows(Slot).select_related("activity"),
+        pk=slot_id,
+    )
+    cell = child_cell(child=child, slot=slot)
+    history = slot_history(child=child, slot=slot)
+    if cell is None and not history.entries:
+        # Neither enrolled that day nor any request or booking: nothing of this family here.
+        raise Http404(_("Ce créneau ne concerne pas cet enfant."))
+    back_url = (
+        f"{reverse('planning:index')}?{urlencode({'vue': WEEK, 'date': slot.date.isoformat()})}"
+    )
+    context = {
+        # option (planning.requests.day_option), slot, child, submission_key
+        **day_action_context(family=child.family, child=child, slot=slot, now=None),
+        "activity": slot.activity,
+        "cell": cell,
+        "history": history,
+        "back_url": back_url,
+    }
+    return render(request, "planning/slot.html", context)
+
+
+# --- iCalendar ------------------------------------------------------------------------------
+
+
+def _feed_url(request, feed) -> str:
+    return request.build_absolute_uri(reverse("planning:feed", args=[feed.token]))
+
+
+@require_http_methods(["GET", "POST"])
+@family_required
+def calendar_settings(request):
+    """« S'abonner à l'agenda »: each family's private address and its regeneration."""
+    families = list(request.scope.families.order_by("name", "pk"))
+    if request.method == "POST":
+        family = _family_from_post(request, families)
+        calendar_feed_regenerate(family=family)
+        messages.success(
+            request,
+            _(
+                "Une nouvelle adresse a été générée pour la famille %(name)s ; l’ancienne ne "
+                "fonctionne plus."
+            )
+            % {"name": family.name},
+        )
+        return redirect("planning:calendar")
+    feeds = []
+    for family in families:
+        feed = calendar_feed_for_family(family=family)
+        url = _feed_url(request, feed)
+        scheme, _sep, rest = url.partition("://")
+        feeds.append({"family": family, "feed": feed, "url": url, "webcal_url": f"webcal://{rest}"})
+    return render(
+        request,
+        "planning/calendar.html",
+        {"feeds": feeds, "past_days": FEED_PAST_DAYS},
+    )
+
+
+def _family_from_post(request, families: list[Family]) -> Family:
+    try:
+        pk = int(request.POST.get("famille", ""))
+    except ValueError:
+        pk = None
+    if pk is None and len(families) == 1:
+        return families[0]
+    for family in families:
+        if family.pk == pk:
+            return family
+    raise Http404(_("Famille inconnue."))
+
+
+@require_GET
+def calendar_feed(request, token: str):
+    """The private iCalendar feed: no session, the token is the key (scoped to the host)."""
+    feed = feed_find(collectivity=getattr(request, "collectivity", None), token=token)
+    if feed is None:
+        raise Http404(_("Cette adresse d’agenda n’existe pas ou n’est plus valable."))
+    body = feed_render(feed=feed, host=request.get_host().partition(":")[0])
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="planning.ics"'
+    response["Cache-Control"] = "private, no-cache"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
