@@ -2,12 +2,12 @@
 
 They are named by URL name, so the CMS never imports the domain apps; a destination whose
 module is off is not shown. A destination whose page is not built yet is marked in
-``PENDING_LINKS`` with the issue that builds it: it is not shown either, and a test fails the day
-its URL exists while the mark is still there. Any other destination must resolve: a URL name
+``PENDING_LINKS`` with the issue that builds it: it is not shown while its URL does not exist, and
+a test fails the day the URL exists while the mark is still there. Any other destination must resolve: a URL name
 that does not is an error (``NoReverseMatch``), not a silently missing tile.
 """
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .modules import Module, module_enabled
@@ -41,6 +41,11 @@ def portal_link_url(key: str, collectivity) -> str | None:
     if key not in PORTAL_LINKS:
         return None
     _label, url_name, module = PORTAL_LINKS[key]
-    if key in PENDING_LINKS or not module_enabled(collectivity, module):
+    if not module_enabled(collectivity, module):
         return None
+    if key in PENDING_LINKS:
+        try:
+            return reverse(url_name)
+        except NoReverseMatch:
+            return None
     return reverse(url_name)
