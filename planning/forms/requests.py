@@ -60,10 +60,10 @@ class PeriodRequestForm(forms.Form):
     date_to = _period_date(gettext_lazy("Au"), gettext_lazy("Indiquez la date de fin."))
     weekdays = forms.TypedMultipleChoiceField(
         label=gettext_lazy("Jours concernés"),
+        error_messages={"required": gettext_lazy("Cochez au moins un jour de la semaine.")},
+        widget=forms.CheckboxSelectMultiple,
         choices=WEEKDAY_CHOICES,
         coerce=int,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": gettext_lazy("Cochez au moins un jour de la semaine.")},
     )
     comment = forms.CharField(
         label=gettext_lazy("Commentaire (facultatif)"),

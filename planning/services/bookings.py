@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from family.models import Subscription
 from notifications.services import email_queue, event_record
@@ -450,21 +451,41 @@ def _locked_offer(booking: Booking, user) -> Booking:
     return current
 
 
-def _offer_answer(current: Booking, *, state, verb, note, user, now, event_verb, message):
-    """The family's answer to an offer: the booking leaves OFFERED, with its history step and
-    the timeline event (``message`` takes the child, the activity and the day)."""
+# The family's answer to a place offered: (booking state, history verb and note, timeline
+# verb, timeline message).
+OFFER_ANSWERS = {
+    "accept": (
+        State.RESERVED,
+        Verb.BOOKED,
+        _lazy("Place proposée acceptée."),
+        "booking_offer_accepted",
+        _lazy("Place acceptée : %(child)s — %(activity)s, %(day)s."),
+    ),
+    "decline": (
+        State.CANCELLED,
+        Verb.CANCELLED,
+        _lazy("Place proposée refusée."),
+        "booking_offer_declined",
+        _lazy("Place refusée : %(child)s — %(activity)s, %(day)s."),
+    ),
+}
+
+
+def _offer_answer(current: Booking, answer: str, *, user, now) -> None:
+    """The booking leaves OFFERED, with its history step and the timeline event."""
+    state, verb, note, event_verb, message = OFFER_ANSWERS[answer]
     current.state = state
     current.offer_expires_at = None
     current.queued_at = None
     _save([], [current], now)
-    _events([(current, verb, None)], actor=user, note=note)
+    _events([(current, verb, None)], actor=user, note=str(note))
     event_record(
         collectivity=current.child.family.collectivity,
         family_id=current.child.family_id,
         subject=current,
         actor=user,
         verb=event_verb,
-        message=message
+        message=str(message)
         % {
             "child": current.child.first_name,
             "activity": current.slot.activity.name,
@@ -480,16 +501,7 @@ def offer_accept(*, booking: Booking, user) -> Booking:
     now = timezone.now()
     if current.offer_expires_at is not None and current.offer_expires_at <= now:
         raise PlanningError(_("Le délai pour accepter cette place est dépassé."))
-    _offer_answer(
-        current,
-        state=State.RESERVED,
-        verb=Verb.BOOKED,
-        note=_("Place proposée acceptée."),
-        user=user,
-        now=now,
-        event_verb="booking_offer_accepted",
-        message=_("Place acceptée : %(child)s — %(activity)s, %(day)s."),
-    )
+    _offer_answer(current, "accept", user=user, now=now)
     return current
 
 
@@ -498,16 +510,7 @@ def offer_decline(*, booking: Booking, user) -> Booking:
     """The family refuses the place proposed to it: it goes to the next on the list."""
     current = _locked_offer(booking, user)
     now = timezone.now()
-    _offer_answer(
-        current,
-        state=State.CANCELLED,
-        verb=Verb.CANCELLED,
-        note=_("Place proposée refusée."),
-        user=user,
-        now=now,
-        event_verb="booking_offer_declined",
-        message=_("Place refusée : %(child)s — %(activity)s, %(day)s."),
-    )
+    _offer_answer(current, "decline", user=user, now=now)
     promote(slot_ids=[current.slot_id], actor=user, now=now)
     return current
 
