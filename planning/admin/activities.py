@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django.contrib import messages
-from django.db import transaction
-from django.db.models import Count, ProtectedError, Q
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -42,6 +41,9 @@ from ..forms.activities import (
     activity_initial,
 )
 from ..models import WEEKDAY_LABELS, Activity, ActivityClosure, Booking, Slot
+from ..services.activities import activity_delete as activity_delete_service
+from ..services.activities import activity_save, closure_remove
+from ..services.activities import closure_add as closure_add_service
 from ..services.attendance import (
     ABSENT,
     EXCUSED,
@@ -191,6 +193,15 @@ def activities(request):
     )
 
 
+def _saved(request, form, message, *, collectivity=None):
+    """Save the form's activity and its slots; the detail page, with ``message`` (which
+    names the activity) and what changed in the slots."""
+    activity = form.save(commit=False)
+    report = activity_save(activity=activity, actor=request.user, collectivity=collectivity)
+    _announce(request, report, message % {"name": activity.name})
+    return redirect("planning_admin:activity_detail", activity.pk)
+
+
 @require_http_methods(["GET", "POST"])
 def activity_add(request):
     scope = request.scope
@@ -199,17 +210,8 @@ def activity_add(request):
     if request.method == "POST":
         form = ActivityForm(request.POST)
         if form.is_valid():
-            with transaction.atomic():
-                activity = form.save(commit=False)
-                activity.collectivity = scope.collectivity
-                activity.save()
-                report = slots_generate(activity=activity, actor=request.user)
-            _announce(
-                request,
-                report,
-                _("L'activité « %(name)s » est créée.") % {"name": activity.name},
-            )
-            return redirect("planning_admin:activity_detail", activity.pk)
+            message = _("L'activité « %(name)s » est créée.")
+            return _saved(request, form, message, collectivity=scope.collectivity)
     else:
         form = ActivityForm(initial=activity_initial(kind))
     return _form_page(request, form, title=_("Nouvelle activité"), activity=None)
@@ -221,15 +223,7 @@ def activity_edit(request, pk: int):
     if request.method == "POST":
         form = ActivityForm(request.POST, instance=activity)
         if form.is_valid():
-            with transaction.atomic():
-                activity = form.save()
-                report = slots_generate(activity=activity, actor=request.user)
-            _announce(
-                request,
-                report,
-                _("L'activité « %(name)s » est enregistrée.") % {"name": activity.name},
-            )
-            return redirect("planning_admin:activity_detail", activity.pk)
+            return _saved(request, form, _("L'activité « %(name)s » est enregistrée."))
     else:
         form = ActivityForm(instance=activity)
     return _form_page(
@@ -313,10 +307,9 @@ def activity_delete(request, pk: int):
     if request.method == "POST" and not in_use:
         name = activity.name
         try:
-            with transaction.atomic():
-                activity.delete()
-        except ProtectedError:
-            messages.error(request, _("Cette activité est utilisée : elle ne peut être supprimée."))
+            activity_delete_service(activity=activity)
+        except PlanningError as error:
+            messages.error(request, error.message)
             return redirect(detail_url)
         messages.success(request, _("L'activité « %(name)s » est supprimée.") % {"name": name})
         return redirect("planning_admin:activities")
@@ -340,9 +333,8 @@ def closure_add(request, pk: int):
     activity = _activity(request, pk)
     form = ClosureForm(request.POST, activity=activity)
     if form.is_valid():
-        with transaction.atomic():
-            closure = form.save()
-            report = slots_generate(activity=activity, actor=request.user)
+        closure = form.save(commit=False)
+        report = closure_add_service(closure=closure, actor=request.user)
         _announce(
             request,
             report,
@@ -361,9 +353,7 @@ def closure_delete(request, pk: int, closure_pk: int):
     detail_url = reverse("planning_admin:activity_detail", args=[activity.pk])
     if request.method == "POST":
         day = closure.date
-        with transaction.atomic():
-            closure.delete()
-            report = slots_generate(activity=activity, actor=request.user)
+        report = closure_remove(closure=closure, actor=request.user)
         _announce(
             request,
             report,

@@ -146,6 +146,16 @@ def bookings_by_pair(pairs: Iterable[Pair]) -> dict[Pair, Booking]:
     return {(b.child_id, b.slot_id): b for b in rows if (b.child_id, b.slot_id) in wanted}
 
 
+def _row(pair: Pair, booking: Booking | None, *, new: list, changed: list) -> Booking:
+    """The pair's booking row to write: the existing one (listed as changed) or a new one."""
+    if booking is None:
+        booking = Booking(child_id=pair[0], slot_id=pair[1])
+        new.append(booking)
+    else:
+        changed.append(booking)
+    return booking
+
+
 def _save(new: list[Booking], changed: list[Booking], now: datetime.datetime) -> None:
     if new:
         for booking in new:
@@ -219,11 +229,7 @@ def reserve(
             result[pair] = booking.state
             continue
         slot = slots[slot_id]
-        if booking is None:
-            booking = Booking(child_id=child_id, slot_id=slot_id)
-            new.append(booking)
-        else:
-            changed.append(booking)
+        booking = _row(pair, booking, new=new, changed=changed)
         booking.offer_expires_at = None
         if held[slot_id] < slot.capacity:
             held[slot_id] += 1
@@ -263,11 +269,7 @@ def set_pending(*, pairs: Iterable[Pair], actor, lines: dict | None = None) -> d
         if booking is not None and booking.state in LIVE_STATES:
             result[pair] = booking.state
             continue
-        if booking is None:
-            booking = Booking(child_id=pair[0], slot_id=pair[1])
-            new.append(booking)
-        else:
-            changed.append(booking)
+        booking = _row(pair, booking, new=new, changed=changed)
         booking.state = State.PENDING
         booking.queued_at = None
         booking.offer_expires_at = None
