@@ -24,7 +24,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.formats import date_long
@@ -88,54 +88,51 @@ def weekdays_text(weekdays) -> str:
     return ", ".join(str(WEEKDAY_LABELS[day]) for day in sorted(weekdays or ()) if 0 <= day < 7)
 
 
+# What a slot generation may add to its summary, and warn about (counted by "count").
+_RESTORED = ngettext_lazy(
+    "%(count)s date hors calendrier y est revenue.",
+    "%(count)s dates hors calendrier y sont revenues.",
+    "count",
+)
+_PROMOTED = ngettext_lazy(
+    "%(count)s enfant a obtenu une place depuis la liste d'attente.",
+    "%(count)s enfants ont obtenu une place depuis la liste d'attente.",
+    "count",
+)
+_ORPHANS = ngettext_lazy(
+    "%(count)s créneau hors calendrier est conservé car des enfants y sont "
+    "inscrits : %(dates)s. Voir « Créneaux hors calendrier ».",
+    "%(count)s créneaux hors calendrier sont conservés car des enfants y sont "
+    "inscrits : %(dates)s. Voir « Créneaux hors calendrier ».",
+    "count",
+)
+_OVER_CAPACITY = ngettext_lazy(
+    "%(count)s créneau compte plus d'enfants que la nouvelle capacité "
+    "(personne n'a été retiré) : %(dates)s.",
+    "%(count)s créneaux comptent plus d'enfants que la nouvelle capacité "
+    "(personne n'a été retiré) : %(dates)s.",
+    "count",
+)
+
+
+def _slot_dates(slots) -> str:
+    """The first ten dates, « … » after them when there are more."""
+    return ", ".join(_short(slot.date) for slot in slots[:10]) + ("…" if len(slots) > 10 else "")
+
+
 def report_messages(report: SlotReport) -> tuple[str, list[str]]:
     """The summary of a generation (one sentence) and its warnings, in French."""
     summary = _(
         "Créneaux : %(created)s créé(s), %(updated)s mis à jour, %(removed)s supprimé(s)."
     ) % {"created": report.created, "updated": report.updated, "removed": report.removed}
-    warnings = []
-    if report.restored:
-        summary += " " + ngettext(
-            "%(count)s date hors calendrier y est revenue.",
-            "%(count)s dates hors calendrier y sont revenues.",
-            report.restored,
-        ) % {"count": report.restored}
-    if report.promoted:
-        summary += " " + ngettext(
-            "%(count)s enfant a obtenu une place depuis la liste d'attente.",
-            "%(count)s enfants ont obtenu une place depuis la liste d'attente.",
-            report.promoted,
-        ) % {"count": report.promoted}
-    if report.orphans:
-        warnings.append(
-            ngettext(
-                "%(count)s créneau hors calendrier est conservé car des enfants y sont "
-                "inscrits : %(dates)s. Voir « Créneaux hors calendrier ».",
-                "%(count)s créneaux hors calendrier sont conservés car des enfants y sont "
-                "inscrits : %(dates)s. Voir « Créneaux hors calendrier ».",
-                len(report.orphans),
-            )
-            % {
-                "count": len(report.orphans),
-                "dates": ", ".join(_short(slot.date) for slot in report.orphans[:10])
-                + ("…" if len(report.orphans) > 10 else ""),
-            }
-        )
-    if report.over_capacity:
-        warnings.append(
-            ngettext(
-                "%(count)s créneau compte plus d'enfants que la nouvelle capacité "
-                "(personne n'a été retiré) : %(dates)s.",
-                "%(count)s créneaux comptent plus d'enfants que la nouvelle capacité "
-                "(personne n'a été retiré) : %(dates)s.",
-                len(report.over_capacity),
-            )
-            % {
-                "count": len(report.over_capacity),
-                "dates": ", ".join(_short(slot.date) for slot in report.over_capacity[:10])
-                + ("…" if len(report.over_capacity) > 10 else ""),
-            }
-        )
+    for count, text in ((report.restored, _RESTORED), (report.promoted, _PROMOTED)):
+        if count:
+            summary += " " + text % {"count": count}
+    warnings = [
+        text % {"count": len(slots), "dates": _slot_dates(slots)}
+        for slots, text in ((report.orphans, _ORPHANS), (report.over_capacity, _OVER_CAPACITY))
+        if slots
+    ]
     return summary, warnings
 
 

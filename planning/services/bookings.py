@@ -270,9 +270,7 @@ def set_pending(*, pairs: Iterable[Pair], actor, lines: dict | None = None) -> d
             result[pair] = booking.state
             continue
         booking = _row(pair, booking, new=new, changed=changed)
-        booking.state = State.PENDING
-        booking.queued_at = None
-        booking.offer_expires_at = None
+        booking.state, booking.queued_at, booking.offer_expires_at = State.PENDING, None, None
         events.append((booking, Verb.REQUESTED, lines.get(pair)))
         result[pair] = booking.state
     _save(new, changed, now)
