@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from itertools import groupby
 
 from django.contrib import messages
 from django.db.models import Count, Q
@@ -41,13 +40,13 @@ from ..forms.activities import (
     activity_initial,
 )
 from ..models import WEEKDAY_LABELS, Activity, ActivityClosure, Booking, Slot
+from ..selectors.activities import activities_listed, attendance_slots, occupancy_days
 from ..services.activities import activity_delete as activity_delete_service
 from ..services.activities import activity_save, closure_remove
 from ..services.activities import closure_add as closure_add_service
 from ..services.attendance import (
     ABSENT,
     EXCUSED,
-    EXPECTED_STATES,
     MARKS,
     PRESENT,
     attendance_mark,
@@ -175,11 +174,7 @@ def closed_periods(activity: Activity, *, since: datetime.date) -> list[ClosedPe
 
 @require_http_methods(["GET"])
 def activities(request):
-    rows = (
-        request.scope.agent(Activity)
-        .annotate(slot_count=Count("slots"))
-        .order_by("-is_active", "name", "pk")
-    )
+    rows = activities_listed(request.scope)
     return admin_page(
         request,
         "planning/admin/activity_list.html",
@@ -371,19 +366,6 @@ def closure_delete(request, pk: int, closure_pk: int):
 # --- occupancy -----------------------------------------------------------------------------
 
 
-def occupancy_rows(slots_queryset):
-    """Slots with ``booked`` (places held), ``waiting`` and ``pending`` counts: one query."""
-    return (
-        slots_queryset.select_related("activity")
-        .annotate(
-            booked=Count("bookings", filter=Q(bookings__state__in=Booking.HOLDS_PLACE)),
-            waiting=Count("bookings", filter=Q(bookings__state=State.WAITING)),
-            pending=Count("bookings", filter=Q(bookings__state=State.PENDING)),
-        )
-        .order_by("date", "activity__name", "start_time", "pk")
-    )
-
-
 @require_http_methods(["GET"])
 def occupancy(request):
     scope = request.scope
@@ -397,14 +379,7 @@ def occupancy(request):
         start, end = form.cleaned_data["du"], form.cleaned_data["au"]
         activity_id = form.cleaned_data["activite"]
     if valid:
-        slots = scope.agent(Slot).filter(date__range=(start, end))
-        if activity_id:
-            slots = slots.filter(activity_id=activity_id)
-        rows = list(occupancy_rows(slots))
-        for slot in rows:
-            slot.free = max(slot.capacity - slot.booked, 0)
-        for day, day_rows in groupby(rows, key=lambda slot: slot.date):
-            days.append((day, list(day_rows)))
+        days = occupancy_days(scope, start=start, end=end, activity_id=activity_id)
     return admin_page(
         request,
         "planning/admin/occupancy.html",
@@ -434,16 +409,7 @@ def attendance(request):
         day = form.cleaned_data["jour"]
     slots = []
     if valid:
-        slots = list(
-            scope.agent(Slot)
-            .filter(date=day)
-            .select_related("activity")
-            .annotate(
-                expected=Count("bookings", filter=Q(bookings__state__in=EXPECTED_STATES)),
-                marked=Count("bookings", filter=Q(bookings__attendance_marked_at__isnull=False)),
-            )
-            .order_by("start_time", "activity__name", "pk")
-        )
+        slots = attendance_slots(scope, day)
     return admin_page(
         request,
         "planning/admin/attendance.html",
