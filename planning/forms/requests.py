@@ -1,7 +1,7 @@
 """Forms of the parents' reservation/absence requests and of the agents' request queue.
 
 Forms only parse and check what the parent typed (French messages on the fields); the rules of
-the planning (enrolment, notice, places…) are the services' (``planning.requests``).
+the planning (enrolment, notice, places…) are the services' (``planning.services``).
 """
 
 import datetime

@@ -6,7 +6,7 @@ primary-key order so that two transactions never wait for each other in a cycle)
 the holders from the real booking rows in one aggregate query, decides, and writes the bookings
 and their history (``BookingEvent``) in bulk. The number of queries does not depend on the
 number of children or days. Callers run them inside their own ``transaction.atomic()``: the
-request services (``planning.requests``), enrolment acceptance, attendance and tasks.
+request services (``planning.services.requests``), enrolment acceptance, attendance and tasks.
 """
 
 import datetime
