@@ -7,8 +7,8 @@ for; parents ask through a ``BookingRequest`` (kind reservation or absence, one 
 period) made of one ``BookingRequestLine`` per child and day; every change of a booking writes a
 ``BookingEvent`` (the slot's history shown to parents).
 
-State changes live in the service modules (``planning.slots``, ``planning.enrolments``,
-``planning.bookings``, ``planning.attendance``), never in views.
+State changes live in the service modules (``planning.services``: slots, enrolments,
+bookings, attendance…), never in views.
 """
 
 import secrets

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from itertools import groupby
 
 from django.contrib import messages
-from django.db import transaction
-from django.db.models import Count, ProtectedError, Q
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -25,7 +23,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.formats import date_long
@@ -42,10 +40,13 @@ from ..forms.activities import (
     activity_initial,
 )
 from ..models import WEEKDAY_LABELS, Activity, ActivityClosure, Booking, Slot
+from ..selectors.activities import activities_listed, attendance_slots, occupancy_days
+from ..services.activities import activity_delete as activity_delete_service
+from ..services.activities import activity_save, closure_remove
+from ..services.activities import closure_add as closure_add_service
 from ..services.attendance import (
     ABSENT,
     EXCUSED,
-    EXPECTED_STATES,
     MARKS,
     PRESENT,
     attendance_mark,
@@ -86,54 +87,51 @@ def weekdays_text(weekdays) -> str:
     return ", ".join(str(WEEKDAY_LABELS[day]) for day in sorted(weekdays or ()) if 0 <= day < 7)
 
 
+# What a slot generation may add to its summary, and warn about (counted by "count").
+_RESTORED = ngettext_lazy(
+    "%(count)s date hors calendrier y est revenue.",
+    "%(count)s dates hors calendrier y sont revenues.",
+    "count",
+)
+_PROMOTED = ngettext_lazy(
+    "%(count)s enfant a obtenu une place depuis la liste d'attente.",
+    "%(count)s enfants ont obtenu une place depuis la liste d'attente.",
+    "count",
+)
+_ORPHANS = ngettext_lazy(
+    "%(count)s créneau hors calendrier est conservé car des enfants y sont "
+    "inscrits : %(dates)s. Voir « Créneaux hors calendrier ».",
+    "%(count)s créneaux hors calendrier sont conservés car des enfants y sont "
+    "inscrits : %(dates)s. Voir « Créneaux hors calendrier ».",
+    "count",
+)
+_OVER_CAPACITY = ngettext_lazy(
+    "%(count)s créneau compte plus d'enfants que la nouvelle capacité "
+    "(personne n'a été retiré) : %(dates)s.",
+    "%(count)s créneaux comptent plus d'enfants que la nouvelle capacité "
+    "(personne n'a été retiré) : %(dates)s.",
+    "count",
+)
+
+
+def _slot_dates(slots) -> str:
+    """The first ten dates, « … » after them when there are more."""
+    return ", ".join(_short(slot.date) for slot in slots[:10]) + ("…" if len(slots) > 10 else "")
+
+
 def report_messages(report: SlotReport) -> tuple[str, list[str]]:
     """The summary of a generation (one sentence) and its warnings, in French."""
     summary = _(
         "Créneaux : %(created)s créé(s), %(updated)s mis à jour, %(removed)s supprimé(s)."
     ) % {"created": report.created, "updated": report.updated, "removed": report.removed}
-    warnings = []
-    if report.restored:
-        summary += " " + ngettext(
-            "%(count)s date hors calendrier y est revenue.",
-            "%(count)s dates hors calendrier y sont revenues.",
-            report.restored,
-        ) % {"count": report.restored}
-    if report.promoted:
-        summary += " " + ngettext(
-            "%(count)s enfant a obtenu une place depuis la liste d'attente.",
-            "%(count)s enfants ont obtenu une place depuis la liste d'attente.",
-            report.promoted,
-        ) % {"count": report.promoted}
-    if report.orphans:
-        warnings.append(
-            ngettext(
-                "%(count)s créneau hors calendrier est conservé car des enfants y sont "
-                "inscrits : %(dates)s. Voir « Créneaux hors calendrier ».",
-                "%(count)s créneaux hors calendrier sont conservés car des enfants y sont "
-                "inscrits : %(dates)s. Voir « Créneaux hors calendrier ».",
-                len(report.orphans),
-            )
-            % {
-                "count": len(report.orphans),
-                "dates": ", ".join(_short(slot.date) for slot in report.orphans[:10])
-                + ("…" if len(report.orphans) > 10 else ""),
-            }
-        )
-    if report.over_capacity:
-        warnings.append(
-            ngettext(
-                "%(count)s créneau compte plus d'enfants que la nouvelle capacité "
-                "(personne n'a été retiré) : %(dates)s.",
-                "%(count)s créneaux comptent plus d'enfants que la nouvelle capacité "
-                "(personne n'a été retiré) : %(dates)s.",
-                len(report.over_capacity),
-            )
-            % {
-                "count": len(report.over_capacity),
-                "dates": ", ".join(_short(slot.date) for slot in report.over_capacity[:10])
-                + ("…" if len(report.over_capacity) > 10 else ""),
-            }
-        )
+    for count, text in ((report.restored, _RESTORED), (report.promoted, _PROMOTED)):
+        if count:
+            summary += " " + text % {"count": count}
+    warnings = [
+        text % {"count": len(slots), "dates": _slot_dates(slots)}
+        for slots, text in ((report.orphans, _ORPHANS), (report.over_capacity, _OVER_CAPACITY))
+        if slots
+    ]
     return summary, warnings
 
 
@@ -176,11 +174,7 @@ def closed_periods(activity: Activity, *, since: datetime.date) -> list[ClosedPe
 
 @require_http_methods(["GET"])
 def activities(request):
-    rows = (
-        request.scope.agent(Activity)
-        .annotate(slot_count=Count("slots"))
-        .order_by("-is_active", "name", "pk")
-    )
+    rows = activities_listed(request.scope)
     return admin_page(
         request,
         "planning/admin/activity_list.html",
@@ -191,6 +185,15 @@ def activities(request):
     )
 
 
+def _saved(request, form, message, *, collectivity=None):
+    """Save the form's activity and its slots; the detail page, with ``message`` (which
+    names the activity) and what changed in the slots."""
+    activity = form.save(commit=False)
+    report = activity_save(activity=activity, actor=request.user, collectivity=collectivity)
+    _announce(request, report, message % {"name": activity.name})
+    return redirect("planning_admin:activity_detail", activity.pk)
+
+
 @require_http_methods(["GET", "POST"])
 def activity_add(request):
     scope = request.scope
@@ -199,17 +202,8 @@ def activity_add(request):
     if request.method == "POST":
         form = ActivityForm(request.POST)
         if form.is_valid():
-            with transaction.atomic():
-                activity = form.save(commit=False)
-                activity.collectivity = scope.collectivity
-                activity.save()
-                report = slots_generate(activity=activity, actor=request.user)
-            _announce(
-                request,
-                report,
-                _("L'activité « %(name)s » est créée.") % {"name": activity.name},
-            )
-            return redirect("planning_admin:activity_detail", activity.pk)
+            message = _("L'activité « %(name)s » est créée.")
+            return _saved(request, form, message, collectivity=scope.collectivity)
     else:
         form = ActivityForm(initial=activity_initial(kind))
     return _form_page(request, form, title=_("Nouvelle activité"), activity=None)
@@ -221,15 +215,7 @@ def activity_edit(request, pk: int):
     if request.method == "POST":
         form = ActivityForm(request.POST, instance=activity)
         if form.is_valid():
-            with transaction.atomic():
-                activity = form.save()
-                report = slots_generate(activity=activity, actor=request.user)
-            _announce(
-                request,
-                report,
-                _("L'activité « %(name)s » est enregistrée.") % {"name": activity.name},
-            )
-            return redirect("planning_admin:activity_detail", activity.pk)
+            return _saved(request, form, _("L'activité « %(name)s » est enregistrée."))
     else:
         form = ActivityForm(instance=activity)
     return _form_page(
@@ -313,10 +299,9 @@ def activity_delete(request, pk: int):
     if request.method == "POST" and not in_use:
         name = activity.name
         try:
-            with transaction.atomic():
-                activity.delete()
-        except ProtectedError:
-            messages.error(request, _("Cette activité est utilisée : elle ne peut être supprimée."))
+            activity_delete_service(activity=activity)
+        except PlanningError as error:
+            messages.error(request, error.message)
             return redirect(detail_url)
         messages.success(request, _("L'activité « %(name)s » est supprimée.") % {"name": name})
         return redirect("planning_admin:activities")
@@ -340,9 +325,8 @@ def closure_add(request, pk: int):
     activity = _activity(request, pk)
     form = ClosureForm(request.POST, activity=activity)
     if form.is_valid():
-        with transaction.atomic():
-            closure = form.save()
-            report = slots_generate(activity=activity, actor=request.user)
+        closure = form.save(commit=False)
+        report = closure_add_service(closure=closure, actor=request.user)
         _announce(
             request,
             report,
@@ -361,9 +345,7 @@ def closure_delete(request, pk: int, closure_pk: int):
     detail_url = reverse("planning_admin:activity_detail", args=[activity.pk])
     if request.method == "POST":
         day = closure.date
-        with transaction.atomic():
-            closure.delete()
-            report = slots_generate(activity=activity, actor=request.user)
+        report = closure_remove(closure=closure, actor=request.user)
         _announce(
             request,
             report,
@@ -384,19 +366,6 @@ def closure_delete(request, pk: int, closure_pk: int):
 # --- occupancy -----------------------------------------------------------------------------
 
 
-def occupancy_rows(slots_queryset):
-    """Slots with ``booked`` (places held), ``waiting`` and ``pending`` counts: one query."""
-    return (
-        slots_queryset.select_related("activity")
-        .annotate(
-            booked=Count("bookings", filter=Q(bookings__state__in=Booking.HOLDS_PLACE)),
-            waiting=Count("bookings", filter=Q(bookings__state=State.WAITING)),
-            pending=Count("bookings", filter=Q(bookings__state=State.PENDING)),
-        )
-        .order_by("date", "activity__name", "start_time", "pk")
-    )
-
-
 @require_http_methods(["GET"])
 def occupancy(request):
     scope = request.scope
@@ -410,14 +379,7 @@ def occupancy(request):
         start, end = form.cleaned_data["du"], form.cleaned_data["au"]
         activity_id = form.cleaned_data["activite"]
     if valid:
-        slots = scope.agent(Slot).filter(date__range=(start, end))
-        if activity_id:
-            slots = slots.filter(activity_id=activity_id)
-        rows = list(occupancy_rows(slots))
-        for slot in rows:
-            slot.free = max(slot.capacity - slot.booked, 0)
-        for day, day_rows in groupby(rows, key=lambda slot: slot.date):
-            days.append((day, list(day_rows)))
+        days = occupancy_days(scope, start=start, end=end, activity_id=activity_id)
     return admin_page(
         request,
         "planning/admin/occupancy.html",
@@ -447,16 +409,7 @@ def attendance(request):
         day = form.cleaned_data["jour"]
     slots = []
     if valid:
-        slots = list(
-            scope.agent(Slot)
-            .filter(date=day)
-            .select_related("activity")
-            .annotate(
-                expected=Count("bookings", filter=Q(bookings__state__in=EXPECTED_STATES)),
-                marked=Count("bookings", filter=Q(bookings__attendance_marked_at__isnull=False)),
-            )
-            .order_by("start_time", "activity__name", "pk")
-        )
+        slots = attendance_slots(scope, day)
     return admin_page(
         request,
         "planning/admin/attendance.html",

@@ -5,7 +5,7 @@ bulk (« Accepter la sélection » / « Refuser la sélection », a reason requi
 one by one, day by day, on the request's page. Every row comes through
 ``request.scope.agent(...)``: another collectivity's request answers 404, and anyone who is
 not one of this collectivity's agents is refused. Decisions go through
-``planning.requests``; everything is a plain form and works without JavaScript.
+``planning.services``; everything is a plain form and works without JavaScript.
 """
 
 from django.contrib import messages

@@ -1,7 +1,7 @@
 """Forms of the parents' reservation/absence requests and of the agents' request queue.
 
 Forms only parse and check what the parent typed (French messages on the fields); the rules of
-the planning (enrolment, notice, places…) are the services' (``planning.requests``).
+the planning (enrolment, notice, places…) are the services' (``planning.services``).
 """
 
 import datetime
@@ -60,10 +60,10 @@ class PeriodRequestForm(forms.Form):
     date_to = _period_date(gettext_lazy("Au"), gettext_lazy("Indiquez la date de fin."))
     weekdays = forms.TypedMultipleChoiceField(
         label=gettext_lazy("Jours concernés"),
+        error_messages={"required": gettext_lazy("Cochez au moins un jour de la semaine.")},
+        widget=forms.CheckboxSelectMultiple,
         choices=WEEKDAY_CHOICES,
         coerce=int,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": gettext_lazy("Cochez au moins un jour de la semaine.")},
     )
     comment = forms.CharField(
         label=gettext_lazy("Commentaire (facultatif)"),

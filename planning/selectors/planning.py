@@ -363,9 +363,7 @@ def child_cell(*, child, slot) -> Cell | None:
 
 # --- history of a slot ------------------------------------------------------------------------
 
-FAMILY = "family"
-AGENT = "agent"
-SYSTEM = "system"
+FAMILY, AGENT, SYSTEM = "family", "agent", "system"
 ACTOR_ROLES = {
     FAMILY: gettext_lazy("famille"),
     AGENT: gettext_lazy("agent"),

@@ -5,6 +5,7 @@ Callers import them from here (``from planning.services import request_submit``)
 raises ``PlanningError`` (French message) when it refuses, and then nothing was changed.
 """
 
+from .activities import activity_delete, activity_save, closure_add, closure_remove
 from .attendance import attendance_mark
 from .bookings import (
     bookings_by_pair,
@@ -38,6 +39,10 @@ from .requests import (
 from .slots import slots_generate
 
 __all__ = [
+    "activity_delete",
+    "activity_save",
+    "closure_add",
+    "closure_remove",
     "attendance_mark",
     "bookings_by_pair",
     "calendar_feed_for_family",

@@ -6,7 +6,7 @@ primary-key order so that two transactions never wait for each other in a cycle)
 the holders from the real booking rows in one aggregate query, decides, and writes the bookings
 and their history (``BookingEvent``) in bulk. The number of queries does not depend on the
 number of children or days. Callers run them inside their own ``transaction.atomic()``: the
-request services (``planning.requests``), enrolment acceptance, attendance and tasks.
+request services (``planning.services.requests``), enrolment acceptance, attendance and tasks.
 """
 
 import datetime
@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from family.models import Subscription
 from notifications.services import email_queue, event_record
@@ -145,6 +146,16 @@ def bookings_by_pair(pairs: Iterable[Pair]) -> dict[Pair, Booking]:
     return {(b.child_id, b.slot_id): b for b in rows if (b.child_id, b.slot_id) in wanted}
 
 
+def _row(pair: Pair, booking: Booking | None, *, new: list, changed: list) -> Booking:
+    """The pair's booking row to write: the existing one (listed as changed) or a new one."""
+    if booking is None:
+        booking = Booking(child_id=pair[0], slot_id=pair[1])
+        new.append(booking)
+    else:
+        changed.append(booking)
+    return booking
+
+
 def _save(new: list[Booking], changed: list[Booking], now: datetime.datetime) -> None:
     if new:
         for booking in new:
@@ -218,11 +229,7 @@ def reserve(
             result[pair] = booking.state
             continue
         slot = slots[slot_id]
-        if booking is None:
-            booking = Booking(child_id=child_id, slot_id=slot_id)
-            new.append(booking)
-        else:
-            changed.append(booking)
+        booking = _row(pair, booking, new=new, changed=changed)
         booking.offer_expires_at = None
         if held[slot_id] < slot.capacity:
             held[slot_id] += 1
@@ -262,14 +269,8 @@ def set_pending(*, pairs: Iterable[Pair], actor, lines: dict | None = None) -> d
         if booking is not None and booking.state in LIVE_STATES:
             result[pair] = booking.state
             continue
-        if booking is None:
-            booking = Booking(child_id=pair[0], slot_id=pair[1])
-            new.append(booking)
-        else:
-            changed.append(booking)
-        booking.state = State.PENDING
-        booking.queued_at = None
-        booking.offer_expires_at = None
+        booking = _row(pair, booking, new=new, changed=changed)
+        booking.state, booking.queued_at, booking.offer_expires_at = State.PENDING, None, None
         events.append((booking, Verb.REQUESTED, lines.get(pair)))
         result[pair] = booking.state
     _save(new, changed, now)
@@ -450,21 +451,41 @@ def _locked_offer(booking: Booking, user) -> Booking:
     return current
 
 
-def _offer_answer(current: Booking, *, state, verb, note, user, now, event_verb, message):
-    """The family's answer to an offer: the booking leaves OFFERED, with its history step and
-    the timeline event (``message`` takes the child, the activity and the day)."""
+# The family's answer to a place offered: (booking state, history verb and note, timeline
+# verb, timeline message).
+OFFER_ANSWERS = {
+    "accept": (
+        State.RESERVED,
+        Verb.BOOKED,
+        _lazy("Place proposée acceptée."),
+        "booking_offer_accepted",
+        _lazy("Place acceptée : %(child)s — %(activity)s, %(day)s."),
+    ),
+    "decline": (
+        State.CANCELLED,
+        Verb.CANCELLED,
+        _lazy("Place proposée refusée."),
+        "booking_offer_declined",
+        _lazy("Place refusée : %(child)s — %(activity)s, %(day)s."),
+    ),
+}
+
+
+def _offer_answer(current: Booking, answer: str, *, user, now) -> None:
+    """The booking leaves OFFERED, with its history step and the timeline event."""
+    state, verb, note, event_verb, message = OFFER_ANSWERS[answer]
     current.state = state
     current.offer_expires_at = None
     current.queued_at = None
     _save([], [current], now)
-    _events([(current, verb, None)], actor=user, note=note)
+    _events([(current, verb, None)], actor=user, note=str(note))
     event_record(
         collectivity=current.child.family.collectivity,
         family_id=current.child.family_id,
         subject=current,
         actor=user,
         verb=event_verb,
-        message=message
+        message=str(message)
         % {
             "child": current.child.first_name,
             "activity": current.slot.activity.name,
@@ -480,16 +501,7 @@ def offer_accept(*, booking: Booking, user) -> Booking:
     now = timezone.now()
     if current.offer_expires_at is not None and current.offer_expires_at <= now:
         raise PlanningError(_("Le délai pour accepter cette place est dépassé."))
-    _offer_answer(
-        current,
-        state=State.RESERVED,
-        verb=Verb.BOOKED,
-        note=_("Place proposée acceptée."),
-        user=user,
-        now=now,
-        event_verb="booking_offer_accepted",
-        message=_("Place acceptée : %(child)s — %(activity)s, %(day)s."),
-    )
+    _offer_answer(current, "accept", user=user, now=now)
     return current
 
 
@@ -498,16 +510,7 @@ def offer_decline(*, booking: Booking, user) -> Booking:
     """The family refuses the place proposed to it: it goes to the next on the list."""
     current = _locked_offer(booking, user)
     now = timezone.now()
-    _offer_answer(
-        current,
-        state=State.CANCELLED,
-        verb=Verb.CANCELLED,
-        note=_("Place proposée refusée."),
-        user=user,
-        now=now,
-        event_verb="booking_offer_declined",
-        message=_("Place refusée : %(child)s — %(activity)s, %(day)s."),
-    )
+    _offer_answer(current, "decline", user=user, now=now)
     promote(slot_ids=[current.slot_id], actor=user, now=now)
     return current
 

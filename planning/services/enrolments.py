@@ -281,8 +281,10 @@ def _recipients(enrolment: Enrolment) -> list[str]:
     return _family_emails(enrolment.child.family_id)
 
 
-def _enrolment_new(*, child, activity, start_date, end_date, weekdays, **fields) -> Enrolment:
-    """A checked new enrolment (pending unless ``fields`` say otherwise), the child locked."""
+def _enrolment_new(child, activity, period, weekdays, **fields) -> Enrolment:
+    """A checked new enrolment over ``period`` (start, end), pending unless ``fields`` say
+    otherwise; the child locked."""
+    start_date, end_date = period
     child = _locked_child(child)
     days = _validate(
         child=child, activity=activity, start_date=start_date, end_date=end_date, weekdays=weekdays
@@ -332,13 +334,13 @@ def enrolment_request(
     comment: str = "",
 ) -> Enrolment:
     """A parent's pre-enrolment request (pending), with its acknowledgement e-mail."""
+    comment = (comment or "").strip()
     enrolment = _enrolment_new(
-        child=child,
-        activity=activity,
-        start_date=start_date,
-        end_date=end_date,
-        weekdays=weekdays,
-        comment=(comment or "").strip(),
+        child,
+        activity,
+        (start_date, end_date),
+        weekdays,
+        comment=comment,
         requested_by=actor_or_none(user),
     )
     values = _subject(enrolment)
@@ -476,12 +478,7 @@ def enrolment_create(
     """An agent enrols a child directly (« Inscrire un enfant »): created and accepted at once;
     the family's subscribed accounts are told."""
     enrolment = _enrolment_new(
-        child=child,
-        activity=activity,
-        start_date=start_date,
-        end_date=end_date,
-        weekdays=weekdays,
-        requested_by=agent,
+        child, activity, (start_date, end_date), weekdays, requested_by=agent
     )
     return _accept(enrolment, agent, direct=True)
 

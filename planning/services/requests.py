@@ -5,7 +5,7 @@ one ``BookingRequestLine`` per child and day that the rules allow. ``request_pre
 before anything is written, what will happen to each day (« Acceptée immédiatement »,
 « Soumise à validation », « Liste d'attente, position N », « Absence facturée : X € »…) and why
 the other days are left out. ``request_submit`` recomputes the same preview inside its
-transaction (slots locked) and applies it: through the capacity engine (``planning.bookings``)
+transaction (slots locked) and applies it: through the capacity engine (``planning.services.bookings``)
 at once, or as lines waiting for an agent (``request_accept`` / ``request_refuse``).
 
 Every function runs a fixed number of queries whatever the number of days and children.

@@ -2,7 +2,7 @@
 
 Children come only through ``request.scope.parent(Child)`` and enrolments through
 ``request.scope.parent(Enrolment)``: another family's child or enrolment answers 404.
-Activities are the collectivity's own (``Activity.objects.for_collectivity``), active and not
+Activities are the collectivity's own (``request.scope.rows(Activity)``), active and not
 over. Everything works without JavaScript: cancelling goes through a confirmation page.
 """
 

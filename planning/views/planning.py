@@ -332,7 +332,7 @@ def slot_detail(request, slot_id: int, child_id: int):
         f"{reverse('planning:index')}?{urlencode({'vue': WEEK, 'date': slot.date.isoformat()})}"
     )
     context = {
-        # option (planning.requests.day_option), slot, child, submission_key
+        # option (planning.services.day_option), slot, child, submission_key
         **day_action_context(family=child.family, child=child, slot=slot, now=None),
         "activity": slot.activity,
         "cell": cell,

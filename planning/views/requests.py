@@ -4,7 +4,7 @@ answer to a place offered from the waiting list.
 
 Every row is reached through ``request.scope`` (the account's families in this
 collectivity): another family's child, request or booking answers 404. Views parse and
-render; every change goes through ``planning.requests`` / ``planning.bookings``, whose
+render; every change goes through ``planning.services``, whose
 ``PlanningError`` carries the French message shown to the parent. Confirmations are plain
 pages with POST forms, so everything works without JavaScript.
 """

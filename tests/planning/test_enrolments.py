@@ -20,6 +20,7 @@ from planning.services import (
     enrolment_create,
     enrolment_refuse,
     enrolment_request,
+    enrolments_decide_bulk,
 )
 from portal.scoping import tenant_scope
 from tests.planning.factories import ActivityFactory, ChildFactory, SlotFactory
@@ -342,3 +343,26 @@ def test_parallel_identical_requests_give_one_enrolment(collectivity_a):
         thread.join()
     assert sorted(outcomes) == ["created", "refused", "refused", "refused"]
     assert Enrolment.objects.filter(child=child).count() == 1
+
+
+def test_decide_bulk_accepts_each_and_reports_the_others(child, activity, parent, agent_a):
+    first = _request(child, activity, parent)
+    other_activity = ActivityFactory(collectivity=activity.collectivity, name="Mercredis")
+    second = _request(child, other_activity, parent)
+    enrolment_refuse(enrolment=second, agent=agent_a, reason="Complet")
+    decided, failures = enrolments_decide_bulk(
+        enrolments=[first, second], agent=agent_a, accept=True
+    )
+    assert decided == 1
+    assert [enrolment.pk for enrolment, _why in failures] == [second.pk]
+    assert "déjà été traitée" in failures[0][1]
+    first.refresh_from_db()
+    assert first.status == Enrolment.Status.ACCEPTED
+
+
+def test_decide_bulk_refusal_needs_a_reason(child, activity, parent, agent_a):
+    enrolment = _request(child, activity, parent)
+    with pytest.raises(PlanningError, match="motif du refus"):
+        enrolments_decide_bulk(enrolments=[enrolment], agent=agent_a, accept=False, reason=" ")
+    enrolment.refresh_from_db()
+    assert enrolment.status == Enrolment.Status.PENDING
