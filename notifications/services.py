@@ -8,6 +8,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from portal.formats import actor_or_none
+
 from .emails import RenderedEmail, email_render
 from .models import OutboxEmail, TimelineEvent
 
@@ -35,7 +37,7 @@ def event_record(
         verb=verb,
         message=message,
         data=data or {},
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor_or_none(actor),
     )
 
 
