@@ -6,9 +6,7 @@ are plain pages (POST forms), so everything works without JavaScript.
 """
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +19,12 @@ from django.views.decorators.http import require_http_methods
 from .. import services
 from ..forms.admin import FamilyImportForm
 from ..models import Family, Subscription
-from ..selectors.families import family_detail_page
+from ..selectors.families import (
+    family_detail_page,
+    letters_families,
+    subscribed_accounts,
+    subscription_totals,
+)
 from ..services import health_access_record
 from ..services.imports import (
     MAX_ERRORS_SHOWN,
@@ -29,7 +32,7 @@ from ..services.imports import (
     families_import_csv,
     import_template_csv,
 )
-from ..services.letters import letters_families, letters_pdf
+from ..services.letters import letters_pdf
 from .pages import confirm_page
 
 IMPORT_SESSION_KEY = "family_import_last"
@@ -263,26 +266,8 @@ def accounts(request):
 
     Accounts are global: only those reachable through this collectivity's subscriptions
     are listed, each with its subscriptions here (never another collectivity's)."""
-    subscriptions = request.scope.agent(Subscription)
     query = request.GET.get("q", "").strip()
-    users = (
-        get_user_model()
-        .objects.filter(pk__in=subscriptions.values("user_id"))
-        .prefetch_related(
-            Prefetch(
-                "subscriptions",
-                queryset=subscriptions.select_related("family").order_by("family__name"),
-                to_attr="scoped_subscriptions",
-            )
-        )
-        .order_by("email", "pk")
-    )
-    if query:
-        users = users.filter(
-            Q(email__icontains=query)
-            | Q(last_name__icontains=query)
-            | Q(first_name__icontains=query)
-        )
+    users = subscribed_accounts(request.scope, query=query)
     page = Paginator(users, 50).get_page(request.GET.get("p"))
     return render(
         request,
@@ -292,9 +277,7 @@ def accounts(request):
             "header_icon": "user",
             "page": page,
             "query": query,
-            "totals": subscriptions.aggregate(
-                subscriptions=Count("pk"), accounts=Count("user", distinct=True)
-            ),
+            "totals": subscription_totals(request.scope),
         },
     )
 

@@ -144,6 +144,25 @@ def pending_changes(family: Family) -> dict:
     return result
 
 
+def form_initial(*, family, target, object_id=None, child=None, fields=None) -> dict:
+    """The values a dossier form starts from: the dossier's, overlaid with pending ones."""
+    values = current_values(family=family, target=target, object_id=object_id, child=child)
+    pending = pending_changes(family).get(
+        (target, object_id, child.pk if child is not None else None), {}
+    )
+    values.update({field: change["new"] for field, change in pending.items()})
+    values = {k: v for k, v in values.items() if v is not None}
+    if fields is not None:
+        values = {k: v for k, v in values.items() if k in fields}
+    return values
+
+
+def dossier_url(family: Family, anchor: str = "") -> str:
+    """The path of the family's dossier page (at ``anchor``)."""
+    url = reverse("family:dossier") + "?" + urlencode({"famille": family.pk})
+    return f"{url}#{anchor}" if anchor else url
+
+
 # --- the parents' dossier page
 
 REFUSED_SHOWN_DAYS = 30

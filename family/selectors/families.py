@@ -1,7 +1,9 @@
-"""The families an account reaches, and the agents' family page."""
+"""The families an account reaches, the agents' family page, and the families a letter
+prints."""
 
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 
 from notifications.models import TimelineEvent
 
@@ -61,3 +63,46 @@ def family_detail_page(scope, *, family: Family, history_page=None, requests_pag
         "change_page": change_page,
         "change_rows": describe_requests(scope, list(change_page.object_list)),
     }
+
+
+def letters_families(queryset):
+    """The families of ``queryset`` with what a subscriber-code letter prints, in two
+    queries."""
+    return list(
+        queryset.select_related("collectivity__site").prefetch_related(
+            Prefetch("guardians", queryset=Guardian.objects.order_by("rank", "pk"))
+        )
+    )
+
+
+def subscribed_accounts(scope, *, query: str = ""):
+    """The accounts subscribed to this collectivity's families (agents only), each with its
+    subscriptions here (``scoped_subscriptions``), by e-mail; ``query`` searches the e-mail
+    and names. Accounts are global: never another collectivity's subscriptions."""
+    subscriptions = scope.agent(Subscription)
+    users = (
+        get_user_model()
+        .objects.filter(pk__in=subscriptions.values("user_id"))
+        .prefetch_related(
+            Prefetch(
+                "subscriptions",
+                queryset=subscriptions.select_related("family").order_by("family__name"),
+                to_attr="scoped_subscriptions",
+            )
+        )
+        .order_by("email", "pk")
+    )
+    if query:
+        users = users.filter(
+            Q(email__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(first_name__icontains=query)
+        )
+    return users
+
+
+def subscription_totals(scope) -> dict:
+    """How many subscriptions and subscribed accounts this collectivity has."""
+    return scope.agent(Subscription).aggregate(
+        subscriptions=Count("pk"), accounts=Count("user", distinct=True)
+    )

@@ -9,7 +9,6 @@ import dataclasses
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +16,13 @@ from notifications.services import email_queue
 from portal.errors import DomainError
 
 from ..models import AuthorizationType, ChangeRequest, Child, ChildAuthorization, ChildPhoto, Family
-from ..selectors.dossier import TARGET_FIELDS, current_values, serialize, target_instance
+from ..selectors.dossier import (
+    TARGET_FIELDS,
+    current_values,
+    dossier_url,
+    serialize,
+    target_instance,
+)
 from .events import family_event
 
 Target = ChangeRequest.Target
@@ -131,7 +136,7 @@ def change_request_submit(
             collectivity=family.collectivity,
             family=family,
             to=[by.email],
-            link=dossier_link(family),
+            link=dossier_url(family),
         )
     return request
 
@@ -219,11 +224,6 @@ def _locked_pending(change_request: ChangeRequest) -> ChangeRequest:
     return locked
 
 
-def dossier_link(family: Family) -> str:
-    """The path of the family's dossier page (what the e-mails link to)."""
-    return reverse("family:dossier") + f"?famille={family.pk}"
-
-
 def _decision_email(request: ChangeRequest, accepted: bool) -> None:
     if request.created_by is None or not request.created_by.email:
         return
@@ -233,7 +233,7 @@ def _decision_email(request: ChangeRequest, accepted: bool) -> None:
         collectivity=request.family.collectivity,
         family=request.family,
         to=[request.created_by.email],
-        link=dossier_link(request.family),
+        link=dossier_url(request.family),
     )
 
 

@@ -1,24 +1,14 @@
 """The letter that carries a family's subscriber code ("Votre collectivité vous l'a transmis
 par courrier"): one page per family, rendered to PDF by ``portal.pdf``."""
 
-from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from portal.models import Collectivity
 from portal.pdf import render_pdf
 
-from ..models import Family, Guardian
+from ..models import Family
 from .subscriptions import family_code_regenerate
-
-
-def letters_families(queryset):
-    """The families of ``queryset`` with what a letter prints, in two queries."""
-    return list(
-        queryset.select_related("collectivity__site").prefetch_related(
-            Prefetch("guardians", queryset=Guardian.objects.order_by("rank", "pk"))
-        )
-    )
 
 
 def letters_codes_ensure(*, families: list[Family], by=None) -> list[Family]:

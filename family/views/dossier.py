@@ -11,8 +11,6 @@ from functools import wraps
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -34,10 +32,10 @@ from ..selectors.dossier import (
     GUARDIAN_ADDRESS_FIELDS,
     GUARDIAN_BASIC_FIELDS,
     active_authorization_types,
-    current_values,
     dossier_page,
+    dossier_url,
     fiscal_read_only_message,
-    pending_changes,
+    form_initial,
     related,
 )
 from ..services.changes import DossierError, change_request_cancel, change_request_submit
@@ -68,11 +66,6 @@ def _guardian(request, guardian_id):
     return family, get_object_or_404(family.guardians.all(), pk=guardian_id)
 
 
-def _dossier_url(family, anchor: str = "") -> str:
-    url = reverse("family:dossier") + "?" + urlencode({"famille": family.pk})
-    return f"{url}#{anchor}" if anchor else url
-
-
 # --- the dossier
 
 
@@ -88,19 +81,6 @@ def dossier(request):
 
 
 # --- edit forms
-
-
-def _initial(*, family, target, object_id=None, child=None, fields=None) -> dict:
-    """The values a form starts from: the dossier's, overlaid with pending ones."""
-    values = current_values(family=family, target=target, object_id=object_id, child=child)
-    pending = pending_changes(family).get(
-        (target, object_id, child.pk if child is not None else None), {}
-    )
-    values.update({field: change["new"] for field, change in pending.items()})
-    values = {k: v for k, v in values.items() if v is not None}
-    if fields is not None:
-        values = {k: v for k, v in values.items() if k in fields}
-    return values
 
 
 def _submit(request, **change) -> str:
@@ -144,7 +124,7 @@ def _edit(
                 child=child,
             )
             if not error:
-                return redirect(_dossier_url(family, anchor))
+                return redirect(dossier_url(family, anchor))
             form.add_error(None, error)
     else:
         form = form_class(initial=initial, **form_kwargs)
@@ -157,7 +137,7 @@ def _edit(
             "title": title,
             "subject": subject,
             "pending_help": PENDING_HELP if action == Action.UPDATE else "",
-            "back_url": _dossier_url(family, anchor),
+            "back_url": dossier_url(family, anchor),
         },
     )
 
@@ -178,7 +158,7 @@ def _guardian_edit(request, guardian_id, *, form_class, title, section, fields):
         title=title,
         subject=str(guardian),
         anchor=f"responsable-{guardian.pk}-{section}",
-        initial=_initial(
+        initial=form_initial(
             family=family, target=Target.GUARDIAN, object_id=guardian.pk, fields=fields
         ),
     )
@@ -210,7 +190,7 @@ def _child_edit(request, family, child, target, *, object_id=None, **options):
     ``initial`` is given."""
     form_class, section = CHILD_FORMS[target]
     if "initial" not in options:
-        options["initial"] = _initial(
+        options["initial"] = form_initial(
             family=family, target=target, object_id=object_id, child=child
         )
     options.setdefault("subject", child.first_name)
@@ -273,7 +253,7 @@ def bank_details(request):
         target=Target.BANK,
         title=_("Coordonnées bancaires"),
         anchor="coordonnees-bancaires",
-        initial=_initial(family=family, target=Target.BANK) or _payer_holder(family),
+        initial=form_initial(family=family, target=Target.BANK) or _payer_holder(family),
     )
 
 
@@ -283,7 +263,7 @@ def fiscal_data(request):
     if not request.collectivity.parents_may_edit_fiscal_data:
         if request.method == "POST":
             messages.error(request, fiscal_read_only_message())
-            return redirect(_dossier_url(family, "donnees-fiscales"))
+            return redirect(dossier_url(family, "donnees-fiscales"))
         return render(
             request,
             "family/dossier/read_only.html",
@@ -291,7 +271,7 @@ def fiscal_data(request):
                 "family": family,
                 "title": _("Données fiscales"),
                 "message": fiscal_read_only_message(),
-                "back_url": _dossier_url(family, "donnees-fiscales"),
+                "back_url": dossier_url(family, "donnees-fiscales"),
             },
         )
     return _edit(
@@ -301,7 +281,7 @@ def fiscal_data(request):
         target=Target.FISCAL,
         title=_("Données fiscales"),
         anchor="donnees-fiscales",
-        initial=_initial(family=family, target=Target.FISCAL),
+        initial=form_initial(family=family, target=Target.FISCAL),
     )
 
 
@@ -325,7 +305,7 @@ def child_authorizations(request, family, child):
         form_kwargs={"authorization_types": types},
         title=_("Autorisations"),
         initial=AuthorizationsForm.initial_from(
-            _initial(family=family, target=Target.AUTHORIZATIONS, child=child)
+            form_initial(family=family, target=Target.AUTHORIZATIONS, child=child)
         ),
         values=lambda form: form.values(),
     )
@@ -367,7 +347,7 @@ def adult_edit(request, family, child, adult_id):
 def adult_remove(request, family, child, adult_id):
     """A plain confirmation page (no JavaScript dialog needed), then a removal request."""
     adult = get_object_or_404(child.authorized_adults.all(), pk=adult_id)
-    back_url = _dossier_url(family, f"enfant-{child.pk}-adultes")
+    back_url = dossier_url(family, f"enfant-{child.pk}-adultes")
     if request.method == "POST":
         error = _submit(
             request,
@@ -390,7 +370,7 @@ def adult_remove(request, family, child, adult_id):
 
 @child_edit_view
 def child_photo_edit(request, family, child):
-    back_url = _dossier_url(family, f"enfant-{child.pk}-photo")
+    back_url = dossier_url(family, f"enfant-{child.pk}-photo")
     form = PhotoForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         error = _submit(
@@ -462,4 +442,4 @@ def request_cancel(request, request_id):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Votre demande de modification a été annulée."))
-    return redirect(_dossier_url(family, "demandes"))
+    return redirect(dossier_url(family, "demandes"))

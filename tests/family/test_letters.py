@@ -8,8 +8,9 @@ from django.urls import reverse
 import pytest
 
 from family.models import Family, Guardian
+from family.selectors.families import letters_families
 from family.services import family_code_regenerate
-from family.services.letters import letters_families, letters_html
+from family.services.letters import letters_html
 from tests.portal.factories import FamilyFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
