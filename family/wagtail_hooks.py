@@ -109,7 +109,7 @@ class FamilyAdmin(ModelAdmin):
             request.scope.agent(Family)
             .annotate(subscription_count=Count("subscriptions", distinct=True))
             .prefetch_related(
-                Prefetch("guardians", queryset=Guardian.objects.order_by("rank", "pk"))
+                Prefetch("guardians", queryset=request.scope.agent(Guardian).order_by("rank", "pk"))
             )
             .order_by("name", "pk")
         )

@@ -11,7 +11,7 @@ class PlanningConfig(AppConfig):
         from family.services.creation import enrolment_choices_provider_register
 
         from . import receivers  # noqa: F401 -- connects the receivers
-        from .enrolments import creation_choices
+        from .services import creation_choices
 
         # Step 3 of family's creation form offers planning's activities (family never
         # imports planning).

@@ -47,8 +47,11 @@ def family_space(request):
     """« Espace famille »: the families this account is subscribed to, here."""
     families = list(
         request.scope.families.order_by("name", "pk").prefetch_related(
-            Prefetch("guardians", queryset=Guardian.objects.order_by("rank", "pk")),
-            Prefetch("children", queryset=Child.objects.order_by("birth_date", "first_name", "pk")),
+            Prefetch("guardians", queryset=request.scope.rows(Guardian).order_by("rank", "pk")),
+            Prefetch(
+                "children",
+                queryset=request.scope.rows(Child).order_by("birth_date", "first_name", "pk"),
+            ),
         )
     )
     today = timezone.localdate()

@@ -46,8 +46,12 @@ def _subscriptions_queryset(request):
         .filter(user=request.user)
         .select_related("family")
         .prefetch_related(
-            Prefetch("family__guardians", queryset=Guardian.objects.order_by("rank", "pk")),
-            Prefetch("family__children", queryset=Child.objects.order_by("birth_date", "pk")),
+            Prefetch(
+                "family__guardians", queryset=request.scope.rows(Guardian).order_by("rank", "pk")
+            ),
+            Prefetch(
+                "family__children", queryset=request.scope.rows(Child).order_by("birth_date", "pk")
+            ),
         )
         .order_by("family__name", "pk")
     )

@@ -4,8 +4,8 @@ nouveau », one acceptance, then two refusals at once with one reason."""
 import pytest
 from playwright.sync_api import expect
 
-from family.changes import change_request_submit
 from family.models import ChangeRequest, Guardian
+from family.services import change_request_submit
 from tests.e2e.test_backoffice import login_as
 from tests.portal.factories import FamilyFactory, UserFactory
 

@@ -8,8 +8,8 @@ from django.test import Client
 import pytest
 from playwright.sync_api import expect
 
-from family.changes import change_request_accept
 from family.models import ChangeRequest, Child, Guardian
+from family.services import change_request_accept
 from portal.models import Membership
 from portal.services import membership_grant
 from tests.portal.factories import FamilyFactory, SubscriptionFactory, UserFactory

@@ -89,13 +89,12 @@ def test_parent_asks_agent_accepts(live_server, page, axe, collectivity_a, agent
 
 
 def test_cancel_direct_enrolment_and_creation_step3(
-    live_server, page, axe, settings, collectivity_a, agent_a
+    live_server, page, axe, collectivity_a, agent_a
 ):
-    from family.creation import creation_draft_get, creation_step_save
     from family.models import FamilyCreationRequest
+    from family.services import creation_draft_get, creation_step_save
     from planning.services import enrolment_request
 
-    settings.FAMILY_CREATION_ENROLMENT_CHOICES = "planning.services.creation_choices"
     family = FamilyFactory(collectivity=collectivity_a, name="Martin")
     child = ChildFactory(family=family, first_name="Tom", last_name="Martin")
     parent = UserFactory(email="parent.annulation@example.test")

@@ -9,15 +9,17 @@ from django.test import Client
 import pytest
 import time_machine
 
-from family.creation import (
+from family.services import (
     CreationError,
     creation_accept,
     creation_draft_get,
     creation_step_save,
     creation_submit,
+    enrolment_choices_provider_register,
 )
 from notifications.models import TimelineEvent
 from planning.models import Enrolment
+from planning.services import creation_choices
 from tests.conftest import HOST_A
 from tests.planning.factories import ActivityFactory
 from tests.portal.factories import UserFactory
@@ -26,7 +28,6 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
 STEP3 = "/famille/creation/etape-3/"
-PROVIDER = "planning.services.creation_choices"
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +37,9 @@ def frozen():
 
 
 @pytest.fixture
-def provider(settings):
-    settings.FAMILY_CREATION_ENROLMENT_CHOICES = PROVIDER
+def provider():
+    """planning registers its provider in ``AppConfig.ready()``; the fixture says so."""
+    enrolment_choices_provider_register(creation_choices)
 
 
 @pytest.fixture
@@ -205,13 +207,15 @@ def test_step3_page_refuses_forged_choice(provider, parent, collectivity_a, acti
     assert draft.status == draft.Status.DRAFT
 
 
-def test_no_choice_without_provider_or_module(settings, parent, collectivity_a, activities):
+def test_no_choice_without_provider_or_module(parent, collectivity_a, activities):
     _draft(parent, collectivity_a)
     client = Client(HTTP_HOST=HOST_A)
     client.force_login(parent)
-    settings.FAMILY_CREATION_ENROLMENT_CHOICES = ""
-    assert "Activités souhaitées" not in client.get(STEP3).content.decode()
-    settings.FAMILY_CREATION_ENROLMENT_CHOICES = PROVIDER
+    enrolment_choices_provider_register(None)
+    try:
+        assert "Activités souhaitées" not in client.get(STEP3).content.decode()
+    finally:
+        enrolment_choices_provider_register(creation_choices)
     collectivity_a.module_enrolment = False
     collectivity_a.save()
     assert "Activités souhaitées" not in client.get(STEP3).content.decode()
