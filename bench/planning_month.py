@@ -364,4 +364,9 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from django_scopes import scopes_disabled
+
+    # The bench builds and checks a whole collectivity from outside any request: an explicit,
+    # deployment-wide scope. The pages it measures still run in their host's scope.
+    with scopes_disabled():
+        sys.exit(main())

@@ -17,11 +17,14 @@ pytestmark = pytest.mark.django_db
 
 
 def pdf_page_count(pdf: bytes) -> int:
-    """Pages of a PDF, object streams included (no PDF library on the machine)."""
+    """Pages of a PDF, object streams included (no PDF library on the machine). Each stream is
+    read by its ``/Length``, not up to the first ``endstream`` that its compressed bytes might
+    happen to contain (which made the count 0 now and then)."""
     data = pdf
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+    for match in re.finditer(rb"/Length (\d+)[^>]*>>\s*stream\r?\n", pdf):
+        start = match.end()
         try:
-            data += zlib.decompress(match.group(1))
+            data += zlib.decompress(pdf[start : start + int(match.group(1))])
         except zlib.error:
             continue
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
