@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from family.models import Child
 from portal.forms import BulkDecisionForm
+from portal.views_helpers import bulk_error, queue_back_url, run_decision
 
 from ..errors import PlanningError
 from ..forms.enrolments import EnrolmentBaseForm, RefusalForm
@@ -33,7 +34,7 @@ from ..services.enrolments import (
     enrolment_refuse,
     weekdays_label,
 )
-from .common import admin_page, bulk_error, queue_back_url
+from .common import admin_page
 
 Status = Enrolment.Status
 PAGE_SIZE = 50
@@ -117,14 +118,15 @@ def enrolment_detail(request, pk: int):
 def _decided(request, enrolment, decide, text):
     """Run one decision; back to the enrolment with the error, or to the queue with ``text``
     (which names the child and the activity)."""
-    try:
-        decide()
-    except PlanningError as error:
-        messages.error(request, error.message)
-        return redirect("planning_admin:enrolment_detail", pk=enrolment.pk)
     values = {"child": enrolment.child.first_name, "activity": enrolment.activity.name}
-    messages.success(request, text % values)
-    return redirect("planning_admin:enrolments")
+    return run_decision(
+        request,
+        decide,
+        errors=PlanningError,
+        error_url=reverse("planning_admin:enrolment_detail", args=[enrolment.pk]),
+        done=text % values,
+        done_url=reverse("planning_admin:enrolments"),
+    )
 
 
 @require_http_methods(["POST"])

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.forms import BulkDecisionForm
+from portal.views_helpers import bulk_error, queue_back_url
 
 from ..errors import PlanningError
 from ..forms.requests import AdminRequestFilterForm, RefusalForm
@@ -30,7 +31,7 @@ from ..selectors.requests import (
     request_history,
 )
 from ..services import request_accept, request_refuse, requests_decide_bulk
-from .common import admin_page, bulk_error, queue_back_url
+from .common import admin_page
 
 QUEUE_PAGE_SIZE = 50
 

@@ -1,0 +1,37 @@
+"""The steps every back-office decision view shares, whichever app's queue it serves: the way
+back to the filtered queue, the message of an invalid bulk decision, and one decision run
+against its domain error."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+
+
+def queue_back_url(request, url_name: str) -> str:
+    """The queue, with the filters it was showing (posted back as ``filters``)."""
+    back = reverse(url_name)
+    if request.POST.get("filters"):
+        back += "?" + request.POST["filters"]
+    return back
+
+
+def bulk_error(form, *, reason_missing) -> str:
+    """The one message of an invalid ``BulkDecisionForm``; ``reason_missing`` when rows and
+    « Refuser la sélection » were given without a reason (nothing was decided)."""
+    data = form.cleaned_data
+    if "ids" in data and data.get("action") == form.REFUSE and not data.get("reason"):
+        return str(reason_missing)
+    return form.first_error()
+
+
+def run_decision(request, decide, *, errors, error_url: str, done: str, done_url: str):
+    """Run one decision (``decide()``): on one of ``errors`` (a domain error with a
+    ``message``), that message and back to ``error_url``; else ``done`` and on to
+    ``done_url``."""
+    try:
+        decide()
+    except errors as error:
+        messages.error(request, error.message)
+        return redirect(error_url)
+    messages.success(request, done)
+    return redirect(done_url)
