@@ -7,6 +7,14 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 
+def queue_filters(request) -> str:
+    """The queue's GET filters without its page number: posted back as ``filters`` with a
+    bulk decision, so that ``queue_back_url`` returns to the same filtered list."""
+    query = request.GET.copy()
+    query.pop("p", None)
+    return query.urlencode()
+
+
 def queue_back_url(request, url_name: str) -> str:
     """The queue, with the filters it was showing (posted back as ``filters``)."""
     back = reverse(url_name)

@@ -18,7 +18,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from portal.views_helpers import queue_back_url, run_decision
+from portal.views_helpers import queue_back_url, queue_filters, run_decision
 
 from ..forms.admin import ChangeRefusalForm, ChangesBulkDecisionForm
 from ..models import ChangeRequest, HealthAccessLog
@@ -89,8 +89,6 @@ def requests_queue(request):
             request.GET.get("p")
         )
         rows = rows_shown(request, page.object_list)
-    query = request.GET.copy()
-    query.pop("p", None)
     return render(
         request,
         "family/admin/requests_queue.html",
@@ -106,7 +104,7 @@ def requests_queue(request):
             "kinds": [(CREATION_KIND, _("Création de l’espace famille")), *Target.choices],
             "family_id": family_id,
             "family_options": family_options,
-            "filter_query": query.urlencode(),
+            "filter_query": queue_filters(request),
             "can_view_health_data": scope.can_view_health_data,
         },
     )

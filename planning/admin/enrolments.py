@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from family.models import Child
 from portal.forms import BulkDecisionForm
-from portal.views_helpers import bulk_error, queue_back_url, run_decision
+from portal.views_helpers import bulk_error, queue_back_url, queue_filters, run_decision
 
 from ..errors import PlanningError
 from ..forms.enrolments import EnrolmentBaseForm, RefusalForm
@@ -73,8 +73,6 @@ def enrolments_queue(request):
     page = Paginator(rows.order_by(*order), PAGE_SIZE).get_page(request.GET.get("p"))
     for enrolment in page.object_list:
         _decorate(enrolment)
-    query = request.GET.copy()
-    query.pop("p", None)
     return admin_page(
         request,
         "planning/admin/enrolments_queue.html",
@@ -85,7 +83,7 @@ def enrolments_queue(request):
         activity_id=activity_id,
         status=status,
         statuses=[*Status.choices, ("all", _("Tous les statuts"))],
-        filter_query=query.urlencode(),
+        filter_query=queue_filters(request),
         bulk=status == Status.PENDING,
     )
 

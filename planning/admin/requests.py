@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.forms import BulkDecisionForm
-from portal.views_helpers import bulk_error, queue_back_url
+from portal.views_helpers import bulk_error, queue_back_url, queue_filters
 
 from ..errors import PlanningError
 from ..forms.requests import AdminRequestFilterForm, RefusalForm
@@ -54,8 +54,6 @@ def requests_queue(request):
     names = children_names([row.pk for row in rows], full_name=True)
     for row in rows:
         row.children_names = names.get(row.pk, [])
-    query = request.GET.copy()
-    query.pop("p", None)
     response = admin_page(
         request,
         "planning/admin/requests_queue.html",
@@ -65,7 +63,7 @@ def requests_queue(request):
         filtered=filtered,
         rows=rows,
         page=page,
-        filter_query=query.urlencode(),
+        filter_query=queue_filters(request),
     )
     add_never_cache_headers(response)
     return response
