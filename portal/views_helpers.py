@@ -1,6 +1,6 @@
-"""The steps every back-office decision view shares, whichever app's queue it serves: the way
-back to the filtered queue, the message of an invalid bulk decision, and one decision run
-against its domain error."""
+"""The steps the decision views share, whichever app they serve: the way back to the filtered
+queue, the message of an invalid bulk decision, and one action (a decision, a cancellation)
+run against its domain error."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
@@ -32,10 +32,10 @@ def bulk_error(form, *, reason_missing) -> str:
     return form.first_error()
 
 
-def run_decision(request, decide, *, errors, error_url: str, done: str, done_url: str):
-    """Run one decision (``decide()``): on one of ``errors`` (a domain error with a
+def run_action(request, decide, *, errors, error_url: str, done: str, done_url: str):
+    """Run one action (``decide()``): on one of ``errors`` (a domain error with a
     ``message``), that message and back to ``error_url``; else ``done`` and on to
-    ``done_url``."""
+    ``done_url`` (the same URL when the page does not change with the outcome)."""
     try:
         decide()
     except errors as error:

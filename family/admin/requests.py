@@ -18,7 +18,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from portal.views_helpers import queue_back_url, queue_filters, run_decision
+from portal.views_helpers import queue_back_url, queue_filters, run_action
 
 from ..forms.admin import ChangeRefusalForm, ChangesBulkDecisionForm
 from ..models import ChangeRequest, HealthAccessLog
@@ -168,7 +168,7 @@ def _decided(request, change_request: ChangeRequest, decide, done: str):
     """Run one decision; back to the queue with ``done`` (« %(what)s », « %(family)s »), or
     to the request's page with the reason it was refused."""
     values = {"what": change_request.get_target_display(), "family": change_request.family.name}
-    return run_decision(
+    return run_action(
         request,
         decide,
         errors=DossierError,

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from family.models import Child
 from portal.forms import BulkDecisionForm
-from portal.views_helpers import bulk_error, queue_back_url, queue_filters, run_decision
+from portal.views_helpers import bulk_error, queue_back_url, queue_filters, run_action
 
 from ..errors import PlanningError
 from ..forms.enrolments import EnrolmentBaseForm, RefusalForm
@@ -117,7 +117,7 @@ def _decided(request, enrolment, decide, text):
     """Run one decision; back to the enrolment with the error, or to the queue with ``text``
     (which names the child and the activity)."""
     values = {"child": enrolment.child.first_name, "activity": enrolment.activity.name}
-    return run_decision(
+    return run_action(
         request,
         decide,
         errors=PlanningError,
