@@ -124,6 +124,7 @@ def populate(families: int):
     from cms_pages.services import collectivity_site_create
     from family.models import Child, Family, Subscription
     from planning.models import Activity, Enrolment, Slot
+    from planning.services.slots import slots_for_dates
     from portal.models import User
 
     home = {
@@ -173,15 +174,11 @@ def populate(families: int):
         Activity.objects.bulk_create(rows)
         slots = Slot.objects.bulk_create(
             (
-                Slot(
-                    activity=activity,
-                    date=day,
-                    start_time=activity.start_time,
-                    end_time=activity.end_time,
-                    capacity=activity.capacity,
-                )
+                slot
                 for activity in rows
-                for day in _days(YEAR_START, YEAR_END, set(activity.weekdays))
+                for slot in slots_for_dates(
+                    activity, _days(YEAR_START, YEAR_END, set(activity.weekdays))
+                )
             ),
             batch_size=5000,
         )

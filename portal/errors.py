@@ -17,3 +17,12 @@ class DomainError(Exception):
 
     def __str__(self):
         return self.message
+
+
+def refusal_reason(reason, *, error: type[DomainError], message) -> str:
+    """The reason of a refusal, stripped: every refusal is explained to the family, so a blank
+    one raises ``error`` (the calling app's ``DomainError``) with ``message``."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise error(message)
+    return reason

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from portal.views_helpers import run_action
+
 from ..forms.admin import AuthorizationTypeForm
 from ..models import AuthorizationType
 from ..services import (
@@ -102,17 +104,17 @@ def authorization_type_edit(request, pk: int):
 def authorization_type_deactivate_view(request, pk: int):
     authorization_type = get_object_or_404(request.scope.agent(AuthorizationType), pk=pk)
     if request.method == "POST":
-        try:
-            authorization_type_deactivate(authorization_type=authorization_type, by=request.user)
-        except DossierError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("Autorisation désactivée : %(label)s. Elle n’est plus proposée aux parents.")
-                % {"label": authorization_type.label},
-            )
-        return redirect(_types_url())
+        return run_action(
+            request,
+            lambda: authorization_type_deactivate(
+                authorization_type=authorization_type, by=request.user
+            ),
+            errors=DossierError,
+            error_url=_types_url(),
+            done=_("Autorisation désactivée : %(label)s. Elle n’est plus proposée aux parents.")
+            % {"label": authorization_type.label},
+            done_url=_types_url(),
+        )
     return confirm_page(
         request,
         title=_("Désactiver une autorisation"),

@@ -18,6 +18,8 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from portal.views_helpers import queue_back_url, queue_filters, run_action
+
 from ..forms.admin import ChangeRefusalForm, ChangesBulkDecisionForm
 from ..models import ChangeRequest, HealthAccessLog
 from ..selectors.requests import (
@@ -87,8 +89,6 @@ def requests_queue(request):
             request.GET.get("p")
         )
         rows = rows_shown(request, page.object_list)
-    query = request.GET.copy()
-    query.pop("p", None)
     return render(
         request,
         "family/admin/requests_queue.html",
@@ -104,7 +104,7 @@ def requests_queue(request):
             "kinds": [(CREATION_KIND, _("Création de l’espace famille")), *Target.choices],
             "family_id": family_id,
             "family_options": family_options,
-            "filter_query": query.urlencode(),
+            "filter_query": queue_filters(request),
             "can_view_health_data": scope.can_view_health_data,
         },
     )
@@ -167,16 +167,15 @@ def _may_decide(request, change_request: ChangeRequest) -> bool:
 def _decided(request, change_request: ChangeRequest, decide, done: str):
     """Run one decision; back to the queue with ``done`` (« %(what)s », « %(family)s »), or
     to the request's page with the reason it was refused."""
-    try:
-        decide()
-    except DossierError as error:
-        messages.error(request, error.message)
-        return redirect("family_admin:request_detail", pk=change_request.pk)
-    messages.success(
+    values = {"what": change_request.get_target_display(), "family": change_request.family.name}
+    return run_action(
         request,
-        done % {"what": change_request.get_target_display(), "family": change_request.family.name},
+        decide,
+        errors=DossierError,
+        error_url=reverse("family_admin:request_detail", args=[change_request.pk]),
+        done=done % values,
+        done_url=reverse("family_admin:requests"),
     )
-    return redirect("family_admin:requests")
 
 
 @require_http_methods(["POST"])
@@ -250,8 +249,7 @@ def requests_bulk(request):
     """« Accepter la sélection » / « Refuser la sélection »: each request through the service,
     one at a time; the agent reads how many succeeded and which failed, and why."""
     scope = request.scope
-    filters = request.POST.get("filters")
-    back = reverse("family_admin:requests") + (f"?{filters}" if filters else "")
+    back = queue_back_url(request, "family_admin:requests")
     form = ChangesBulkDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.first_error())

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.services import email_queue
-from portal.errors import DomainError
+from portal.errors import DomainError, refusal_reason
 
 from ..models import AuthorizationType, ChangeRequest, Child, ChildAuthorization, ChildPhoto, Family
 from ..selectors.dossier import (
@@ -274,9 +274,9 @@ def change_request_accept(*, change_request: ChangeRequest, by) -> ChangeRequest
 
 @transaction.atomic
 def change_request_refuse(*, change_request: ChangeRequest, by, reason: str) -> ChangeRequest:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DossierError(_("Indiquez le motif du refus : la famille le lira."))
+    reason = refusal_reason(
+        reason, error=DossierError, message=_("Indiquez le motif du refus : la famille le lira.")
+    )
     request = _locked_pending(change_request)
     request.refusal_reason = reason
     _decide(

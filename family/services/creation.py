@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.services import email_queue
+from portal.errors import refusal_reason
 
 from ..models import (
     BankDetails,
@@ -366,9 +367,9 @@ def creation_accept(*, request: FamilyCreationRequest, by) -> Family:
 
 @transaction.atomic
 def creation_refuse(*, request: FamilyCreationRequest, by, reason: str) -> FamilyCreationRequest:
-    reason = (reason or "").strip()
-    if not reason:
-        raise CreationError(_("Indiquez le motif du refus : la famille le lira."))
+    reason = refusal_reason(
+        reason, error=CreationError, message=_("Indiquez le motif du refus : la famille le lira.")
+    )
     locked = _locked_pending(request)
     locked.status, locked.decided_by, locked.decided_at = Status.REFUSED, by, timezone.now()
     locked.refusal_reason = reason

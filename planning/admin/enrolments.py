@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from family.models import Child
 from portal.forms import BulkDecisionForm
+from portal.views_helpers import bulk_error, queue_back_url, queue_filters, run_action
 
 from ..errors import PlanningError
 from ..forms.enrolments import EnrolmentBaseForm, RefusalForm
@@ -33,7 +34,7 @@ from ..services.enrolments import (
     enrolment_refuse,
     weekdays_label,
 )
-from .common import admin_page, bulk_error, queue_back_url
+from .common import admin_page
 
 Status = Enrolment.Status
 PAGE_SIZE = 50
@@ -72,8 +73,6 @@ def enrolments_queue(request):
     page = Paginator(rows.order_by(*order), PAGE_SIZE).get_page(request.GET.get("p"))
     for enrolment in page.object_list:
         _decorate(enrolment)
-    query = request.GET.copy()
-    query.pop("p", None)
     return admin_page(
         request,
         "planning/admin/enrolments_queue.html",
@@ -84,7 +83,7 @@ def enrolments_queue(request):
         activity_id=activity_id,
         status=status,
         statuses=[*Status.choices, ("all", _("Tous les statuts"))],
-        filter_query=query.urlencode(),
+        filter_query=queue_filters(request),
         bulk=status == Status.PENDING,
     )
 
@@ -117,14 +116,15 @@ def enrolment_detail(request, pk: int):
 def _decided(request, enrolment, decide, text):
     """Run one decision; back to the enrolment with the error, or to the queue with ``text``
     (which names the child and the activity)."""
-    try:
-        decide()
-    except PlanningError as error:
-        messages.error(request, error.message)
-        return redirect("planning_admin:enrolment_detail", pk=enrolment.pk)
     values = {"child": enrolment.child.first_name, "activity": enrolment.activity.name}
-    messages.success(request, text % values)
-    return redirect("planning_admin:enrolments")
+    return run_action(
+        request,
+        decide,
+        errors=PlanningError,
+        error_url=reverse("planning_admin:enrolment_detail", args=[enrolment.pk]),
+        done=text % values,
+        done_url=reverse("planning_admin:enrolments"),
+    )
 
 
 @require_http_methods(["POST"])

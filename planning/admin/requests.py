@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.forms import BulkDecisionForm
+from portal.views_helpers import bulk_error, queue_back_url, queue_filters
 
 from ..errors import PlanningError
 from ..forms.requests import AdminRequestFilterForm, RefusalForm
@@ -30,7 +31,7 @@ from ..selectors.requests import (
     request_history,
 )
 from ..services import request_accept, request_refuse, requests_decide_bulk
-from .common import admin_page, bulk_error, queue_back_url
+from .common import admin_page
 
 QUEUE_PAGE_SIZE = 50
 
@@ -53,8 +54,6 @@ def requests_queue(request):
     names = children_names([row.pk for row in rows], full_name=True)
     for row in rows:
         row.children_names = names.get(row.pk, [])
-    query = request.GET.copy()
-    query.pop("p", None)
     response = admin_page(
         request,
         "planning/admin/requests_queue.html",
@@ -64,7 +63,7 @@ def requests_queue(request):
         filtered=filtered,
         rows=rows,
         page=page,
-        filter_query=query.urlencode(),
+        filter_query=queue_filters(request),
     )
     add_never_cache_headers(response)
     return response

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from family.models import Child, Subscription
 from notifications.services import email_queue, event_record
+from portal.errors import refusal_reason
 from portal.formats import actor_or_none
 from portal.modules import Module, module_enabled
 
@@ -420,9 +421,9 @@ def enrolment_accept(*, enrolment: Enrolment, agent) -> Enrolment:
 
 @transaction.atomic
 def enrolment_refuse(*, enrolment: Enrolment, agent, reason: str) -> Enrolment:
-    reason = (reason or "").strip()
-    if not reason:
-        raise PlanningError(_("Indiquez le motif du refus : la famille le lira."))
+    reason = refusal_reason(
+        reason, error=PlanningError, message=_("Indiquez le motif du refus : la famille le lira.")
+    )
     locked = _pending(enrolment)
     _decide(locked, Status.REFUSED, agent=agent, refusal_reason=reason)
     message = _(

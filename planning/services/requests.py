@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from notifications.services import email_queue, event_record
+from portal.errors import refusal_reason
 from portal.formats import actor_or_none
 
 from ..errors import PlanningError
@@ -389,9 +390,7 @@ def request_refuse(*, request: BookingRequest, agent, reason: str, line_ids=None
     """Refuse the pending days of a request (all, or those of ``line_ids``), with a reason
     the family reads. A refused reservation leaves the child without booking; a refused
     absence leaves the booking reserved."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise PlanningError(_("Indiquez le motif du refus."))
+    reason = refusal_reason(reason, error=PlanningError, message=_("Indiquez le motif du refus."))
     request = _locked_request(request)
     lines = _pending_lines(request, line_ids)
     actor = actor_or_none(agent)

@@ -10,11 +10,13 @@ import secrets
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from family.decorators import family_required
 from family.models import Child
+from portal.views_helpers import run_action
 
 from ..errors import PlanningError
 from ..forms.enrolments import EnrolmentRequestForm
@@ -140,17 +142,15 @@ def enrolment_cancel_view(request, pk: int):
         request.scope.parent(Enrolment).select_related("child", "activity"), pk=pk
     )
     if request.method == "POST":
-        try:
-            enrolment_cancel(enrolment=enrolment, user=request.user)
-        except PlanningError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("Votre demande de pré-inscription de %(child)s à « %(activity)s » est annulée.")
-                % {"child": enrolment.child.first_name, "activity": enrolment.activity.name},
-            )
-        return redirect("planning:enrolments")
+        return run_action(
+            request,
+            lambda: enrolment_cancel(enrolment=enrolment, user=request.user),
+            errors=PlanningError,
+            error_url=reverse("planning:enrolments"),
+            done=_("Votre demande de pré-inscription de %(child)s à « %(activity)s » est annulée.")
+            % {"child": enrolment.child.first_name, "activity": enrolment.activity.name},
+            done_url=reverse("planning:enrolments"),
+        )
     if enrolment.status != Enrolment.Status.PENDING:
         messages.error(
             request, _("Cette pré-inscription a déjà été traitée : elle ne peut plus être annulée.")
