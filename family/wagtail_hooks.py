@@ -7,7 +7,9 @@ scope, so the family page is our own view built on ``request.scope.agent``.
 """
 
 from django.contrib.admin import SimpleListFilter, display
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Count, Prefetch, Q
+from django.shortcuts import redirect
 from django.urls import include, path, re_path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +19,7 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.helpers.search import DjangoORMSearchHandler
 from wagtail_modeladmin.options import ModelAdmin, modeladmin_register
+from wagtail_modeladmin.views import IndexView
 
 from .admin import urls as admin_urls
 from .models import Family, Guardian
@@ -89,7 +92,20 @@ class FamilyButtonHelper(ButtonHelper):
         return self.detail_button(obj)
 
 
+class FamilyIndexView(IndexView):
+    """modeladmin's list, where an unknown or malformed filter in the address (``?famille=1``,
+    ``?abonnes=x``) sends the agent back to the unfiltered list, as Django's admin does,
+    instead of a server error."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except IncorrectLookupParameters:
+            return redirect(f"{request.path}?{self.ERROR_FLAG}=1")
+
+
 class FamilyAdmin(ModelAdmin):
+    index_view_class = FamilyIndexView
     model = Family
     menu_label = _("Familles")
     menu_icon = "group"

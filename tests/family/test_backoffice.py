@@ -264,3 +264,16 @@ def test_accounts_queries_do_not_grow(agent_client, collectivity_a, django_asser
     _make_families(collectivity_a, 30, start=3)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert agent_client.get(url).status_code == 200
+
+
+def test_family_list_with_an_unknown_filter_goes_back_to_the_list(collectivity_a, agent_a):
+    """Reproduction: ``/admin/family/family/?famille=1`` answered 500
+    (``IncorrectLookupParameters``); it now returns to the unfiltered list, as Django's admin."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(agent_a)
+    response = client.get("/admin/family/family/", {"famille": "1"})
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/family/family/?e=1"
+    assert client.get(response["Location"]).status_code == 200
