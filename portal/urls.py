@@ -24,5 +24,10 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Wagtail's page serving comes last: it answers every path the apps above did not.
-urlpatterns += [path("", include(wagtail_urls))]
+# Wagtail's page serving comes last: it answers every path the apps above did not. Its
+# front-end log-in form (no throttle, no activation check) is closed: page privacy sends
+# visitors to allauth's log-in (WAGTAIL_FRONTEND_LOGIN_URL).
+urlpatterns += [
+    path("_util/login/", views.closed_door),
+    path("", include(wagtail_urls)),
+]

@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
@@ -13,6 +13,12 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def closed_door(request, *args, **kwargs):
+    """A log-in form we do not offer (Wagtail's front-end ``/_util/login/``): every way into a
+    session goes through allauth's log-in, with its rate limits and mandatory activation."""
+    raise Http404
 
 
 @login_required

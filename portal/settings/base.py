@@ -269,6 +269,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Wagtail
 WAGTAIL_SITE_NAME = "Portail Famille"
+# Pages restricted to logged-in visitors send them to allauth's log-in, never Wagtail's own.
+WAGTAIL_FRONTEND_LOGIN_URL = "/compte/connexion/"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://localhost:8000")
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "docx", "png", "jpg", "jpeg"]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
