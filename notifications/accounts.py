@@ -35,6 +35,15 @@ class AccountAdapter(DefaultAccountAdapter):
     def _current_request(self):
         return allauth_context.request or self.request
 
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """The per-account lock-out of failed log-ins, keyed on the normalised e-mail and the
+        collectivity — not on the raw Host header, whose port, case or trailing dot an attacker
+        chooses (allauth keys it on ``get_current_site(request).domain``, here the raw host)."""
+        login = credentials.get("email") or credentials.get("username") or ""
+        collectivity = getattr(request, "collectivity", None)
+        where = collectivity.pk if collectivity is not None else "-"
+        return f"collectivity-{where}:{login.strip().lower()}"
+
     def format_email_subject(self, subject: str) -> str:
         """Unchanged: ``email_render`` adds the ``[Collectivité]`` prefix, once."""
         return subject
