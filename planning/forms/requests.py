@@ -90,6 +90,14 @@ class PeriodRequestForm(forms.Form):
         if date_to and date_to < today:
             self.add_error("date_to", _("La période est passée : choisissez des dates à venir."))
             return cleaned
+        if date_from and date_from < today:
+            # A start in the past would make the preview walk every day since then (a start in
+            # year 1 cost the server 37 s and 43 MB of HTML).
+            self.add_error(
+                "date_from",
+                _("La période commence avant aujourd’hui : choisissez une date de début à venir."),
+            )
+            return cleaned
         activity = cleaned.get("activity")
         if activity and date_to:
             limit = horizon_end(activity, today)

@@ -169,6 +169,10 @@ def _cells_for_display(cells, colours: dict[int, str]):
         yield cell
 
 
+# How far from today the planning may be shown (ten years either way).
+ANCHOR_RANGE_DAYS = 3653
+
+
 def _view_and_anchor(request, today: datetime.date) -> tuple[str, datetime.date]:
     """The « vue » and « date » parameters; a wrong one is told and replaced."""
     view = request.GET.get("vue") or MONTH
@@ -183,6 +187,13 @@ def _view_and_anchor(request, today: datetime.date) -> tuple[str, datetime.date]
             messages.error(
                 request, _("La date indiquée n’est pas valide ; le planning affiche aujourd’hui.")
             )
+        if abs((anchor - today).days) > ANCHOR_RANGE_DAYS:
+            # Year 1 or 9999 overflowed the period's arithmetic (a 500).
+            messages.error(
+                request,
+                _("Cette date est trop éloignée ; le planning affiche aujourd’hui."),
+            )
+            anchor = today
     return view, anchor
 
 

@@ -432,6 +432,15 @@ def test_bad_parameters_give_a_french_message(parent_client, world):
     assert "Novembre 2026" in html
 
 
+@pytest.mark.parametrize("date", ["9999-12-31", "0001-01-01"])
+@pytest.mark.parametrize("vue", ["mois", "semaine", "jour"])
+def test_dates_out_of_range_show_today(parent_client, world, date, vue):
+    """Issue #11, item 5: ``date=9999-12-31`` or ``0001-01-01`` answered 500 (OverflowError)."""
+    response = planning(parent_client, vue=vue, date=date)
+    assert response.status_code == 200
+    assert "Cette date est trop éloignée" in response.content.decode()
+
+
 def test_anonymous_is_sent_to_log_in(client_a, world):
     response = planning(client_a)
     assert response.status_code == 302

@@ -351,6 +351,21 @@ def test_period_bad_input(setup, overrides, message):
     assert nothing_created()
 
 
+def test_period_starting_in_year_1_is_refused_at_once(setup):
+    """Issue #11, item 5: ``date_from=0001-01-01`` answered after 37 s with 43 MB of HTML (the
+    preview walked every day since year 1). A period starting before today is refused."""
+    url = reverse("planning:request_period", args=["reservation"])
+    for action in ("preview", "submit"):
+        response = setup["client"].post(
+            url, period_data(setup, action=action, submission_key="f" * 32, date_from="0001-01-01")
+        )
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "La période commence avant aujourd’hui" in page
+        assert len(page) < 200_000
+    assert nothing_created()
+
+
 def test_period_beyond_horizon(setup):
     activity = setup["activity"]
     activity.booking_horizon_days = 30
