@@ -238,3 +238,27 @@ def test_no_lock_is_held_while_the_mail_server_is_spoken_to(collectivity_a, sett
     assert results == [True]
     assert OutboxEmail.objects.get(pk=email.pk).status == OutboxEmail.Status.SENT
     assert OutboxEmail.objects.get(pk=other.pk).subject == "Écrit pendant l'envoi"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_send_one_message(collectivity_a, monkeypatch):
+    """Eight workers start on one row at once: the conditional claim lets one through.
+    PostgreSQL only (SQLite serialises writers, which would prove nothing)."""
+    monkeypatch.setattr("notifications.services._enqueue_send", lambda email_id: None)
+    email = queue(collectivity_a)
+    workers = 8
+    barrier = threading.Barrier(workers)
+    results = []
+
+    def work():
+        barrier.wait(timeout=10)
+        _send_in_thread(email.pk, results)
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results, key=str) == [False] * (workers - 1) + [True]
+    assert len(mail.outbox) == 1
