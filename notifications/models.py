@@ -5,6 +5,8 @@ sent after commit by the task cluster, with retries, and a periodic sweep picks 
 crash left behind. ``notifications`` imports only ``portal``: subjects are linked generically.
 """
 
+import uuid
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -47,9 +49,16 @@ class TimelineEvent(models.Model):
         return f"{self.verb} ({self.created_at:%d/%m/%Y %H:%M})"
 
 
+def idempotency_key_default() -> str:
+    """The key of an e-mail queued without one: unique, so it never collides."""
+    return uuid.uuid4().hex
+
+
 class OutboxEmail(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("À envoyer")
+        SENDING = "sending", _("Envoi en cours")
+        RETRY = "retry", _("Nouvel essai prévu")
         SENT = "sent", _("Envoyé")
         FAILED = "failed", _("Échec")
 
@@ -62,11 +71,23 @@ class OutboxEmail(models.Model):
     subject = models.CharField(_("objet"), max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("essais"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    smtp_code = models.PositiveSmallIntegerField(_("code SMTP"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # A worker claims the row (SENDING) before talking to the mail server; a claim older than
+    # the lease is a crashed worker's, and the sweep takes it back.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    retry_after = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True)
+    # Queuing twice with the same key yields one row; callers that give none get a uuid4.
+    idempotency_key = models.CharField(max_length=200, unique=True, default=idempotency_key_default)
+    # Fixed at creation, so a resend after an unknown outcome carries the same Message-ID and
+    # the receiving side can tell it is the same message.
+    message_id = models.CharField(max_length=255)
 
     collectivity_lookup = "collectivity"
     family_lookup = "family_id"
@@ -76,7 +97,10 @@ class OutboxEmail(models.Model):
     class Meta:
         verbose_name = _("e-mail sortant")
         verbose_name_plural = _("e-mails sortants")
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "retry_after"]),
+        ]
 
     def __str__(self):
         return f"{self.subject} → {', '.join(self.to)}"

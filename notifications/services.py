@@ -1,13 +1,19 @@
 """Writes of notifications: timeline events and queued e-mails (transactional outbox)."""
 
 import logging
+import smtplib
+from datetime import timedelta
+from email.utils import make_msgid
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from portal.errors import DomainError
 from portal.formats import actor_or_none
 
 from .emails import RenderedEmail, email_render
@@ -16,6 +22,8 @@ from .models import OutboxEmail, TimelineEvent
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+RETRY_BASE = timedelta(minutes=1)  # then 2, 4, 8 minutes
+LEASE = timedelta(minutes=10)  # a claim older than this is a crashed worker's
 
 
 def event_record(
@@ -49,6 +57,7 @@ def email_queue(
     context: dict | None = None,
     family=None,
     link: str = "",
+    idempotency_key: str = "",
 ) -> OutboxEmail:
     """Render ``templates/<app>/email/<name>.*`` (``template="<app>/<name>"``) in the shared
     layout and queue it in the current transaction; it is sent after commit.
@@ -56,33 +65,64 @@ def email_queue(
     ``link`` is the path of the page concerned (``reverse(...)``): the e-mail carries it as
     an absolute URL on the collectivity's host. ``family`` (or None) files the e-mail under
     that family. The sender is the collectivity's own address ("Ville de X <portail@x.fr>").
+    ``idempotency_key`` (optional): queuing the same key again returns the existing row and
+    writes nothing.
     """
+    if idempotency_key:
+        existing = OutboxEmail.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
     rendered = email_render(
         template=template, context=context, collectivity=collectivity, family=family, link=link
     )
     return email_queue_rendered(
-        rendered=rendered, to=to, collectivity=collectivity, family_id=getattr(family, "pk", None)
+        rendered=rendered,
+        to=to,
+        collectivity=collectivity,
+        family_id=getattr(family, "pk", None),
+        idempotency_key=idempotency_key,
     )
 
 
 def email_queue_rendered(
-    *, rendered: RenderedEmail, to: list[str], collectivity, family_id: int | None = None
+    *,
+    rendered: RenderedEmail,
+    to: list[str],
+    collectivity,
+    family_id: int | None = None,
+    idempotency_key: str = "",
 ) -> OutboxEmail:
     """Queue an e-mail already rendered by ``email_render`` (or by allauth's adapter, which
-    renders its own templates inside the same layout)."""
-    email = OutboxEmail.objects.create(
-        collectivity=collectivity,
-        family_id=family_id,
-        from_email=collectivity.from_email
+    renders its own templates inside the same layout). Same ``idempotency_key`` twice: the
+    existing row, nothing written (``get_or_create`` retries the read when a concurrent insert
+    wins the unique constraint, inside a savepoint, so the caller's transaction survives)."""
+    fields = {
+        "collectivity": collectivity,
+        "family_id": family_id,
+        "from_email": collectivity.from_email
         if collectivity is not None
         else settings.DEFAULT_FROM_EMAIL,
-        to=list(to),
-        subject=rendered.subject,
-        body_text=rendered.body_text,
-        body_html=rendered.body_html,
-    )
+        "to": list(to),
+        "subject": rendered.subject,
+        "body_text": rendered.body_text,
+        "body_html": rendered.body_html,
+        "message_id": make_msgid(domain=_message_id_domain(collectivity)),
+    }
+    if idempotency_key:
+        email, created = OutboxEmail.objects.get_or_create(
+            idempotency_key=idempotency_key, defaults=fields
+        )
+        if not created:
+            return email
+    else:
+        email = OutboxEmail.objects.create(**fields)
     transaction.on_commit(lambda: _enqueue_send(email.pk))
     return email
+
+
+def _message_id_domain(collectivity) -> str:
+    hostname = getattr(getattr(collectivity, "site", None), "hostname", "") if collectivity else ""
+    return hostname or "portail.localhost"
 
 
 def _enqueue_send(email_id: int) -> None:
@@ -92,40 +132,138 @@ def _enqueue_send(email_id: int) -> None:
 
 
 def outbox_send(*, email_id: int) -> bool:
-    """Send one queued e-mail; True when sent. Locks the row so it is sent once."""
+    """Send one queued e-mail; True when sent.
+
+    Three steps, so no transaction (on SQLite, the database's write lock) is open while the
+    mail server is spoken to: claim the row (PENDING, or RETRY when due) with a conditional
+    UPDATE, so two workers never both claim it; send; record the outcome.
+    """
+    now = timezone.now()
     with transaction.atomic():
-        email = (
-            OutboxEmail.objects.select_for_update()
-            .filter(pk=email_id, status=OutboxEmail.Status.PENDING)
-            .first()
+        claimed = (
+            OutboxEmail.objects.filter(pk=email_id)
+            .filter(
+                Q(status=OutboxEmail.Status.PENDING)
+                | Q(status=OutboxEmail.Status.RETRY, retry_after__lte=now)
+            )
+            .update(status=OutboxEmail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
         )
-        if email is None:
+        if not claimed:
             return False
-        message = EmailMultiAlternatives(
-            subject=email.subject, body=email.body_text, from_email=email.from_email, to=email.to
+        email = OutboxEmail.objects.get(pk=email_id)
+    try:
+        _message(email).send()
+    except Exception as error:  # noqa: BLE001 -- every transport error is recorded
+        _record_failure(email, error)
+        return False
+    with transaction.atomic():
+        OutboxEmail.objects.filter(pk=email.pk, status=OutboxEmail.Status.SENDING).update(
+            status=OutboxEmail.Status.SENT,
+            sent_at=timezone.now(),
+            claimed_at=None,
+            retry_after=None,
+            last_error="",
+            smtp_code=None,
         )
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
-        email.attempts += 1
-        try:
-            message.send()
-        except Exception as error:  # noqa: BLE001 -- any transport error is retried later
-            logger.warning("E-mail %s not sent: %s", email.pk, error)
-            email.last_error = str(error)[:2000]
-            if email.attempts >= MAX_ATTEMPTS:
-                email.status = OutboxEmail.Status.FAILED
-            email.save(update_fields=["attempts", "last_error", "status"])
-            return False
-        email.status = OutboxEmail.Status.SENT
-        email.sent_at = timezone.now()
-        email.save(update_fields=["attempts", "status", "sent_at"])
-        return True
+    return True
+
+
+def _message(email: OutboxEmail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=email.from_email,
+        to=email.to,
+        headers={"Message-ID": email.message_id} if email.message_id else None,
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    return message
+
+
+def _smtp_code(error: Exception) -> int | None:
+    """The server's reply code, if any. Refused recipients: 5xx only when every recipient was
+    refused for good, else the temporary (4xx) code, worth another try."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and error.recipients:
+        codes = [reply[0] for reply in error.recipients.values()]
+        temporary = [code for code in codes if code < 500]
+        return max(temporary) if temporary else min(codes)
+    return None
+
+
+def _is_permanent(code: int | None) -> bool:
+    """A 5xx reply is final. A 4xx, a dropped connection, a timeout, a socket error, or any
+    other error (as before this outbox knew SMTP codes) is tried again, up to MAX_ATTEMPTS."""
+    return code is not None and code >= 500
+
+
+def _record_failure(email: OutboxEmail, error: Exception) -> None:
+    code = _smtp_code(error)
+    logger.warning("E-mail %s not sent (attempt %s): %s", email.pk, email.attempts, error)
+    if _is_permanent(code) or email.attempts >= MAX_ATTEMPTS:
+        status, retry_after = OutboxEmail.Status.FAILED, None
+    else:
+        status = OutboxEmail.Status.RETRY
+        retry_after = timezone.now() + RETRY_BASE * 2 ** (email.attempts - 1)
+    with transaction.atomic():
+        OutboxEmail.objects.filter(pk=email.pk, status=OutboxEmail.Status.SENDING).update(
+            status=status,
+            retry_after=retry_after,
+            claimed_at=None,
+            last_error=str(error)[:2000] or type(error).__name__,
+            smtp_code=code,
+        )
 
 
 def outbox_sweep() -> int:
-    """Send what is still pending (a crash between commit and send, or a transport error)."""
+    """Send what is left: PENDING rows (a crash between commit and send), RETRY rows that are
+    due, and rows a crashed worker left SENDING past the lease (put back to PENDING first)."""
+    now = timezone.now()
+    with transaction.atomic():
+        OutboxEmail.objects.filter(
+            status=OutboxEmail.Status.SENDING, claimed_at__lt=now - LEASE
+        ).update(status=OutboxEmail.Status.PENDING, claimed_at=None)
+    ids = (
+        OutboxEmail.objects.filter(
+            Q(status=OutboxEmail.Status.PENDING)
+            | Q(status=OutboxEmail.Status.RETRY, retry_after__lte=now)
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
     sent = 0
-    ids = OutboxEmail.objects.filter(status=OutboxEmail.Status.PENDING).values_list("pk", flat=True)
     for email_id in list(ids[:500]):
         sent += outbox_send(email_id=email_id)
     return sent
+
+
+class OutboxError(DomainError):
+    """A refused operation on the outbox."""
+
+
+def outbox_resend(*, email: OutboxEmail, agent) -> OutboxEmail:
+    """Put a FAILED e-mail back in the queue (attempts reset); it is sent after commit."""
+    with transaction.atomic():
+        reset = OutboxEmail.objects.filter(pk=email.pk, status=OutboxEmail.Status.FAILED).update(
+            status=OutboxEmail.Status.PENDING,
+            attempts=0,
+            retry_after=None,
+            claimed_at=None,
+            smtp_code=None,
+            last_error="",
+        )
+        if not reset:
+            raise OutboxError(_("Seul un e-mail en échec peut être renvoyé."), code="not_failed")
+        event_record(
+            collectivity=email.collectivity,
+            family_id=email.family_id,
+            subject=email,
+            verb="email_resent",
+            actor=agent,
+            message=_("E-mail « %(subject)s » renvoyé.") % {"subject": email.subject},
+        )
+        transaction.on_commit(lambda: _enqueue_send(email.pk))
+    email.refresh_from_db()
+    return email

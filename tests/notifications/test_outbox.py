@@ -1,6 +1,7 @@
 from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 import pytest
 from django_q.models import Schedule
@@ -64,6 +65,8 @@ def test_transport_errors_are_retried_then_marked_failed(collectivity_a, setting
     email = queue(collectivity_a, ["a@example.test"])
     for _ in range(5):
         assert outbox_send(email_id=email.pk) is False
+        # Each retry waits for its backoff: make this one due now.
+        OutboxEmail.objects.filter(pk=email.pk).update(retry_after=timezone.now())
     email.refresh_from_db()
     assert email.status == OutboxEmail.Status.FAILED and "SMTP indisponible" in email.last_error
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

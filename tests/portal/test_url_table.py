@@ -34,6 +34,7 @@ from family.models import (
     FamilyCreationRequest,
     Guardian,
 )
+from notifications.services import email_queue
 from planning.models import ActivityClosure, Booking, BookingRequest, CalendarFeed
 from portal.links import PENDING_LINKS, PORTAL_LINKS
 from portal.models import Membership
@@ -124,6 +125,12 @@ def _family_rows(collectivity, *, name: str, day: datetime.date) -> dict:
             collectivity=collectivity,
             user=UserFactory(),
             status=FamilyCreationRequest.Status.PENDING,
+        ),
+        "email": email_queue(
+            template="account/unknown_account",
+            to=[f"{name}@example.test"],
+            collectivity=collectivity,
+            context={"email": f"{name}@example.test"},
         ),
     }
 
@@ -295,6 +302,9 @@ EXPECTATIONS: dict[str, Row] = {
     "planning_admin:enrolment_accept": Row(AGENT, _k(pk=("enrolment", "pk"))),
     "planning_admin:enrolment_refuse": Row(AGENT, _k(pk=("enrolment", "pk"))),
     "planning_admin:requests": Row(AGENT),
+    "notifications_admin:emails": Row(AGENT),
+    "notifications_admin:email_detail": Row(AGENT, _k(pk=("email", "pk"))),
+    "notifications_admin:email_resend": Row(AGENT, _k(pk=("email", "pk"))),
     "planning_admin:requests_bulk": Row(AGENT),
     "planning_admin:request_detail": Row(AGENT, _k(pk=("booking_request", "pk"))),
     "planning_admin:request_decide": Row(AGENT, _k(pk=("booking_request", "pk"))),
