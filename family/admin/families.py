@@ -66,6 +66,7 @@ def family_detail(request, pk: int):
         family=family,
         history_page=request.GET.get("historique"),
         requests_page=request.GET.get("demandes"),
+        emails_page=request.GET.get("emails"),
     )
     if page["can_view_health_data"] and page["children"]:
         # Every child of the family is logged here; the health requests of the history

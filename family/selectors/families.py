@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 
-from notifications.models import TimelineEvent
+from notifications.models import OutboxEmail, TimelineEvent
 
 from ..models import Child, ChildAuthorization, Family, Guardian, Subscription
 from .requests import change_requests, describe_requests
@@ -20,9 +20,12 @@ def families_for_user(*, user, collectivity):
     return Family.objects.filter(collectivity=collectivity, subscriptions__user=user).distinct()
 
 
-def family_detail_page(scope, *, family: Family, history_page=None, requests_page=None) -> dict:
+def family_detail_page(
+    scope, *, family: Family, history_page=None, requests_page=None, emails_page=None
+) -> dict:
     """The agents' family page: its accounts, guardians, children (with health data for agents
-    with the health role), and the two paginated histories (events and change requests).
+    with the health role), the two paginated histories (events and change requests) and the
+    e-mails sent to the family (each opens in « E-mails », where a failed one is sent again).
     The caller logs the display of the children's health data."""
     can_view_health = scope.can_view_health_data
     timeline = Paginator(
@@ -32,6 +35,10 @@ def family_detail_page(scope, *, family: Family, history_page=None, requests_pag
         .order_by("-created_at", "-pk"),
         HISTORY_PAGE_SIZE,
     ).get_page(history_page)
+    emails = Paginator(
+        scope.agent(OutboxEmail).filter(family_id=family.pk).order_by("-created_at", "-pk"),
+        HISTORY_PAGE_SIZE,
+    ).get_page(emails_page)
     change_page = Paginator(
         change_requests(scope).filter(family=family).order_by("-created_at", "-pk"),
         HISTORY_PAGE_SIZE,
@@ -60,6 +67,7 @@ def family_detail_page(scope, *, family: Family, history_page=None, requests_pag
         "children": list(children),
         "can_view_health_data": can_view_health,
         "timeline": timeline,
+        "emails": emails,
         "change_page": change_page,
         "change_rows": describe_requests(scope, list(change_page.object_list)),
     }

@@ -277,3 +277,50 @@ def test_family_list_with_an_unknown_filter_goes_back_to_the_list(collectivity_a
     assert response.status_code == 302
     assert response["Location"] == "/admin/family/family/?e=1"
     assert client.get(response["Location"]).status_code == 200
+
+
+def test_family_page_lists_the_familys_emails_and_resends_a_failed_one(
+    collectivity_a, collectivity_b, agent_a
+):
+    """Issue #12, item 1: agents see each family's e-mails (subject, date, status) on the
+    family's page and can send a failed one again; another family's or collectivity's are not
+    there."""
+    from django.test import Client
+
+    from notifications.models import OutboxEmail
+    from notifications.services import email_queue
+
+    family = FamilyFactory(collectivity=collectivity_a, name="Famille-Courriels")
+    other = FamilyFactory(collectivity=collectivity_a, name="Famille-Voisine")
+    elsewhere = FamilyFactory(collectivity=collectivity_b, name="Famille-Ailleurs")
+    mine = email_queue(
+        template="account/unknown_account",
+        to=["a@example.test"],
+        collectivity=collectivity_a,
+        family=family,
+    )
+    OutboxEmail.objects.filter(pk=mine.pk).update(status=OutboxEmail.Status.FAILED)
+    email_queue(
+        template="account/unknown_account",
+        to=["voisin@example.test"],
+        collectivity=collectivity_a,
+        family=other,
+    )
+    email_queue(
+        template="account/unknown_account",
+        to=["ailleurs@example.test"],
+        collectivity=collectivity_b,
+        family=elsewhere,
+    )
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(agent_a)
+    page = client.get(f"/admin/familles/{family.pk}/").content.decode()
+    assert "E-mails envoyés à la famille" in page
+    assert "a@example.test" in page and "Échec" in page
+    assert "voisin@example.test" not in page and "ailleurs@example.test" not in page
+    resend_url = reverse("notifications_admin:email_resend", args=[mine.pk])
+    assert f'action="{resend_url}"' in page
+    response = client.post(resend_url)
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    assert mine.status in (OutboxEmail.Status.PENDING, OutboxEmail.Status.SENT)
