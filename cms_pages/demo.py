@@ -22,6 +22,7 @@ COLLECTIVITIES = [
     {
         "key": "beaulieu",
         "name": "Ville de Beaulieu-sur-Loire",
+        "name_with_article": "la Ville de Beaulieu-sur-Loire",
         "hostname": "localhost",
         "tagline": "Le portail des familles de Beaulieu-sur-Loire",
         "primary_colour": "#1f4e8c",
@@ -38,6 +39,7 @@ COLLECTIVITIES = [
     {
         "key": "valfleuri",
         "name": "Communauté de communes du Val Fleuri",
+        "name_with_article": "la Communauté de communes du Val Fleuri",
         "hostname": "valfleuri.localhost",
         "tagline": "Enfance et jeunesse en Val Fleuri",
         "primary_colour": "#0b6e4f",

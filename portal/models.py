@@ -1,3 +1,6 @@
+import datetime
+import re
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -8,6 +11,28 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from .modules import MODULE_FIELDS, Module, enabled_modules
+
+
+def digest_times_parse(value: str) -> list[datetime.time]:
+    """« 13:00 18:00 » (or « 13h 18h30 », commas allowed) → sorted distinct times; raises
+    ValidationError with a French message on anything else."""
+    times = set()
+    for token in (value or "").replace(",", " ").replace(";", " ").split():
+        match = re.fullmatch(r"([01]?\d|2[0-3])(?:[:hH]([0-5]\d)?)?", token)
+        if not match:
+            raise ValidationError(
+                _("« %(token)s » n’est pas une heure (écrivez par exemple 13:00)."),
+                params={"token": token},
+                code="invalid",
+            )
+        times.add(datetime.time(int(match.group(1)), int(match.group(2) or 0)))
+    if not times:
+        raise ValidationError(_("Indiquez au moins une heure."), code="required")
+    return sorted(times)
+
+
+def digest_times_validate(value: str) -> None:
+    digest_times_parse(value)
 
 
 class UserManager(BaseUserManager):
@@ -85,8 +110,26 @@ class Collectivity(BaseSiteSetting):
     school_zone = models.CharField(
         _("zone de vacances scolaires"), max_length=1, choices=SchoolZone.choices, default="B"
     )
-    morning_digest_time = models.TimeField(_("heure du premier récapitulatif"), default="13:00")
-    evening_digest_time = models.TimeField(_("heure du second récapitulatif"), default="18:00")
+    name_with_article = models.CharField(
+        _("nom précédé de son article"),
+        max_length=180,
+        blank=True,
+        help_text=_(
+            "Tel qu’il se lit dans une phrase, par exemple « la Ville de Beaulieu-sur-Loire ». "
+            "Vide : le nom seul."
+        ),
+    )
+    digest_times = models.CharField(
+        _("heures des récapitulatifs"),
+        max_length=120,
+        default="13:00 18:00",
+        validators=[digest_times_validate],
+        help_text=_(
+            "Heures d’envoi des récapitulatifs des décisions, séparées par des espaces "
+            "(par exemple « 13:00 18:00 »). Chaque récapitulatif rassemble les décisions prises "
+            "depuis le précédent."
+        ),
+    )
     module_planning = models.BooleanField(_("planning et réservations"), default=True)
     module_enrolment = models.BooleanField(_("pré-inscriptions"), default=True)
     module_billing = models.BooleanField(_("facturation"), default=True)
@@ -118,6 +161,7 @@ class Collectivity(BaseSiteSetting):
         MultiFieldPanel(
             [
                 FieldPanel("name"),
+                FieldPanel("name_with_article"),
                 FieldPanel("contact_email"),
                 FieldPanel("contact_phone"),
                 FieldPanel("address"),
@@ -127,7 +171,7 @@ class Collectivity(BaseSiteSetting):
             heading=_("Collectivité"),
         ),
         MultiFieldPanel(
-            [FieldPanel("morning_digest_time"), FieldPanel("evening_digest_time")],
+            [FieldPanel("digest_times")],
             heading=_("Récapitulatifs des décisions"),
         ),
         MultiFieldPanel(
@@ -154,12 +198,16 @@ class Collectivity(BaseSiteSetting):
                     )
                 }
             )
-        morning, evening = self.morning_digest_time, self.evening_digest_time
-        # Defaults are "HH:MM" strings until saved; zero-padded text compares like times.
-        if morning and evening and str(morning) >= str(evening):
-            raise ValidationError(
-                {"evening_digest_time": _("Le second récapitulatif doit suivre le premier.")}
-            )
+
+    @property
+    def digest_hours(self) -> list[datetime.time]:
+        """The local times of the decision digests, sorted (at least one)."""
+        return digest_times_parse(self.digest_times)
+
+    @property
+    def display_name(self) -> str:
+        """The name as a sentence reads it: « la Ville de Beaulieu-sur-Loire »."""
+        return self.name_with_article or self.name
 
     @cached_property
     def modules(self) -> dict[str, bool]:
