@@ -2,8 +2,9 @@
 
 import datetime
 
-import pytest
 from django.core.exceptions import ValidationError
+
+import pytest
 
 from portal.models import digest_times_parse
 
