@@ -10,7 +10,9 @@ class FamilyConfig(AppConfig):
     def ready(self):
         from portal.scoping import families_resolver_register
 
-        from . import signals  # noqa: F401 -- connects the receivers
+        from . import notifications, signals  # noqa: F401 -- connects the receivers
         from .selectors import families_for_user
 
         families_resolver_register(families_for_user)
+        # « Mes demandes » and the digests list family's requests; its accounts read them.
+        notifications.register()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template import Context
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import translation
 
 from portal.branding import branding_for
@@ -54,6 +55,10 @@ def email_render(
         "site_name": site_name,
         "site_url": absolute_url(collectivity, "/") if collectivity is not None else "",
         "link_url": absolute_url(collectivity, link),
+        # Every e-mail ends with the page where the account chooses how it hears of decisions.
+        "preferences_url": absolute_url(collectivity, reverse("notifications:preferences"))
+        if collectivity is not None
+        else "",
         "branding": branding_for(collectivity),
         **(context or {}),
     }

@@ -32,6 +32,13 @@ class TimelineEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A decision or a message of the collectivity: the family reads it in its next digest
+    # (or at once, by its accounts' choice). ``account`` names who reads it when the subject
+    # has no family yet (a refused family-space creation).
+    digest = models.BooleanField(_("à notifier"), default=False)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     collectivity_lookup = "collectivity"
@@ -43,7 +50,14 @@ class TimelineEvent(models.Model):
         verbose_name = _("événement")
         verbose_name_plural = _("événements")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"]),
+            models.Index(
+                fields=["collectivity", "created_at"],
+                condition=models.Q(digest=True),
+                name="timeline_digest_window",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.verb} ({self.created_at:%d/%m/%Y %H:%M})"
@@ -104,3 +118,71 @@ class OutboxEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {', '.join(self.to)}"
+
+
+class NotificationPreference(models.Model):
+    """How an account reads the collectivity's decisions (one choice per account)."""
+
+    class Decisions(models.TextChoices):
+        DIGEST = "digest", _("Dans un récapitulatif, aux heures prévues par la collectivité")
+        IMMEDIATE = "immediate", _("À chaque décision, immédiatement")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    decisions = models.CharField(
+        _("recevoir les décisions"),
+        max_length=10,
+        choices=Decisions.choices,
+        default=Decisions.DIGEST,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("préférence de notification")
+        verbose_name_plural = _("préférences de notification")
+
+    def __str__(self):
+        return f"{self.user}: {self.decisions}"
+
+
+class DigestCursor(models.Model):
+    """The end of the last digest window sent for a collectivity: the next run starts there,
+    so a window missed while the cluster was down is sent once, late, with its own decisions."""
+
+    collectivity = models.OneToOneField(
+        Collectivity, on_delete=models.CASCADE, related_name="digest_cursor"
+    )
+    window_end = models.DateTimeField()
+
+    collectivity_lookup = "collectivity"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("curseur des récapitulatifs")
+        verbose_name_plural = _("curseurs des récapitulatifs")
+
+    def __str__(self):
+        return f"{self.collectivity}: {self.window_end:%Y-%m-%d %H:%M}"
+
+
+class RequestRead(models.Model):
+    """When an account last opened a request's history: newer events are its new messages."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    subject_id = models.BigIntegerField()
+    read_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("lecture d’une demande")
+        verbose_name_plural = _("lectures des demandes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "subject_type", "subject_id"], name="unique_request_read"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.subject_type_id}/{self.subject_id}"

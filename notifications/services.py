@@ -35,9 +35,17 @@ def event_record(
     actor=None,
     message: str = "",
     data: dict | None = None,
+    digest: bool = False,
+    account=None,
 ) -> TimelineEvent:
-    """Record one event on a family's (or the collectivity's) timeline."""
-    return TimelineEvent.objects.create(
+    """Record one event on a family's (or the collectivity's) timeline.
+
+    ``digest=True`` marks a decision (or a message of the collectivity) the family must be
+    told of: it goes in the family's next decision digest, and is e-mailed at once to the
+    accounts that chose so (in this same transaction). ``account`` is who reads it when the
+    subject has no family yet.
+    """
+    event = TimelineEvent.objects.create(
         collectivity=collectivity,
         family_id=family_id,
         subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
@@ -46,7 +54,14 @@ def event_record(
         message=message,
         data=data or {},
         actor=actor_or_none(actor),
+        digest=digest,
+        account=account,
     )
+    if digest:
+        from .digests import decision_send_now
+
+        decision_send_now(event, subject=subject)
+    return event
 
 
 def email_queue(
@@ -84,6 +99,36 @@ def email_queue(
     )
 
 
+def outbox_row(
+    *,
+    rendered: RenderedEmail,
+    to: list[str],
+    collectivity,
+    family_id: int | None = None,
+    idempotency_key: str = "",
+) -> OutboxEmail:
+    """An unsaved outbox row for ``rendered`` (for bulk queuing, as the digests do)."""
+    row = OutboxEmail(**_row_fields(rendered, to, collectivity, family_id))
+    if idempotency_key:
+        row.idempotency_key = idempotency_key
+    return row
+
+
+def _row_fields(rendered: RenderedEmail, to, collectivity, family_id) -> dict:
+    return {
+        "collectivity": collectivity,
+        "family_id": family_id,
+        "from_email": collectivity.from_email
+        if collectivity is not None
+        else settings.DEFAULT_FROM_EMAIL,
+        "to": list(to),
+        "subject": rendered.subject,
+        "body_text": rendered.body_text,
+        "body_html": rendered.body_html,
+        "message_id": make_msgid(domain=_message_id_domain(collectivity)),
+    }
+
+
 def email_queue_rendered(
     *,
     rendered: RenderedEmail,
@@ -96,18 +141,7 @@ def email_queue_rendered(
     renders its own templates inside the same layout). Same ``idempotency_key`` twice: the
     existing row, nothing written (``get_or_create`` retries the read when a concurrent insert
     wins the unique constraint, inside a savepoint, so the caller's transaction survives)."""
-    fields = {
-        "collectivity": collectivity,
-        "family_id": family_id,
-        "from_email": collectivity.from_email
-        if collectivity is not None
-        else settings.DEFAULT_FROM_EMAIL,
-        "to": list(to),
-        "subject": rendered.subject,
-        "body_text": rendered.body_text,
-        "body_html": rendered.body_html,
-        "message_id": make_msgid(domain=_message_id_domain(collectivity)),
-    }
+    fields = _row_fields(rendered, to, collectivity, family_id)
     if idempotency_key:
         email, created = OutboxEmail.objects.get_or_create(
             idempotency_key=idempotency_key, defaults=fields
@@ -129,6 +163,11 @@ def _enqueue_send(email_id: int) -> None:
     from django_q.tasks import async_task
 
     async_task("notifications.tasks.outbox_send", email_id)
+
+
+def outbox_send_many(*, email_ids: list[int]) -> int:
+    """Send a batch of queued e-mails (a digest run queues one task per batch)."""
+    return sum(outbox_send(email_id=email_id) for email_id in email_ids)
 
 
 def outbox_send(*, email_id: int) -> bool:
@@ -267,3 +306,71 @@ def outbox_resend(*, email: OutboxEmail, agent) -> OutboxEmail:
         transaction.on_commit(lambda: _enqueue_send(email.pk))
     email.refresh_from_db()
     return email
+
+
+# --- « Mes demandes »: messages, reads, preferences
+
+MESSAGE_MAX_LENGTH = 2000
+
+
+class MessageError(DomainError):
+    """A message to a family that cannot be sent."""
+
+
+def request_message_send(*, collectivity, kind, subject, agent, text: str) -> TimelineEvent:
+    """An agent writes to the family about a request without deciding it: the family reads it
+    in the request's history (« informations apportées par votre collectivité ») and in its
+    next digest (or at once, by choice). ``subject`` was found through the agent's scope of
+    ``collectivity``."""
+    text = (text or "").strip()
+    if not text:
+        raise MessageError(_("Écrivez le message à la famille."), code="empty")
+    if len(text) > MESSAGE_MAX_LENGTH:
+        raise MessageError(
+            _("Le message est trop long (%(max)s caractères au plus).")
+            % {"max": MESSAGE_MAX_LENGTH},
+            code="too_long",
+        )
+    row = kind.row(subject)
+    with transaction.atomic():
+        return event_record(
+            collectivity=collectivity,
+            family_id=row.family_id,
+            account=_account(row),
+            subject=subject,
+            actor=agent,
+            verb="agent_message",
+            message=text,
+            digest=True,
+        )
+
+
+def _account(row):
+    from django.contrib.auth import get_user_model
+
+    if row.family_id is not None or row.account_id is None:
+        return None
+    return get_user_model().objects.filter(pk=row.account_id).first()
+
+
+def request_read_mark(*, account, kind, pk: int) -> None:
+    """This account opened the request's history: what is there now is read (for it only)."""
+    from .models import RequestRead
+
+    RequestRead.objects.update_or_create(
+        user=account,
+        subject_type=kind.content_type,
+        subject_id=pk,
+        defaults={"read_at": timezone.now()},
+    )
+
+
+def preference_set(*, account, decisions: str):
+    from .models import NotificationPreference
+
+    if decisions not in NotificationPreference.Decisions.values:
+        raise MessageError(_("Choisissez comment recevoir les décisions."), code="invalid")
+    preference, _created = NotificationPreference.objects.update_or_create(
+        user=account, defaults={"decisions": decisions}
+    )
+    return preference

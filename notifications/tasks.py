@@ -18,3 +18,17 @@ def outbox_send(email_id: int) -> bool:
 def outbox_sweep() -> int:
     with scopes_disabled():
         return services.outbox_sweep()
+
+
+def outbox_send_many(email_ids: list[int]) -> int:
+    with scopes_disabled():
+        return services.outbox_send_many(email_ids=email_ids)
+
+
+def digests_send() -> int:
+    """Every minute: send each collectivity's decision digests whose window has ended
+    (and any window missed while the cluster was down), exactly once per family."""
+    from .digests import digests_send as run
+
+    with scopes_disabled():
+        return run()

@@ -10,9 +10,11 @@ class PlanningConfig(AppConfig):
     def ready(self):
         from family.services.creation import enrolment_choices_provider_register
 
-        from . import receivers  # noqa: F401 -- connects the receivers
+        from . import notifications, receivers  # noqa: F401 -- connects the receivers
         from .services import creation_choices
 
         # Step 3 of family's creation form offers planning's activities (family never
         # imports planning).
         enrolment_choices_provider_register(creation_choices)
+        # « Mes demandes » and the digests list planning's requests.
+        notifications.register()

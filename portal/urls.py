@@ -19,6 +19,7 @@ urlpatterns = [
     path("mon-espace/", include(("portal.account_urls", "portal"), namespace="portal")),
     path("", include("family.urls")),
     path("", include("planning.urls")),
+    path("", include("notifications.urls")),
 ]
 
 if settings.DEBUG:

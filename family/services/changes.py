@@ -224,20 +224,8 @@ def _locked_pending(change_request: ChangeRequest) -> ChangeRequest:
     return locked
 
 
-def _decision_email(request: ChangeRequest, accepted: bool) -> None:
-    if request.created_by is None or not request.created_by.email:
-        return
-    email_queue(
-        template="family/change_accepted" if accepted else "family/change_refused",
-        context={"what": request.get_target_display(), "reason": request.refusal_reason},
-        collectivity=request.family.collectivity,
-        family=request.family,
-        to=[request.created_by.email],
-        link=dossier_url(request.family),
-    )
-
-
 def _decide(request: ChangeRequest, status, by, verb: str, message: str, **event) -> None:
+    # An agent's decision goes in the family's digest; the parent's own withdrawal does not.
     """Close a locked request (accepted, refused, cancelled) and record it on the timeline
     with ``message`` (« %(what)s », « %(reason)s »); ``object_id`` and ``refusal_reason`` are
     saved too (set by the caller when they change)."""
@@ -251,6 +239,7 @@ def _decide(request: ChangeRequest, status, by, verb: str, message: str, **event
         actor=by,
         verb=verb,
         message=message % {"what": request.get_target_display(), "reason": request.refusal_reason},
+        digest=status in (Status.ACCEPTED, Status.REFUSED),
         **event,
     )
 
@@ -268,7 +257,6 @@ def change_request_accept(*, change_request: ChangeRequest, by) -> ChangeRequest
         _("Demande de modification acceptée : %(what)s."),
         data={"changes": request.changes},
     )
-    _decision_email(request, accepted=True)
     return request
 
 
@@ -286,7 +274,6 @@ def change_request_refuse(*, change_request: ChangeRequest, by, reason: str) -> 
         "change_refused",
         _("Demande de modification refusée : %(what)s. Motif : %(reason)s"),
     )
-    _decision_email(request, accepted=False)
     return request
 
 

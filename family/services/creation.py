@@ -349,12 +349,17 @@ def creation_accept(*, request: FamilyCreationRequest, by) -> Family:
         verb="family_created",
         message=_("Espace famille créé à la demande de %(email)s.") % {"email": locked.user.email},
     )
-    email_queue(
-        template="family/creation_accepted",
-        collectivity=locked.collectivity,
-        family=family,
-        to=[locked.user.email],
-        link=reverse("family:space"),
+    # The decision, on the request's own history and in the new family's digest.
+    family_event(
+        family,
+        subject=locked,
+        actor=by,
+        verb="family_creation_accepted",
+        message=_(
+            "Votre demande de création de l’espace famille est acceptée : votre espace famille "
+            "est ouvert et votre compte y est abonné."
+        ),
+        digest=True,
     )
     # Same transaction: what other apps create for the new family (e.g. the pre-enrolments
     # chosen on step 3) stands or falls with it.
@@ -380,15 +385,9 @@ def creation_refuse(*, request: FamilyCreationRequest, by, reason: str) -> Famil
         locked,
         actor=by,
         verb="family_creation_refused",
-        message=_("Demande de création de l’espace famille refusée : %(reason)s")
+        message=_("Demande de création de l’espace famille refusée. Motif : %(reason)s")
         % {"reason": reason},
-    )
-    email_queue(
-        template="family/creation_refused",
-        context={"reason": reason},
-        collectivity=locked.collectivity,
-        to=[locked.user.email],
-        link=reverse("family:creation"),
+        digest=True,
     )
     request.status, request.refusal_reason = locked.status, reason
     return locked

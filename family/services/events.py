@@ -17,8 +17,15 @@ def family_event(family, *, actor, verb: str, message: str, subject=None, **extr
     )
 
 
-def creation_event(request, *, actor, verb: str, message: str):
-    """An event of a family-space creation request (no family exists yet)."""
+def creation_event(request, *, actor, verb: str, message: str, digest: bool = False):
+    """An event of a family-space creation request (no family exists yet: a decision is read
+    by the account that asked)."""
     return event_record(
-        collectivity=request.collectivity, subject=request, actor=actor, verb=verb, message=message
+        collectivity=request.collectivity,
+        subject=request,
+        actor=actor,
+        verb=verb,
+        message=message,
+        digest=digest,
+        account=request.user if digest else None,
     )

@@ -9,4 +9,9 @@ urlpatterns = [
     path("", views.emails, name="emails"),
     path("<int:pk>/", views.email_detail, name="email_detail"),
     path("<int:pk>/renvoyer/", views.email_resend, name="email_resend"),
+    path(
+        "demandes/<slug:kind>/<int:pk>/message/",
+        views.request_message,
+        name="request_message",
+    ),
 ]

@@ -1,16 +1,21 @@
 """« E-mails »: this collectivity's outbox, for its agents (every row through
 ``request.scope.agent``), and the resend of a failed e-mail."""
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from portal.views_helpers import run_action
 
+from ..forms import RequestMessageForm
 from ..models import OutboxEmail
-from ..services import OutboxError, outbox_resend
+from ..selectors import agent_request
+from ..services import MessageError, OutboxError, outbox_resend, request_message_send
 
 PAGE_SIZE = 50
 Status = OutboxEmail.Status
@@ -68,4 +73,39 @@ def email_resend(request, pk: int):
         error_url=detail_url,
         done=_("E-mail remis dans la file d'envoi : « %(subject)s ».") % {"subject": email.subject},
         done_url=detail_url,
+    )
+
+
+def _back(request) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("wagtailadmin_home")
+
+
+@require_http_methods(["POST"])
+def request_message(request, kind: str, pk: int):
+    """An agent writes to the family about one of its requests without deciding it."""
+    found = agent_request(request.scope, code=kind, pk=pk)
+    if found is None:
+        raise Http404(_("Demande introuvable."))
+    request_kind, subject = found
+    form = RequestMessageForm(request.POST)
+    back = _back(request)
+    if not form.is_valid():
+        messages.error(request, form.errors["message"][0])
+        return redirect(back)
+    return run_action(
+        request,
+        lambda: request_message_send(
+            collectivity=request.scope.collectivity,
+            kind=request_kind,
+            subject=subject,
+            agent=request.user,
+            text=form.cleaned_data["message"],
+        ),
+        errors=MessageError,
+        error_url=back,
+        done=_("Message envoyé à la famille : elle le lira dans l’historique de la demande."),
+        done_url=back,
     )

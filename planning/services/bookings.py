@@ -16,14 +16,13 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from family.models import Subscription
-from notifications.services import email_queue, event_record
+from notifications.services import event_record
 from portal.formats import actor_or_none, date_long
 
 from ..errors import PlanningError
@@ -319,28 +318,14 @@ def release(
         promote(slot_ids=freed, actor=actor, now=now)
 
 
-def _family_emails(family_ids: set[int]) -> dict[int, list[str]]:
-    emails: dict[int, list[str]] = defaultdict(list)
-    rows = (
-        Subscription.objects.filter(family_id__in=family_ids)
-        .exclude(user__email="")
-        .order_by("pk")
-        .values_list("family_id", "user__email")
-    )
-    for family_id, email in rows:
-        if email not in emails[family_id]:
-            emails[family_id].append(email)
-    return emails
-
-
 def _tell_families(bookings: list[Booking], *, verb: str, actor=None) -> None:
-    """One timeline event and one e-mail per family whose child got (or was offered) a place.
+    """One timeline event per family whose child got (or was offered) a place: a decision,
+    read in the family's next digest (or at once, by the account's choice).
 
     ``bookings`` carry ``child__family__collectivity`` and ``slot__activity``."""
     by_family: dict[int, list[Booking]] = defaultdict(list)
     for booking in bookings:
         by_family[booking.child.family_id].append(booking)
-    emails = _family_emails(set(by_family))
     for family_id, family_bookings in by_family.items():
         collectivity = family_bookings[0].child.family.collectivity
         details = []
@@ -374,17 +359,13 @@ def _tell_families(bookings: list[Booking], *, verb: str, actor=None) -> None:
             actor=actor,
             verb=verb,
             message=message,
-            data={"bookings": [b.pk for b in family_bookings]},
+            data={
+                "bookings": [b.pk for b in family_bookings],
+                "children": sorted({b.child.first_name for b in family_bookings}),
+                "title": str(_("Liste d’attente")),
+            },
+            digest=True,
         )
-        if emails.get(family_id):
-            email_queue(
-                template="planning/place_freed",
-                context={"message": message},
-                collectivity=collectivity,
-                family=family_bookings[0].child.family,
-                to=emails[family_id],
-                link=reverse("planning:index"),
-            )
 
 
 def promote(
@@ -548,6 +529,11 @@ def offers_expire(*, now: datetime.datetime | None = None) -> int:
             family_id=family_id,
             subject=family_bookings[0],
             verb="booking_offer_expired",
+            digest=True,
+            data={
+                "children": sorted({b.child.first_name for b in family_bookings}),
+                "title": str(_("Liste d’attente")),
+            },
             message=_("Place proposée expirée : %(what)s.")
             % {
                 "what": "; ".join(

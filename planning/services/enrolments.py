@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from family.models import Child, Subscription
+from family.models import Child
 from notifications.services import email_queue, event_record
 from portal.errors import refusal_reason
 from portal.formats import actor_or_none
@@ -166,16 +166,6 @@ def _locked(enrolment: Enrolment) -> Enrolment:
     )
 
 
-def _family_emails(family_id: int) -> list[str]:
-    return sorted(
-        set(
-            Subscription.objects.filter(family_id=family_id)
-            .exclude(user__email="")
-            .values_list("user__email", flat=True)
-        )
-    )
-
-
 def _subject(enrolment: Enrolment) -> dict:
     return {
         "child": enrolment.child.first_name,
@@ -248,8 +238,11 @@ def typical_week_slots(enrolment: Enrolment, *, today: datetime.date | None = No
 # --- writes
 
 
-def _record(enrolment: Enrolment, *, actor, verb: str, message: str, **data) -> None:
-    """The enrolment's event on the family's timeline."""
+def _record(
+    enrolment: Enrolment, *, actor, verb: str, message: str, digest: bool = False, **data
+) -> None:
+    """The enrolment's event on the family's timeline (``digest``: a decision the family
+    reads in its next digest)."""
     event_record(
         collectivity=enrolment.activity.collectivity,
         family_id=enrolment.child.family_id,
@@ -258,6 +251,7 @@ def _record(enrolment: Enrolment, *, actor, verb: str, message: str, **data) -> 
         verb=verb,
         message=message,
         data={"activity_id": enrolment.activity_id, "child_id": enrolment.child_id, **data},
+        digest=digest,
     )
 
 
@@ -272,14 +266,6 @@ def _mail(enrolment: Enrolment, *, template: str, context: dict, to, link: str) 
             to=to,
             link=link,
         )
-
-
-def _recipients(enrolment: Enrolment) -> list[str]:
-    """Who reads a decision: the parent who asked, else the family's subscribed accounts."""
-    requester = enrolment.requested_by
-    if requester is not None and requester.email:
-        return [requester.email]
-    return _family_emails(enrolment.child.family_id)
 
 
 def _enrolment_new(child, activity, period, weekdays, **fields) -> Enrolment:
@@ -399,14 +385,7 @@ def _accept(enrolment: Enrolment, agent, *, direct: bool) -> Enrolment:
             "d’attente."
         ) % {"days": weekdays_label(enrolment.weekdays), **booked}
     verb = "enrolment_created" if direct else "enrolment_accepted"
-    _record(enrolment, actor=agent, verb=verb, message=message, **booked)
-    _mail(
-        enrolment,
-        template="planning/enrolment_accepted",
-        context={"message": message, "direct": direct},
-        to=_family_emails(enrolment.child.family_id) if direct else _recipients(enrolment),
-        link=reverse("planning:index"),
-    )
+    _record(enrolment, actor=agent, verb=verb, message=message, digest=True, **booked)
     return enrolment
 
 
@@ -429,14 +408,7 @@ def enrolment_refuse(*, enrolment: Enrolment, agent, reason: str) -> Enrolment:
     message = _(
         "Pré-inscription de %(child)s à « %(activity)s » refusée (%(period)s). Motif : %(reason)s"
     ) % {**_subject(locked), "reason": reason}
-    _record(locked, actor=agent, verb="enrolment_refused", message=message)
-    _mail(
-        locked,
-        template="planning/enrolment_refused",
-        context={"message": message},
-        to=_recipients(locked),
-        link=reverse("planning:enrolments"),
-    )
+    _record(locked, actor=agent, verb="enrolment_refused", message=message, digest=True)
     _sync(enrolment, locked)
     return locked
 

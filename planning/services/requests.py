@@ -259,8 +259,11 @@ def request_submit(
     return request
 
 
-def _record(request: BookingRequest, *, actor, verb: str, message: str, data=None) -> None:
-    """The request's event on the family's timeline."""
+def _record(
+    request: BookingRequest, *, actor, verb: str, message: str, data=None, digest=False
+) -> None:
+    """The request's event on the family's timeline (``digest``: a decision the family reads
+    in its next digest)."""
     event_record(
         collectivity=request.family.collectivity,
         family_id=request.family_id,
@@ -269,6 +272,7 @@ def _record(request: BookingRequest, *, actor, verb: str, message: str, data=Non
         verb=verb,
         message=message,
         data=data,
+        digest=digest,
     )
 
 
@@ -328,8 +332,14 @@ def _notify_decided(request: BookingRequest, *, agent, lines, reason: str = "") 
     if reason:
         message += " " + _("Motif : %(reason)s") % {"reason": reason}
     data = {"status": request.status, "lines": dict(counts)}
-    _record(request, actor=agent, verb="booking_request_decided", message=message, data=data)
-    _mail(request, template="planning/request_decided", context={"message": message})
+    _record(
+        request,
+        actor=agent,
+        verb="booking_request_decided",
+        message=message,
+        data=data,
+        digest=True,
+    )
 
 
 def _lines_decided(lines, *, actor, **values) -> None:

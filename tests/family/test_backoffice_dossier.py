@@ -265,8 +265,9 @@ def test_refuse_needs_a_reason_that_the_parent_reads(client_a, agent_a, family_a
     assert change_request.status == Status.REFUSED
     assert change_request.refusal_reason == "Justificatif de domicile manquant."
     assert family_a.guardians.get().address == "1 rue A"
-    email = OutboxEmail.objects.latest("pk")
-    assert email.to == ["parent@example.test"] and "Justificatif de domicile" in email.body_text
+    # The parent reads the reason in the next digest (no e-mail of its own).
+    decision = TimelineEvent.objects.get(verb="change_refused", digest=True)
+    assert decision.family_id == family_a.pk and "Justificatif de domicile" in decision.message
     history = client_a.get(reverse("family_admin:detail", args=[family_a.pk])).content.decode()
     assert "Refusée" in history and "Justificatif de domicile manquant." in history
 

@@ -17,7 +17,7 @@ from family.services import (
     creation_step_save,
     creation_submit,
 )
-from notifications.models import OutboxEmail
+from notifications.models import OutboxEmail, TimelineEvent
 from tests.conftest import HOST_A, HOST_B
 from tests.portal.factories import UserFactory
 
@@ -203,7 +203,9 @@ def test_whole_flow_without_javascript(parent_client, parent, agent_client, coll
     assert str(family.fiscal_data.family_quotient) == "780.50"
     assert family.fiscal_data.allowance_body == "caf"
     assert Subscription.objects.filter(user=parent, family=family).exists()
-    assert OutboxEmail.objects.filter(subject__contains="Votre espace famille est créé").exists()
+    assert TimelineEvent.objects.filter(
+        verb="family_creation_accepted", digest=True, family_id=family.pk
+    ).exists()
     page = agent_client.get(f"/admin/familles/creations/{draft.pk}/").content.decode()
     assert family.subscriber_code in page
 
@@ -323,7 +325,9 @@ def test_refusal_needs_a_reason_and_the_parent_reads_it(
     for path in ("/famille/", "/famille/creation/"):
         page = parent_client.get(path).content.decode()
         assert "refusée" in page and "Justificatif de domicile manquant." in page
-    assert OutboxEmail.objects.filter(body_text__contains="Justificatif de domicile").exists()
+    assert TimelineEvent.objects.filter(
+        digest=True, account=parent, message__contains="Justificatif de domicile"
+    ).exists()
     # Starting again: a new draft pre-filled with the refused values.
     response = parent_client.post("/famille/creation/recommencer/")
     assert response.url == STEP1

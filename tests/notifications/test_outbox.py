@@ -90,6 +90,8 @@ def test_schedules_install_is_idempotent(db):
     call_command("schedules_install")
     call_command("schedules_install")
     assert Schedule.objects.filter(func="notifications.tasks.outbox_sweep").count() == 1
+    digests = Schedule.objects.get(func="notifications.tasks.digests_send")
+    assert (digests.schedule_type, digests.minutes) == (Schedule.MINUTES, 1)
 
 
 def test_an_email_about_a_family_is_filed_under_it(collectivity_a):

@@ -13,7 +13,7 @@ from django.urls import reverse
 import pytest
 import time_machine
 
-from notifications.models import OutboxEmail
+from notifications.models import OutboxEmail, TimelineEvent
 from planning.models import Activity, Booking, BookingRequest, BookingRequestLine
 from planning.services import request_submit
 from tests.conftest import HOST_B
@@ -155,8 +155,11 @@ def test_bulk_accept(queue):
     }
     requests["petit"].refresh_from_db()
     assert requests["petit"].status == BookingRequest.Status.PENDING
-    # One decision e-mail per request (besides the acknowledgements).
-    assert OutboxEmail.objects.filter(to=["parent.dupont@example.test"]).count() == 2
+    # One decision per request, for the family's digest; no e-mail of its own (only the
+    # acknowledgement reached the parent).
+    decisions = TimelineEvent.objects.filter(verb="booking_request_decided", digest=True)
+    assert decisions.filter(family_id=requests["dupont"].family_id).count() == 1
+    assert OutboxEmail.objects.filter(to=["parent.dupont@example.test"]).count() == 1
 
 
 def test_bulk_refuse_needs_a_reason(queue):

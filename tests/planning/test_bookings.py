@@ -14,6 +14,7 @@ from planning import tasks
 from planning.errors import PlanningError
 from planning.models import Activity, Booking, BookingEvent
 from planning.services import bookings as engine
+from tests.notifications.helpers import digest_for
 from tests.planning.factories import ActivityFactory, ChildFactory, SlotFactory
 from tests.portal.factories import FamilyFactory, SubscriptionFactory
 
@@ -156,9 +157,13 @@ def test_release_promotes_automatically_and_tells_the_family(collectivity_a, slo
     event = TimelineEvent.objects.get(verb="booking_promoted")
     assert event.family_id == first_waiting.family_id
     assert "Une place s’est libérée" in event.message
-    email = OutboxEmail.objects.get(family_id=first_waiting.family_id)
-    assert email.to == [first_waiting.family.subscriptions.get().user.email]
-    assert "Une place s’est libérée" in email.subject
+    assert event.digest  # told in the family's next digest
+    assert not OutboxEmail.objects.filter(family_id=first_waiting.family_id).exists()
+    email = digest_for(
+        first_waiting.family.subscriptions.get().user.email, first_waiting.family.collectivity
+    )
+    assert "Une place s’est libérée" in email.body_text
+    assert f"== {first_waiting.first_name} ==" in email.body_text
 
 
 def test_release_of_waiting_or_pending_frees_nothing(collectivity_a, slot):
@@ -197,7 +202,7 @@ def test_promotion_by_offer_accept_and_decline(collectivity_a, activity, slot):
     # An offer holds the place: nobody else gets it meanwhile.
     assert engine.holders_count([slot.pk])[slot.pk] == 3
     assert TimelineEvent.objects.get(verb="booking_offered").family_id == children[3].family_id
-    assert OutboxEmail.objects.filter(family_id=children[3].family_id).count() == 1
+    assert TimelineEvent.objects.get(verb="booking_offered").digest
 
     # Another family cannot answer this offer.
     stranger = children[4].family.subscriptions.get().user
@@ -291,9 +296,8 @@ def test_promote_fills_a_capacity_increase(collectivity_a, slot):
     assert [b.child_id for b in promoted] == [children[3].pk, children[4].pk]
     assert engine.holders_count([slot.pk])[slot.pk] == 5
     assert states(slot)[children[5].pk] == State.WAITING
-    # Two families told, one event and one e-mail each.
-    assert TimelineEvent.objects.filter(verb="booking_promoted").count() == 2
-    assert OutboxEmail.objects.count() == 2
+    # Two families told, one event each (for their digests).
+    assert TimelineEvent.objects.filter(verb="booking_promoted", digest=True).count() == 2
 
 
 def test_waiting_positions_one_query_over_slots(collectivity_a, activity):

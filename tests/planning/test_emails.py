@@ -17,6 +17,7 @@ from planning.services import (
     request_accept,
     request_submit,
 )
+from tests.notifications.helpers import digest_for
 from tests.planning.factories import ActivityFactory, ChildFactory, EnrolmentFactory, SlotFactory
 from tests.portal.factories import FamilyFactory, SubscriptionFactory, UserFactory
 
@@ -86,17 +87,18 @@ def test_request_acknowledgement(child, parent):
     assert "Nous avons bien reçu votre demande de réservation" in email.body_text
 
 
-def test_request_decision(child, parent, agent_a):
+def test_request_decision_is_told_in_the_digest(child, parent, agent_a):
     booking_request = _request(child, parent, requires_approval=True)
     request_accept(request=booking_request, agent=agent_a)
-    email = OutboxEmail.objects.latest("pk")
+    email = digest_for(parent.email, child.family.collectivity)
     _assert_layout(
         email,
-        subject="Réponse à votre demande",
-        path=reverse("planning:request_detail", args=[booking_request.pk]),
+        subject="Récapitulatif : 1 décision",
+        path=reverse("notifications:request_detail", args=["reservation", booking_request.pk]),
         family=child.family,
     )
     assert "Décision sur votre demande de réservation" in email.body_text
+    assert "== Léa ==" in email.body_text
 
 
 def _enrolment(child, parent):
@@ -123,27 +125,21 @@ def test_enrolment_acknowledgement(child, parent):
     assert "Nous avons bien reçu votre demande de pré-inscription de Léa" in email.body_text
 
 
-def test_enrolment_acceptance(child, parent, agent_a):
-    enrolment_accept(enrolment=_enrolment(child, parent), agent=agent_a)
-    email = OutboxEmail.objects.latest("pk")
+def test_enrolment_acceptance_is_told_in_the_digest(child, parent, agent_a):
+    enrolment = enrolment_accept(enrolment=_enrolment(child, parent), agent=agent_a)
+    email = digest_for(parent.email, child.family.collectivity)
     _assert_layout(
         email,
-        subject="Réponse à votre demande de pré-inscription",
-        path=reverse("planning:index"),
+        subject="Récapitulatif : 1 décision",
+        path=reverse("notifications:request_detail", args=["inscription", enrolment.pk]),
         family=child.family,
     )
-    assert "Vous pouvez réserver les jours souhaités" in email.body_text
+    assert "Pré-inscription de Léa à « Mercredis » acceptée" in email.body_text
 
 
-def test_enrolment_refusal(child, parent, agent_a):
+def test_enrolment_refusal_is_told_in_the_digest(child, parent, agent_a):
     enrolment_refuse(enrolment=_enrolment(child, parent), agent=agent_a, reason="Complet")
-    email = OutboxEmail.objects.latest("pk")
-    _assert_layout(
-        email,
-        subject="Réponse à votre demande de pré-inscription",
-        path=reverse("planning:enrolments"),
-        family=child.family,
-    )
+    email = digest_for(parent.email, child.family.collectivity)
     assert "Motif : Complet" in email.body_text
 
 

@@ -23,6 +23,7 @@ from planning.services import (
     enrolments_decide_bulk,
 )
 from portal.scoping import tenant_scope
+from tests.notifications.helpers import digest_for
 from tests.planning.factories import ActivityFactory, ChildFactory, SlotFactory
 from tests.portal.factories import FamilyFactory, SubscriptionFactory, UserFactory
 
@@ -181,11 +182,9 @@ def test_accept_books_typical_week_through_capacity_engine(child, activity, pare
     assert verbs == {BookingEvent.Verb.BOOKED, BookingEvent.Verb.WAITING}
     event = TimelineEvent.objects.get(verb="enrolment_accepted")
     assert event.data["reserved"] == 1 and event.data["waiting"] == 1
-    decision = OutboxEmail.objects.get(
-        subject__contains="Réponse à votre demande de pré-inscription"
-    )
-    assert decision.to == [parent.email]
-    assert "acceptée" in decision.body_text
+    # No e-mail of its own: the decision waits for the family's digest.
+    assert event.digest and "acceptée" in event.message
+    assert not OutboxEmail.objects.filter(subject__contains="Réponse").exists()
 
 
 def test_accept_keeps_existing_bookings(child, activity, parent, agent_a):
@@ -245,9 +244,8 @@ def test_refuse_needs_reason_and_tells_family(child, activity, parent, agent_a):
     assert enrolment.status == Enrolment.Status.REFUSED
     assert enrolment.refusal_reason == "Plus de place à la cantine"
     assert TimelineEvent.objects.filter(verb="enrolment_refused", subject_id=enrolment.pk).exists()
-    email = OutboxEmail.objects.latest("pk")
-    assert email.to == [parent.email]
-    assert "Plus de place à la cantine" in email.body_text
+    decision = TimelineEvent.objects.get(verb="enrolment_refused", subject_id=enrolment.pk)
+    assert decision.digest and "Plus de place à la cantine" in decision.message
 
 
 def test_cancel_while_pending(child, activity, parent):
@@ -277,7 +275,9 @@ def test_direct_enrolment_accepts_and_tells_subscribed_accounts(child, activity,
     assert Booking.objects.get(child=child, slot=slot).state == Booking.State.RESERVED
     event = TimelineEvent.objects.get(subject_id=enrolment.pk)
     assert event.verb == "enrolment_created"
-    email = OutboxEmail.objects.get()
+    # Told to every subscribed account in their digest.
+    assert event.digest
+    email = digest_for("second.parent@example.test", family.collectivity)
     assert email.to == ["parent.enrol@example.test", "second.parent@example.test"]
     with pytest.raises(PlanningError, match="déjà une pré-inscription"):
         enrolment_create(

@@ -305,6 +305,14 @@ EXPECTATIONS: dict[str, Row] = {
     "notifications_admin:emails": Row(AGENT),
     "notifications_admin:email_detail": Row(AGENT, _k(pk=("email", "pk"))),
     "notifications_admin:email_resend": Row(AGENT, _k(pk=("email", "pk"))),
+    "notifications_admin:request_message": Row(
+        AGENT, lambda rows: {"kind": "reservation", "pk": rows["booking_request"].pk}
+    ),
+    "notifications:requests": Row(PARENT),
+    "notifications:request_detail": Row(
+        PARENT, lambda rows: {"kind": "reservation", "pk": rows["booking_request"].pk}
+    ),
+    "notifications:preferences": Row(PARENT),
     "planning_admin:requests_bulk": Row(AGENT),
     "planning_admin:request_detail": Row(AGENT, _k(pk=("booking_request", "pk"))),
     "planning_admin:request_decide": Row(AGENT, _k(pk=("booking_request", "pk"))),

@@ -11,6 +11,14 @@ SCHEDULES = [
         "minutes": 5,
     },
     {
+        # Every minute: a window is sent one minute after its hour (digests.GRACE), and a
+        # window missed while the cluster was down is sent at the first run after it.
+        "name": "Récapitulatifs des décisions (13 h / 18 h)",
+        "func": "notifications.tasks.digests_send",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+    },
+    {
         "name": "Expiration des places proposées (liste d'attente)",
         "func": "planning.tasks.offers_expire",
         "schedule_type": Schedule.MINUTES,
