@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.models import Collectivity
 
@@ -121,7 +122,23 @@ def digest_groups(events, *, collectivity, rows=None, names=None) -> list[Digest
     return sorted(groups.values(), key=lambda g: (g.children == "", g.children.lower()))
 
 
-def _render(collectivity, *, groups, start, end, template="notifications/digest"):
+def _greeting(users) -> str:
+    """« Léa Dupont » or « Léa Dupont et Marc Dupont »: the readers, by name."""
+    names = [u.get_full_name() for u in users if u.get_full_name()]
+    if not names or len(names) != len(users):
+        return ""
+    return (
+        names[0]
+        if len(names) == 1
+        else _("%(first)s et %(last)s")
+        % {
+            "first": ", ".join(names[:-1]),
+            "last": names[-1],
+        }
+    )
+
+
+def _render(collectivity, *, groups, start, end, readers=(), template="notifications/digest"):
     return email_render(
         template=template,
         collectivity=collectivity,
@@ -131,6 +148,7 @@ def _render(collectivity, *, groups, start, end, template="notifications/digest"
             "window_start": timezone.localtime(start) if start else None,
             "window_end": timezone.localtime(end) if end else None,
             "count": sum(len(r.items) for g in groups for r in g.requests),
+            "greeting_name": _greeting(list(readers)),
         },
     )
 
@@ -159,7 +177,8 @@ def decision_send_now(event: TimelineEvent, *, subject=None) -> OutboxEmail | No
 
     readers = _readers(event)
     immediate = _immediate_ids(readers) if readers else set()
-    to = [u.email for u in readers if u.pk in immediate and u.email]
+    recipients = [u for u in readers if u.pk in immediate and u.email]
+    to = [u.email for u in recipients]
     if not to:
         return None
     rows = _subject_rows([event])
@@ -170,6 +189,7 @@ def decision_send_now(event: TimelineEvent, *, subject=None) -> OutboxEmail | No
         groups=groups,
         start=None,
         end=None,
+        readers=recipients,
         template="notifications/decision",
     )
     return email_queue_rendered(
@@ -296,12 +316,13 @@ def _batch_insert(collectivity, start, end, targets, keys, by_target, rows, read
     emails = []
     for target in targets:
         users = readers.get(target, [])
-        to = [u.email for u in users if u.pk not in immediate and u.email]
+        recipients = [u for u in users if u.pk not in immediate and u.email]
+        to = [u.email for u in recipients]
         if not to or not by_target.get(target):
             continue
         names = {u.pk: u.get_full_name() or u.email for u in users}
         groups = digest_groups(by_target[target], collectivity=collectivity, rows=rows, names=names)
-        rendered = _render(collectivity, groups=groups, start=start, end=end)
+        rendered = _render(collectivity, groups=groups, start=start, end=end, readers=recipients)
         emails.append(
             outbox_row(
                 rendered=rendered,

@@ -16,6 +16,8 @@ from decimal import Decimal
 from django.db.models import Q
 
 from family.models import Family
+from notifications.registry import request_kind
+from notifications.services import request_message_send
 from portal.models import Membership
 
 from .calendar import activity_open_dates, school_holidays
@@ -158,13 +160,15 @@ def load(context):
             continue
         _enrolments_load(families, activities, agent.user)
         _past_attendance_load(families[0], activities, today)
-        _pending_request_load(families[0], activities[EVENING], today)
+        _pending_request_load(families[0], activities[EVENING], today, agent.user)
         _waiting_list_load(families, activities[HOLIDAY], agent.user, today)
     context.notes.append(
         "\nPlanning : activités 2026-2027, inscriptions (dont une pré-inscription en attente "
         "et une refusée), réservations, une demande de réservation en attente et une liste "
         "d'attente sur l'accueil de loisirs de Noël (Enfance → Pré-inscriptions, Demandes de "
-        "réservation)."
+        "réservation). « Mes demandes » (Mon espace citoyen) de parent1@… montre de nouveaux "
+        "messages : les inscriptions décidées, la pré-inscription refusée et un message de "
+        "l'agent sur la demande en attente ; les récapitulatifs partent à 13 h et 18 h."
     )
 
 
@@ -304,8 +308,9 @@ def _next_monday(today) -> datetime.date:
     return today + datetime.timedelta(days=7 - today.weekday())
 
 
-def _pending_request_load(family, evening: Activity, today) -> None:
-    """A reservation request of next week's evening care, awaiting an agent."""
+def _pending_request_load(family, evening: Activity, today, agent) -> None:
+    """A reservation request of next week's evening care, awaiting an agent, who wrote to the
+    family about it without deciding (« Mes demandes » shows it as a new message)."""
     if BookingRequest.objects.filter(family=family, activity=evening).exists():
         return
     subscription = family.subscriptions.select_related("user").first()
@@ -313,7 +318,7 @@ def _pending_request_load(family, evening: Activity, today) -> None:
     if subscription is None or not children:
         return
     monday = _next_monday(today)
-    request_submit(
+    request = request_submit(
         family=family,
         user=subscription.user,
         kind=BookingRequest.Kind.RESERVATION,
@@ -324,6 +329,14 @@ def _pending_request_load(family, evening: Activity, today) -> None:
         weekdays=[0, 1, 3, 4],
         submission_key="demo-evening-request",
         comment="Réunion tardive au travail cette semaine.",
+    )
+    request_message_send(
+        collectivity=family.collectivity,
+        kind=request_kind("reservation"),
+        subject=request,
+        agent=agent,
+        text="Bonjour, pouvez-vous nous préciser l'heure à laquelle vous viendrez chercher "
+        "votre enfant le soir ? L'accueil ferme à 18 h 30.",
     )
 
 

@@ -161,6 +161,7 @@ def test_the_digest_lists_every_decision_of_the_window_grouped_with_reasons(
     assert "Motif : Justificatif absent" in digest.body_text
     assert "Modification du dossier : responsable" in digest.body_text
     assert "Demande faite par Léa Dupont" in digest.body_text
+    assert digest.body_text.startswith("Ville de Alpha\n\nBonjour Léa Dupont,")
     assert "http://localhost/mon-espace/demandes/dossier/" in digest.body_text
     assert "http://localhost/mon-espace/preferences/" in digest.body_text
     assert "Motif : Justificatif absent" in digest.body_html
