@@ -11,6 +11,7 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.core import context
 
 from portal.captcha import CaptchaFormMixin
+from portal.validators import TextRulesMixin
 
 from ..services import (
     SubscriptionError,
@@ -22,7 +23,7 @@ from ..services import (
 User = get_user_model()
 
 
-class SignupForm(CaptchaFormMixin, AllauthSignupForm):
+class SignupForm(TextRulesMixin, CaptchaFormMixin, AllauthSignupForm):
     civility = forms.ChoiceField(
         label=_("Civilité"),
         choices=User.Civility.choices,
