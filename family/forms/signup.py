@@ -94,11 +94,11 @@ class SignupForm(TextRulesMixin, CaptchaFormMixin, AllauthSignupForm):
     def clean(self):
         cleaned_data = super().clean()
         # The CAPTCHA comes before the code look-up, so that a bot cannot try codes.
-        if not self.captcha_clean():
+        request = self._request()
+        if not self.captcha_clean(address=_client_ip(request)):
             return cleaned_data
         code = subscriber_code_normalize(cleaned_data.get("subscriber_code") or "")
         if code:
-            request = self._request()
             try:
                 self.family = subscriber_code_lookup(
                     collectivity=request.collectivity,

@@ -200,6 +200,9 @@ PORTAL_THROTTLES = {
     "admin_login": (5, 15 * 60),
     # Subscriber-code look-ups that fail, per account and per address.
     "subscriber_code": (5, 15 * 60),
+    # Sign-ups through the CAPTCHA's question (no JavaScript), per address: far fewer than
+    # with the proof of work (ACCOUNT_RATE_LIMITS["signup"], 20 an hour).
+    "signup_question": (3, 60 * 60),
 }
 
 # --- Internationalisation: French is the source language of the UI.
