@@ -1,7 +1,6 @@
 """Validators shared by forms, services and imports (French messages)."""
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schwifty import BIC, IBAN
@@ -32,8 +31,3 @@ def validate_bic(value: str) -> None:
         raise ValidationError(
             _("BIC invalide : 8 ou 11 caractères, par exemple AGRIFRPP.")
         ) from error
-
-
-def validate_past_date(value) -> None:
-    if value and value > timezone.localdate():
-        raise ValidationError(_("La date de naissance ne peut pas être dans le futur."))

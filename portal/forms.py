@@ -3,8 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .validators import TextRulesMixin
 
-class BulkDecisionForm(forms.Form):
+
+class BulkDecisionForm(TextRulesMixin, forms.Form):
     """« Accepter la sélection » / « Refuser la sélection » of a queue, from
     ``templates/includes/bulk_decision.html``: the ticked rows (checkboxes named
     ``item_field``), the action, and the reason (required to refuse)."""

@@ -7,6 +7,7 @@ leak exists before asserting it doesn't.
 
 import os
 
+from django.core.cache import cache
 from django.test import Client
 
 import pytest
@@ -48,6 +49,15 @@ def _tenant_scopes_disabled():
     that opens ``scope()`` itself sees unscoped queries refused."""
     with scopes_disabled():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttles (portal.throttle, allauth's rate limits) and used CAPTCHA challenges live in
+    the cache, and every test client comes from the same address: start each test empty."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms import BulkDecisionForm
+from portal.validators import TextRulesMixin
 
 
-class ChangeRefusalForm(forms.Form):
+class ChangeRefusalForm(TextRulesMixin, forms.Form):
     """The refusal of one dossier change request (the view asks for the reason itself)."""
 
     reason = forms.CharField(
@@ -17,7 +18,7 @@ class ChangeRefusalForm(forms.Form):
     )
 
 
-class CreationRefusalForm(forms.Form):
+class CreationRefusalForm(TextRulesMixin, forms.Form):
     """The refusal of a family-space creation request."""
 
     reason = forms.CharField(
@@ -52,7 +53,7 @@ class ChangesBulkDecisionForm(BulkDecisionForm):
             raise
 
 
-class AuthorizationTypeForm(forms.Form):
+class AuthorizationTypeForm(TextRulesMixin, forms.Form):
     label = forms.CharField(
         label=_("Libellé"),
         max_length=150,

@@ -1,22 +1,21 @@
 """Forms of the family-space creation form (steps 1 and 2), French messages."""
 
-import re
-
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from portal.validators import (
+    TextRulesMixin,
+    validate_adult_birth_date,
+    validate_child_birth_date,
+    validate_postal_code,
+)
 
 from ..models import Child, FiscalData
 from ..services.creation import BANK_FIELDS, CHILD_FIELDS, FISCAL_FIELDS, GUARDIAN_FIELDS
-from ..validators import normalize_iban, validate_bic, validate_iban, validate_past_date
+from ..validators import normalize_iban, validate_bic, validate_iban
 
 ADDRESS_FIELDS = ["address", "address_complement", "postal_code", "city"]
 CIVILITY_CHOICES = [("", _("—")), ("mme", _("Madame")), ("m", _("Monsieur"))]
-
-
-def validate_postal_code(value: str) -> None:
-    if value and not re.fullmatch(r"\d{5}", value.strip()):
-        raise ValidationError(_("Le code postal doit comporter 5 chiffres (exemple : 75001)."))
 
 
 class DateInput(forms.DateInput):
@@ -26,7 +25,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class GuardianForm(forms.Form):
+class GuardianForm(TextRulesMixin, forms.Form):
     """Responsable 1 (required) or 2 (optional: left empty, it does not exist)."""
 
     civility = forms.ChoiceField(label=_("Civilité"), choices=CIVILITY_CHOICES, required=False)
@@ -35,8 +34,8 @@ class GuardianForm(forms.Form):
     birth_date = forms.DateField(
         label=_("Date de naissance"),
         required=False,
-        widget=DateInput(),
-        validators=[validate_past_date],
+        widget=DateInput(attrs={"min": "1900-01-01"}),
+        validators=[validate_adult_birth_date],
         help_text=_("Format : jj/mm/aaaa."),
     )
     address = forms.CharField(label=_("Adresse"), max_length=200, required=False)
@@ -118,7 +117,7 @@ GuardianForm.base_fields["first_name"].error_messages["required"] = _(
 )
 
 
-class ChildForm(forms.Form):
+class ChildForm(TextRulesMixin, forms.Form):
     last_name = forms.CharField(
         label=_("Nom"),
         max_length=100,
@@ -132,7 +131,7 @@ class ChildForm(forms.Form):
     birth_date = forms.DateField(
         label=_("Date de naissance"),
         widget=DateInput(),
-        validators=[validate_past_date],
+        validators=[validate_child_birth_date],
         help_text=_("Format : jj/mm/aaaa."),
         error_messages={"required": _("Indiquez la date de naissance de l’enfant.")},
     )
@@ -147,7 +146,7 @@ class ChildForm(forms.Form):
 ChildFormSet = forms.formset_factory(ChildForm, extra=0, max_num=30, validate_max=True)
 
 
-class FinanceForm(forms.Form):
+class FinanceForm(TextRulesMixin, forms.Form):
     """Step 2: the paying guardian, bank details (optional) and fiscal data."""
 
     payer = forms.TypedChoiceField(

@@ -10,6 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from PIL import Image, UnidentifiedImageError
 
+from portal.validators import (
+    text_rules_apply,
+    validate_adult_birth_date,
+    validate_child_birth_date,
+    validate_postal_code,
+)
+
 from ..models import AuthorizedAdult, BankDetails, Child, FiscalData, Guardian, HealthRecord
 from ..selectors.dossier import (
     GUARDIAN_ADDRESS_FIELDS,
@@ -17,7 +24,7 @@ from ..selectors.dossier import (
     TARGET_FIELDS,
     Target,
 )
-from ..validators import normalize_iban, validate_bic, validate_iban, validate_past_date
+from ..validators import normalize_iban, validate_bic, validate_iban
 
 PENDING_HELP = _(
     "Les champs sont pré-remplis avec les valeurs de votre dossier, ou avec celles d’une "
@@ -25,7 +32,6 @@ PENDING_HELP = _(
 )
 
 PHONE_RE = re.compile(r"^(?:\+\d{2,3}|0)\d{9}$")
-POSTAL_CODE_RE = re.compile(r"^\d{5}$")
 
 
 def _clean_phone(value: str) -> str:
@@ -56,6 +62,8 @@ class DossierForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        # Model TextFields have no length: the form gives one (2,000 characters) to each.
+        text_rules_apply(self)
 
     def clean(self):
         cleaned = super().clean()
@@ -78,11 +86,11 @@ class GuardianBasicForm(DossierForm):
     class Meta:
         model = Guardian
         fields = GUARDIAN_BASIC_FIELDS
-        widgets = {"birth_date": DateInput()}
+        widgets = {"birth_date": DateInput(attrs={"min": "1900-01-01"})}
 
     def clean_birth_date(self):
         value = self.cleaned_data.get("birth_date")
-        validate_past_date(value)
+        validate_adult_birth_date(value)
         return value
 
 
@@ -99,8 +107,7 @@ class GuardianAddressForm(DossierForm):
 
     def clean_postal_code(self):
         value = (self.cleaned_data.get("postal_code") or "").strip()
-        if not POSTAL_CODE_RE.match(value):
-            raise forms.ValidationError(_("Code postal invalide : 5 chiffres, par exemple 45000."))
+        validate_postal_code(value)
         return value
 
 
@@ -155,7 +162,7 @@ class ChildGeneralForm(DossierForm):
 
     def clean_birth_date(self):
         value = self.cleaned_data.get("birth_date")
-        validate_past_date(value)
+        validate_child_birth_date(value)
         return value
 
 

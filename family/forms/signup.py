@@ -11,6 +11,7 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.core import context
 
 from portal.captcha import CaptchaFormMixin
+from portal.validators import TextRulesMixin
 
 from ..services import (
     SubscriptionError,
@@ -22,7 +23,7 @@ from ..services import (
 User = get_user_model()
 
 
-class SignupForm(CaptchaFormMixin, AllauthSignupForm):
+class SignupForm(TextRulesMixin, CaptchaFormMixin, AllauthSignupForm):
     civility = forms.ChoiceField(
         label=_("Civilité"),
         choices=User.Civility.choices,
@@ -93,11 +94,11 @@ class SignupForm(CaptchaFormMixin, AllauthSignupForm):
     def clean(self):
         cleaned_data = super().clean()
         # The CAPTCHA comes before the code look-up, so that a bot cannot try codes.
-        if not self.captcha_clean():
+        request = self._request()
+        if not self.captcha_clean(address=_client_ip(request)):
             return cleaned_data
         code = subscriber_code_normalize(cleaned_data.get("subscriber_code") or "")
         if code:
-            request = self._request()
             try:
                 self.family = subscriber_code_lookup(
                     collectivity=request.collectivity,

@@ -68,7 +68,7 @@ CIVILITIES = {
     "mr": "m",
     "monsieur": "m",
 }
-POSTAL_CODE_RE = re.compile(r"^\d{5}$")
+POSTAL_CODE_RE = re.compile(r"^[0-9]{5}$", re.ASCII)  # as portal.validators
 PHONE_RE = re.compile(r"^\+?[\d\s.\-()]{6,20}$")
 CHILD_COLUMN_RE = re.compile(r"^enfant(\d+)_(\w+)$")
 

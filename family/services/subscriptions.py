@@ -1,7 +1,6 @@
 """Writes of the family app: subscriber codes and subscriptions."""
 
 import secrets
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 from portal.errors import DomainError
 from portal.formats import actor_or_none
 from portal.models import Collectivity
+from portal.throttle import address_subject, throttle_rate, throttle_release, throttle_take
 
 from ..models import CodeAttempt, Family, PendingSignupCode, Subscription
 from .events import family_event
@@ -17,8 +17,8 @@ from .events import family_event
 # No look-alike characters: no 0/O, 1/I/L, no U (U/V), 5/S, 2/Z, 8/B.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTVWXY3479"
 CODE_LENGTH = 12  # 23^12 ≈ 2.2e16 codes
-MAX_FAILED_LOOKUPS = 5
-FAILED_LOOKUP_WINDOW = timedelta(minutes=15)
+# Failed look-ups allowed per account and per address: PORTAL_THROTTLES["subscriber_code"].
+THROTTLE_ACTION = "subscriber_code"
 
 
 class SubscriptionError(DomainError):
@@ -68,12 +68,8 @@ def family_code_revoke(*, family: Family, by=None) -> None:
     family_event(family, actor=by, verb="code_revoked", message=_("Code abonné révoqué."))
 
 
-def _recent_failures(*, collectivity, user, ip_address) -> int:
-    since = timezone.now() - FAILED_LOOKUP_WINDOW
-    failures = CodeAttempt.objects.filter(success=False, created_at__gte=since)
-    by_user = failures.filter(user=user).count() if user is not None else 0
-    by_ip = failures.filter(ip_address=ip_address).count() if ip_address else 0
-    return max(by_user, by_ip)
+def _lookup_subjects(*, user, ip_address) -> list[str | None]:
+    return [f"user:{user.pk}" if user is not None else None, address_subject(ip_address)]
 
 
 def subscriber_code_lookup(
@@ -81,7 +77,12 @@ def subscriber_code_lookup(
 ) -> Family:
     """The family of ``code`` in this collectivity only. Every attempt is logged; after
     5 failures in 15 minutes (per account or per address) look-ups are refused. The error
-    never says whether a code exists elsewhere."""
+    never says whether a code exists elsewhere.
+
+    Each look-up first takes a slot of its account and of its address (``portal.throttle``,
+    atomic), and a right code gives its slots back: parallel wrong codes cannot be checked
+    more than 5 times (reading the failures, then writing the attempt, let 9 of 10 parallel
+    look-ups through)."""
     user = actor_or_none(user)
     normalized = subscriber_code_normalize(code)
     attempt = {
@@ -90,10 +91,12 @@ def subscriber_code_lookup(
         "ip_address": ip_address,
         "code_hint": normalized[:3],
     }
-    if (
-        _recent_failures(collectivity=collectivity, user=user, ip_address=ip_address)
-        >= MAX_FAILED_LOOKUPS
-    ):
+    slots = throttle_take(
+        THROTTLE_ACTION,
+        subjects=_lookup_subjects(user=user, ip_address=ip_address),
+        rate=throttle_rate(THROTTLE_ACTION),
+    )
+    if slots is None:
         CodeAttempt.objects.create(**attempt, success=False)
         raise SubscriptionError(
             _(
@@ -114,6 +117,7 @@ def subscriber_code_lookup(
                 "collectivité (12 caractères) et réessayez."
             )
         )
+    throttle_release(slots)  # only failures count
     return family
 
 

@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.validators import TextRulesMixin
+
 from ..models import WEEKDAY_CHOICES, Activity, ActivityClosure
 
 Kind = Activity.Kind
@@ -115,7 +117,7 @@ FIELD_GROUPS = [
 ]
 
 
-class ActivityForm(forms.ModelForm):
+class ActivityForm(TextRulesMixin, forms.ModelForm):
     weekdays = forms.TypedMultipleChoiceField(
         label=_("Jours d'ouverture"),
         choices=WEEKDAY_CHOICES,
@@ -214,7 +216,7 @@ class ActivityForm(forms.ModelForm):
         return cleaned
 
 
-class ClosureForm(forms.ModelForm):
+class ClosureForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = ActivityClosure
         fields = ["date", "reason"]

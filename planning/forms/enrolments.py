@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.validators import TextRulesMixin
+
 from ..models import WEEKDAY_CHOICES
 from ..services.enrolments import age_range_label
 
@@ -28,7 +30,7 @@ class ActivityChoiceField(forms.ModelChoiceField):
         return " ".join(parts)
 
 
-class EnrolmentBaseForm(forms.Form):
+class EnrolmentBaseForm(TextRulesMixin, forms.Form):
     """Child, activity, period and typical week; the service checks the rules."""
 
     start_date = forms.DateField(
@@ -103,7 +105,7 @@ class EnrolmentRequestForm(EnrolmentBaseForm):
     token = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
-class RefusalForm(forms.Form):
+class RefusalForm(TextRulesMixin, forms.Form):
     reason = forms.CharField(
         label=_("Motif du refus"),
         help_text=_("La famille lira ce motif."),

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.validators import TextRulesMixin
+
 from ..models import WEEKDAY_CHOICES, BookingRequest
 from ..rules import horizon_end, local_now
 
@@ -38,7 +40,7 @@ def _period_date(label, required_message) -> forms.DateField:
     )
 
 
-class PeriodRequestForm(forms.Form):
+class PeriodRequestForm(TextRulesMixin, forms.Form):
     """« Faire une demande sur une longue période »: children, activity, du/au, weekdays."""
 
     children = ChildChoiceField(
@@ -176,7 +178,7 @@ class AdminRequestFilterForm(forms.Form):
         )
 
 
-class RefusalForm(forms.Form):
+class RefusalForm(TextRulesMixin, forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Motif du refus"),
         help_text=gettext_lazy("La famille lira ce motif."),

@@ -131,7 +131,8 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's file cache with an atomic ``add`` (the throttles need it).
+            "BACKEND": "portal.cache.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
@@ -191,8 +192,17 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "5/h/ip,3/h/key",
     "resend_activation": "10/h/ip,3/h/key",
-    # Wagtail's admin log-in (portal.accounts.admin_login).
-    "admin_login_failed": "5/15m/ip,5/15m/key",
+}
+# The project's own throttles (portal.throttle): (attempts, seconds), per subject. Each takes
+# its slot before the check it guards, so parallel requests cannot pass more than the limit.
+PORTAL_THROTTLES = {
+    # Wagtail's admin log-in (portal.accounts.admin_login), per address and per e-mail.
+    "admin_login": (5, 15 * 60),
+    # Subscriber-code look-ups that fail, per account and per address.
+    "subscriber_code": (5, 15 * 60),
+    # Sign-ups through the CAPTCHA's question (no JavaScript), per address: far fewer than
+    # with the proof of work (ACCOUNT_RATE_LIMITS["signup"], 20 an hour).
+    "signup_question": (3, 60 * 60),
 }
 
 # --- Internationalisation: French is the source language of the UI.

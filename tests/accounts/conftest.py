@@ -1,18 +1,6 @@
 import re
 
-from django.core.cache import cache
-
-import pytest
-
 PASSWORD = "Pivoine-Lavande-2026"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rate limits and used CAPTCHA challenges live in the cache: start each test empty."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def signup_data(**overrides):

@@ -228,3 +228,25 @@ def test_valid_code_links_the_family_right_after_activation(
 
     assert Subscription.objects.filter(user=user, family=family).exists()
     assert not PendingSignupCode.objects.filter(user=user).exists()
+
+
+# --- Hostile names (issue #11, item 7)
+
+RLO = "\u202e"
+
+
+def test_name_with_a_bidi_override_refused(client_a, django_capture_on_commit_callbacks):
+    """« Claire\u202eeniloraC »: a right-to-left override makes the name read otherwise."""
+    response = _signup(
+        client_a, django_capture_on_commit_callbacks, first_name=f"Claire{RLO}eniloraC"
+    )
+    _assert_refused(response, "inversent le sens d’écriture")
+
+
+def test_name_made_only_of_invisible_characters_refused(
+    client_a, django_capture_on_commit_callbacks
+):
+    response = _signup(
+        client_a, django_capture_on_commit_callbacks, last_name="\u200b\u200b\u3164\u2060"
+    )
+    _assert_refused(response, "caractères invisibles")

@@ -257,7 +257,7 @@ def test_birth_date_in_the_future_and_postal_code(parent_client, parent):
     page = response.content.decode()
     assert response.status_code == 200
     assert "La date de naissance ne peut pas être dans le futur." in page
-    assert "Le code postal doit comporter 5 chiffres" in page
+    assert "Code postal invalide : 5 chiffres de 0 à 9" in page
     assert not FamilyCreationRequest.objects.exists()
 
 
@@ -417,3 +417,69 @@ def test_a_registered_provider_lists_the_activities(collectivity_a):
         assert creation.enrolment_choices(collectivity_a) == [{"id": 1, "name": "Judo"}]
     finally:
         creation.enrolment_choices_provider_register(registered)
+
+
+# --- Hostile inputs (issue #11, item 7): each refused with a French message, nothing saved
+
+
+@pytest.mark.parametrize(
+    "postal_code",
+    ["７５００１", "٤٥٦٣٠", "४५६३०"],
+    ids=["full-width", "arabic-indic", "devanagari"],
+)
+def test_postal_code_in_non_ascii_digits_refused(parent_client, parent, postal_code):
+    """« ７５００１ » matched ``\\d{5}`` and was accepted."""
+    response = parent_client.post(
+        STEP1,
+        {**GUARDIAN1, "r1-postal_code": postal_code, **_management(0), "action": "next"},
+    )
+    assert response.status_code == 200
+    assert "Code postal invalide : 5 chiffres de 0 à 9" in response.content.decode()
+    assert not FamilyCreationRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("guardian_birth", "child_birth", "message"),
+    [
+        ("0001-01-01", "2018-05-01", "postérieure au 1er janvier 1900"),
+        ("1800-06-15", "2018-05-01", "postérieure au 1er janvier 1900"),
+        ("1985-04-02", "1800-06-15", "un enfant est né il y a moins de 30 ans"),
+        ("1985-04-02", "0001-01-01", "un enfant est né il y a moins de 30 ans"),
+        ("9999-12-31", "2018-05-01", "ne peut pas être dans le futur"),
+    ],
+)
+def test_birth_date_in_year_1_or_1800_refused(
+    parent_client, parent, guardian_birth, child_birth, message
+):
+    response = parent_client.post(
+        STEP1,
+        {
+            **GUARDIAN1,
+            "r1-birth_date": guardian_birth,
+            **_management(1),
+            **_child(0, "Emma", child_birth),
+            "action": "next",
+        },
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not FamilyCreationRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("r1-last_name", "\u200b\u200c\u200d", "caractères invisibles"),
+        ("r1-last_name", "\u3164\u3164", "aucun caractère visible"),
+        ("r1-first_name", "Claire\u202egnp.exe", "inversent le sens d’écriture"),
+        ("r1-city", "Lyon\u2066", "inversent le sens d’écriture"),
+        ("r1-address", "x" * 201, "au plus 200 caractères"),
+    ],
+)
+def test_invisible_or_bidi_names_refused(parent_client, parent, field, value, message):
+    response = parent_client.post(
+        STEP1, {**GUARDIAN1, field: value, **_management(0), "action": "next"}
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not FamilyCreationRequest.objects.exists()

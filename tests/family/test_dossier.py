@@ -540,3 +540,69 @@ def test_cancel_a_decided_request_is_refused(client, world, agent_a):
 def test_anonymous_is_sent_to_log_in(client_a, world):
     response = client_a.get(reverse("family:dossier"))
     assert response.status_code == 302 and "connexion" in response["Location"]
+
+
+# --- Hostile inputs (issue #11, item 7): a French error, no change request
+
+
+def test_health_notes_of_a_million_characters_refused(client, world):
+    """A 1,000,000-character « observations médicales » was accepted (model TextField, no
+    limit in the form): the form now caps every text area at 2,000 characters."""
+    url = reverse("family:dossier_child_health", args=[world["child"].pk])
+    response = client.post(url, {"allergies": "Arachide", "medical_notes": "x" * 1_000_000})
+    assert response.status_code == 200
+    assert "au plus 2000 caractères" in response.content.decode()
+    assert not ChangeRequest.objects.exists()
+    form_html = client.get(url).content.decode()
+    assert 'maxlength="2000"' in form_html
+
+
+def test_health_notes_keep_line_breaks_and_emoji_sequences(client, world):
+    url = reverse("family:dossier_child_health", args=[world["child"].pk])
+    notes = "Asthme léger.\r\nVentoline dans le sac 👨\u200d👩\u200d👧"
+    response = client.post(url, {"allergies": "Arachide", "medical_notes": notes})
+    assert response.status_code == 302
+    assert ChangeRequest.objects.get().changes["medical_notes"]["new"] == notes
+
+
+@pytest.mark.parametrize("postal_code", ["７５００１", "٤٥٦٣٠"])
+def test_dossier_postal_code_in_non_ascii_digits_refused(client, world, postal_code):
+    url = reverse("family:dossier_guardian_address", args=[world["guardian"].pk])
+    response = client.post(
+        url, {"address": "2 rue B", "postal_code": postal_code, "city": "Orléans"}
+    )
+    assert "Code postal invalide : 5 chiffres de 0 à 9" in response.content.decode()
+    assert not ChangeRequest.objects.exists()
+
+
+@pytest.mark.parametrize("birth_date", ["0001-01-01", "1800-01-01"])
+def test_dossier_birth_date_in_year_1_or_1800_refused(client, world, birth_date):
+    guardian_url = reverse("family:dossier_guardian_basic", args=[world["guardian"].pk])
+    response = client.post(
+        guardian_url, {"last_name": "Dupont", "first_name": "Sophie", "birth_date": birth_date}
+    )
+    assert "postérieure au 1er janvier 1900" in response.content.decode()
+    child_url = reverse("family:dossier_child_general", args=[world["child"].pk])
+    response = client.post(
+        child_url, {"last_name": "Dupont", "first_name": "Léa", "birth_date": birth_date}
+    )
+    assert "un enfant est né il y a moins de 30 ans" in response.content.decode()
+    assert not ChangeRequest.objects.exists()
+
+
+def test_authorized_adult_with_invisible_name_refused(client, world):
+    child = world["child"]
+    adult = child.authorized_adults.get()
+    url = reverse("family:dossier_adult_edit", args=[child.pk, adult.pk])
+    response = client.post(
+        url,
+        {
+            "last_name": "\u200b",
+            "first_name": "Jeanne\u202d",
+            "relation": "Grand-mère",
+            "phone": "0612345678",
+        },
+    )
+    html = response.content.decode()
+    assert "caractères invisibles" in html and "inversent le sens d’écriture" in html
+    assert not ChangeRequest.objects.exists()
