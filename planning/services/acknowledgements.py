@@ -171,7 +171,7 @@ def weekdays_text(weekdays) -> str:
     return ", ".join(str(WEEKDAY_LABELS[day]) for day in sorted(set(weekdays or [])))
 
 
-def _date_long(day: datetime.date) -> str:
+def day_long(day: datetime.date) -> str:
     """« jeudi 1er juillet 2027 », « lundi 4 janvier 2027 »."""
     text = date_long(day)
     if day.day == 1:
@@ -238,7 +238,7 @@ def _days_group(title, names, days, *, children, period) -> DayGroup:
     months = _by_month(dated)
     if len(days) == 1:
         day, note = dated[0]
-        group.inline = f"{_date_long(day)} ({note})" if note else _date_long(day)
+        group.inline = f"{day_long(day)} ({note})" if note else day_long(day)
     elif len(days) <= INLINE_MAX:
         group.inline = " ; ".join(
             _("%(days)s %(month)s") % {"days": ", ".join(parts), "month": _month(first)}
@@ -395,7 +395,7 @@ def acknowledgement_build(
         next_steps=_next_steps({day.outcome for day in days}),
     )
     if ack.one_day:
-        ack.day = _date_long(date_from)
+        ack.day = day_long(date_from)
         ack.times = times_text(start_time, end_time)
         by_child = {day.child: outcome_label(day) for day in days}
         by_child.update({e.child: capfirst(e.reason) for e in left_out if e.child not in by_child})
@@ -404,8 +404,8 @@ def acknowledgement_build(
         ]
         return ack
     ack.period = _("du %(start)s au %(end)s") % {
-        "start": _date_long(date_from),
-        "end": _date_long(date_to),
+        "start": day_long(date_from),
+        "end": day_long(date_to),
     }
     ack.weekdays = weekdays_text(weekdays)
     entries = [

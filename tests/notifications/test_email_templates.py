@@ -67,7 +67,37 @@ TEMPLATE_CONTEXTS = {
         "ack": _acknowledgement(),
         "recipient_name": "Marie Dupont",
     },
+    "planning/enrolment_received": lambda: {
+        "child": "Léa",
+        "activity": "Accueil de l'après-midi",
+        "period_long": "du lundi 4 janvier 2027 au vendredi 2 juillet 2027",
+        "weekdays": "lundi, mardi",
+        "recipient_name": "Marie Dupont",
+    },
+    "family/change_received": lambda: {
+        "ack": _change_acknowledgement(),
+        "recipient_name": "Marie Dupont",
+    },
+    "family/creation_received": lambda: {
+        "guardians": ["Marie d'Arc"],
+        "children": ["Léa", "Tom"],
+        "recipient_name": "Marie d'Arc",
+    },
 }
+
+
+def _change_acknowledgement():
+    from family.services.acknowledgements import ChangeAcknowledgement, ChangedField
+
+    return ChangeAcknowledgement(
+        what="Responsable",
+        action="",
+        whose="Marie d'Arc",
+        child="",
+        fields=[ChangedField(label="Commune", old="L'Haÿ-les-Roses", new="Orléans")],
+    )
+
+
 ESCAPING_ARTEFACTS = ("&#x27;", "&#39;", "&amp;", "&quot;", "&lt;", "&gt;")
 
 

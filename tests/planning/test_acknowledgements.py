@@ -16,7 +16,7 @@ import time_machine
 from notifications.models import OutboxEmail
 from planning.calendar import activity_open_dates
 from planning.models import Booking, BookingRequest, Slot
-from planning.services import request_submit
+from planning.services import enrolment_request, request_submit
 from tests.planning.factories import (
     ActivityFactory,
     BookingFactory,
@@ -303,3 +303,31 @@ def test_a_180_day_request_reads_at_a_glance(collectivity_a, family, parent, lea
         link,
     ):
         assert words in html, words
+
+
+# --- pre-enrolment
+
+
+def test_the_pre_enrolment_acknowledgement_names_child_activity_period_and_weekdays(
+    collectivity_a, family, parent, lea
+):
+    collectivity_a.name_with_article = "la Ville d’Alpha"
+    collectivity_a.save()
+    activity = ActivityFactory(collectivity=collectivity_a, name="Restauration scolaire")
+    enrolment_request(
+        child=lea,
+        activity=activity,
+        start_date=D(2027, 1, 4),
+        end_date=D(2027, 7, 2),
+        weekdays=[0, 1, 3],
+        user=parent,
+    )
+    email = acknowledgement(parent)
+    link = "http://localhost" + reverse("planning:enrolments")
+    for body in (email.body_text, html_text(email.body_html)):
+        assert "Bonjour Marie Dupont," in body
+        assert "pré-inscription de Léa à l’activité « Restauration scolaire »" in body
+        assert "Elle sera étudiée par la Ville d’Alpha" in body
+        assert "Période : du lundi 4 janvier 2027 au vendredi 2 juillet 2027" in body
+        assert "Semaine type : lundi, mardi, jeudi" in body
+        assert link in body
