@@ -82,14 +82,16 @@ class MonthRow:
     count: int
 
     @property
-    def text(self) -> str:
+    def tail(self) -> str:
+        """« (3 jours) »; "" for one day."""
         if self.count == 1:
-            return _("%(month)s : %(days)s") % {"month": self.month, "days": self.days}
-        return ngettext(
-            "%(month)s : %(days)s (%(count)s jour)",
-            "%(month)s : %(days)s (%(count)s jours)",
-            self.count,
-        ) % {"month": self.month, "days": self.days, "count": self.count}
+            return ""
+        return ngettext("(%(count)s jour)", "(%(count)s jours)", self.count) % {"count": self.count}
+
+    @property
+    def text(self) -> str:
+        text = _("%(month)s : %(days)s") % {"month": self.month, "days": self.days}
+        return f"{text} {self.tail}" if self.tail else text
 
 
 @dataclass
@@ -355,13 +357,12 @@ def outcome_label(day: AskedDay) -> str:
     }[day.outcome]
 
 
-def _next_steps(outcomes: set[str]) -> list[str]:
+def _next_steps(outcomes: set[str], collectivity: str) -> list[str]:
     steps = []
     if outcomes & {PENDING, ABSENCE_PENDING, ABSENCE_BILLED_PENDING}:
         steps.append(
-            _(
-                "Le service étudiera votre demande ; vous serez informé(e) de sa décision par e-mail."
-            )
+            _("%(name)s étudiera votre demande ; vous serez informé(e) de sa décision par e-mail.")
+            % {"name": capfirst(collectivity) if collectivity else _("Le service")}
         )
     if outcomes & {ACCEPTED, ABSENCE, ABSENCE_BILLED}:
         steps.append(_("Ce qui a été accepté apparaît déjà dans votre planning."))
@@ -382,8 +383,10 @@ def acknowledgement_build(
     left_out: list[LeftOutDay],
     start_time: datetime.time | None = None,
     end_time: datetime.time | None = None,
+    collectivity: str = "",
 ) -> Acknowledgement:
-    """What the acknowledgement says: pure, in the current language."""
+    """What the acknowledgement says: pure, in the current language. ``collectivity`` is
+    its name as a sentence reads it (« la Ville de Beaulieu-sur-Loire »)."""
     order = {outcome: rank for rank, outcome in enumerate(OUTCOME_ORDER)}
     ack = Acknowledgement(
         kind=kind,
@@ -392,7 +395,7 @@ def acknowledgement_build(
         children=_names(children),
         child_count=len(children),
         one_day=date_from == date_to,
-        next_steps=_next_steps({day.outcome for day in days}),
+        next_steps=_next_steps({day.outcome for day in days}, collectivity),
     )
     if ack.one_day:
         ack.day = day_long(date_from)
@@ -488,4 +491,5 @@ def request_acknowledgement(request: BookingRequest, *, lines, excluded) -> Ackn
             left_out=[LeftOutDay(e.child.first_name, e.date, e.reason) for e in excluded],
             start_time=first_slot.start_time if first_slot else None,
             end_time=first_slot.end_time if first_slot else None,
+            collectivity=request.family.collectivity.display_name,
         )

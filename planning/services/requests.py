@@ -296,11 +296,7 @@ def _notify_created(request: BookingRequest, *, counts, user, excluded) -> None:
     _record(request, actor=user, verb="booking_request_created", message=message, data=data)
     ack = request_acknowledgement(request, lines=request.lines_created, excluded=excluded)
     author = request.created_by
-    context = {
-        "ack": ack,
-        "summary": summary,
-        "recipient_name": author.get_full_name() if author is not None else "",
-    }
+    context = {"ack": ack, "recipient_name": author.get_full_name() if author else ""}
     _mail(request, template="planning/request_received", context=context)
 
 

@@ -37,6 +37,7 @@ def build(days, left_out=(), *, children=("Léa",), start, end, weekdays=(0, 2),
         left_out=list(left_out),
         start_time=datetime.time(8, 30),
         end_time=datetime.time(17, 0),
+        collectivity="la Ville de Beaulieu-sur-Loire",
     )
 
 
@@ -102,7 +103,8 @@ def test_180_days_group_by_month():
         "juin 2027 : 2, 7, 9, 14, 16, 21, 23, 28, 30 (9 jours)",
     ]
     assert ack.next_steps == [
-        "Le service étudiera votre demande ; vous serez informé(e) de sa décision par e-mail."
+        "La Ville de Beaulieu-sur-Loire étudiera votre demande ; vous serez informé(e) de sa "
+        "décision par e-mail."
     ]
 
 

@@ -7,7 +7,8 @@ import datetime
 import re
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 import pytest
@@ -136,7 +137,9 @@ def test_one_slot_pending(collectivity_a, family, parent, lea):
     assert_one_slot_layout(
         email, outcome="Demande en attente de validation par le service", request=request
     )
-    assert "vous serez informé(e) de sa décision par e-mail" in email.body_text
+    assert (
+        "Ville de Alpha étudiera votre demande ; vous serez informé(e) de sa décision par e-mail."
+    ) in email.body_text
 
 
 def test_one_slot_accepted_at_once(collectivity_a, family, parent, lea):
@@ -331,3 +334,40 @@ def test_the_pre_enrolment_acknowledgement_names_child_activity_period_and_weekd
         assert "Période : du lundi 4 janvier 2027 au vendredi 2 juillet 2027" in body
         assert "Semaine type : lundi, mardi, jeudi" in body
         assert link in body
+
+
+def test_the_link_is_on_the_requests_own_collectivity_host(collectivity_a, collectivity_b):
+    parent = UserFactory(email="parent.beta@example.test")
+    family = FamilyFactory(collectivity=collectivity_b)
+    SubscriptionFactory(family=family, user=parent)
+    child = ChildFactory(family=family, first_name="Inès")
+    activity = wednesday_activity(collectivity_b)
+    EnrolmentFactory(child=child, activity=activity)
+    request = one_day(family, parent, activity, [child])
+
+    email = acknowledgement(parent)
+    link = collectivity_b.base_url.rstrip("/") + reverse(
+        "planning:request_detail", args=[request.pk]
+    )
+    assert link.startswith("http://autre.localhost")
+    assert link in email.body_text and f'href="{link}"' in email.body_html
+    assert "http://localhost/" not in email.body_text
+
+
+def test_the_acknowledgement_costs_the_same_queries_for_2_or_20_weeks(
+    collectivity_a, family, parent, lea, tom
+):
+    activity = period_activity(collectivity_a)
+    for child in (lea, tom):
+        EnrolmentFactory(child=child, activity=activity)
+    Slot.objects.filter(activity=activity).update(capacity=1)  # Tom waits every day
+
+    def queries(start, end):
+        with CaptureQueriesContext(connection) as captured:
+            submit(family, parent, activity, [lea, tom], start, end, [0, 2, 3])
+        return len(captured)
+
+    queries(D(2027, 1, 4), D(2027, 1, 8))  # warms the content types' cache
+    short = queries(D(2027, 1, 11), D(2027, 1, 22))
+    long = queries(D(2027, 2, 1), D(2027, 6, 25))
+    assert short == long
