@@ -23,6 +23,7 @@ from ..selectors.dossier import (
     serialize,
     target_instance,
 )
+from .acknowledgements import change_acknowledgement
 from .events import family_event
 
 Target = ChangeRequest.Target
@@ -132,7 +133,11 @@ def change_request_submit(
     if by is not None and getattr(by, "email", ""):
         email_queue(
             template="family/change_received",
-            context={"what": request.get_target_display()},
+            context={
+                "what": request.get_target_display(),
+                "ack": change_acknowledgement(request),
+                "recipient_name": by.get_full_name(),
+            },
             collectivity=family.collectivity,
             family=family,
             to=[by.email],

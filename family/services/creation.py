@@ -44,6 +44,7 @@ from ..selectors.creation import (
 from ..selectors.dossier import TARGET_FIELDS
 from ..signals import family_created
 from ..validators import normalize_iban, validate_bic, validate_iban
+from .acknowledgements import creation_acknowledgement
 from .changes import DossierError
 from .events import creation_event, family_event
 from .subscriptions import family_code_regenerate, subscription_create
@@ -279,6 +280,10 @@ def creation_submit(*, request: FamilyCreationRequest, by) -> FamilyCreationRequ
     )
     email_queue(
         template="family/creation_received",
+        context={
+            **creation_acknowledgement(locked),
+            "recipient_name": locked.user.get_full_name(),
+        },
         collectivity=locked.collectivity,
         to=[locked.user.email],
         link=reverse("family:creation"),

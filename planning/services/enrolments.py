@@ -25,6 +25,7 @@ from portal.modules import Module, module_enabled
 from ..errors import PlanningError
 from ..models import WEEKDAY_LABELS, Activity, Booking, BookingEvent, Enrolment, Slot
 from ..rules import local_now
+from .acknowledgements import day_long
 
 Status = Enrolment.Status
 LIVE_STATUSES = (Status.PENDING, Status.ACCEPTED)
@@ -340,10 +341,17 @@ def enrolment_request(
         weekdays=enrolment.weekdays,
     )
     requester = enrolment.requested_by
+    context = {
+        **values,
+        "period_long": _("du %(start)s au %(end)s")
+        % {"start": day_long(enrolment.start_date), "end": day_long(enrolment.end_date)},
+        "weekdays": weekdays_label(enrolment.weekdays),
+        "recipient_name": requester.get_full_name() if requester is not None else "",
+    }
     _mail(
         enrolment,
         template="planning/enrolment_received",
-        context=values,
+        context=context,
         to=[requester.email] if requester is not None and requester.email else [],
         link=reverse("planning:enrolments"),
     )

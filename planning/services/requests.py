@@ -27,6 +27,7 @@ from portal.formats import actor_or_none
 from ..errors import PlanningError
 from ..models import Booking, BookingEvent, BookingRequest, BookingRequestLine
 from . import bookings as engine
+from .acknowledgements import request_acknowledgement
 from .preview import OUTCOME_ABSENCE_BILLED, Ask, _build_preview, _fr
 
 Kind = BookingRequest.Kind
@@ -255,7 +256,7 @@ def request_submit(
     apply = _lines_to_agent if activity.requires_approval else _lines_apply
     counts = apply(request, request.lines_created, actor=actor)
     _status_apply(request, counts)
-    _notify_created(request, counts=counts, user=user)
+    _notify_created(request, counts=counts, user=user, excluded=preview.excluded)
     return request
 
 
@@ -289,17 +290,17 @@ def _mail(request: BookingRequest, *, template: str, context: dict) -> None:
         )
 
 
-def _notify_created(request: BookingRequest, *, counts, user) -> None:
+def _notify_created(request: BookingRequest, *, counts, user, excluded) -> None:
+    """The timeline event and the acknowledgement of receipt, at once (issue #12, item 2):
+    every day asked for with what happened to it, and the days left out with their reason."""
     summary = _summary(counts)
     message = _("%(what)s : %(summary)s.") % {"what": _what(request), "summary": summary}
     message = message[0].upper() + message[1:]
     data = {"kind": request.kind, "status": request.status, "lines": dict(counts)}
     _record(request, actor=user, verb="booking_request_created", message=message, data=data)
-    if request.status == BookingRequest.Status.PENDING:
-        next_step = _("Elle sera traitée par le service ; vous serez informé(e) de la décision.")
-    else:
-        next_step = _("Elle a été traitée immédiatement : consultez votre planning.")
-    context = {"what": _what(request), "summary": summary, "next_step": next_step}
+    ack = request_acknowledgement(request, lines=request.lines_created, excluded=excluded)
+    author = request.created_by
+    context = {"ack": ack, "recipient_name": author.get_full_name() if author else ""}
     _mail(request, template="planning/request_received", context=context)
 
 

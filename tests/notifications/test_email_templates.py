@@ -6,6 +6,7 @@ absolute link, the footer and a one-line ``[Collectivité] `` subject.
 The list is discovered, not written by hand: an e-mail added under any app is checked here.
 """
 
+import datetime
 import re
 from pathlib import Path
 
@@ -38,6 +39,65 @@ CONTEXT = {
     "signup_url": "http://localhost/compte/inscription/",
     "login_url": "http://localhost/compte/connexion/",
 }
+
+
+def _acknowledgement(**fields):
+    from planning.services.acknowledgements import AskedDay, LeftOutDay, acknowledgement_build
+
+    day = datetime.date(2027, 1, 13)
+    values = {
+        "kind": "reservation",
+        "activity": "Accueil de l'enfant",
+        "children": ["Léa", "Tom"],
+        "date_from": day,
+        "date_to": datetime.date(2027, 2, 24),
+        "weekdays": [2],
+        "days": [AskedDay("Léa", day, "accepted"), AskedDay("Tom", day, "waiting", position=2)],
+        "left_out": [LeftOutDay("Tom", datetime.date(2027, 2, 17), "Vacances d'hiver")],
+        "start_time": datetime.time(8, 30),
+        "end_time": datetime.time(17, 0),
+        **fields,
+    }
+    return acknowledgement_build(**values)
+
+
+# Values for the variables of one e-mail (built when the test runs, in French).
+TEMPLATE_CONTEXTS = {
+    "planning/request_received": lambda: {
+        "ack": _acknowledgement(),
+        "recipient_name": "Marie Dupont",
+    },
+    "planning/enrolment_received": lambda: {
+        "child": "Léa",
+        "activity": "Accueil de l'après-midi",
+        "period_long": "du lundi 4 janvier 2027 au vendredi 2 juillet 2027",
+        "weekdays": "lundi, mardi",
+        "recipient_name": "Marie Dupont",
+    },
+    "family/change_received": lambda: {
+        "ack": _change_acknowledgement(),
+        "recipient_name": "Marie Dupont",
+    },
+    "family/creation_received": lambda: {
+        "guardians": ["Marie d'Arc"],
+        "children": ["Léa", "Tom"],
+        "recipient_name": "Marie d'Arc",
+    },
+}
+
+
+def _change_acknowledgement():
+    from family.services.acknowledgements import ChangeAcknowledgement, ChangedField
+
+    return ChangeAcknowledgement(
+        what="Responsable",
+        action="",
+        whose="Marie d'Arc",
+        child="",
+        fields=[ChangedField(label="Commune", old="L'Haÿ-les-Roses", new="Orléans")],
+    )
+
+
 ESCAPING_ARTEFACTS = ("&#x27;", "&#39;", "&amp;", "&quot;", "&lt;", "&gt;")
 
 
@@ -90,8 +150,9 @@ def test_email_has_both_parts_in_the_shared_layout(template):
 
 @pytest.mark.parametrize("template", EMAILS)
 def test_email_renders_with_the_collectivity_and_an_absolute_link(template, collectivity_a):
+    context = {**CONTEXT, **TEMPLATE_CONTEXTS.get(template, dict)()}
     rendered = email_render(
-        template=template, context=CONTEXT, collectivity=collectivity_a, link=LINK
+        template=template, context=context, collectivity=collectivity_a, link=LINK
     )
 
     assert "\n" not in rendered.subject

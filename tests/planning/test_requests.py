@@ -344,7 +344,7 @@ def test_submit_applies_at_once_with_events_and_acknowledgement(family, parent, 
     email = OutboxEmail.objects.get()
     assert email.to == [parent.email]
     assert "Accusé de réception de votre demande" in email.subject
-    assert "22 jours acceptés" in email.body_text
+    assert "Réservation acceptée (Léa et Tom) — 11 jours chacun" in email.body_text
 
 
 def test_same_submission_twice_makes_one_request(family, parent, activity, children):
