@@ -1,7 +1,9 @@
 """Read paths of « Mes demandes »: an account's requests of every kind, their new messages,
 one request's history. Views call these with ``request.scope``'s account and families."""
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+import dataclasses
+
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from .models import RequestRead, TimelineEvent
@@ -9,14 +11,33 @@ from .registry import RequestRow, request_kind, request_kinds
 
 
 def account_requests(*, account, families) -> list[RequestRow]:
-    """Every request this account may follow here, most recently changed first (one query
-    per kind)."""
+    """Every request this account may follow here, most recently changed first: its last
+    change is its own decision date or its latest event (an agent's message changes a request
+    without deciding it). Two queries per kind."""
     rows = []
     for kind in request_kinds():
         queryset = kind.mine(kind.queryset(), account=account, families=families)
-        rows.extend(kind.rows(queryset))
+        kind_rows = kind.rows(queryset)
+        latest = _latest_events(kind, [row.pk for row in kind_rows])
+        rows.extend(
+            dataclasses.replace(row, changed_at=max(row.changed_at, latest[row.pk]))
+            if row.pk in latest
+            else row
+            for row in kind_rows
+        )
     rows.sort(key=lambda row: (row.changed_at, row.pk), reverse=True)
     return rows
+
+
+def _latest_events(kind, pks) -> dict[int, object]:
+    if not pks:
+        return {}
+    return dict(
+        TimelineEvent.objects.filter(subject_type=kind.content_type, subject_id__in=pks)
+        .values("subject_id")
+        .annotate(last=Max("created_at"))
+        .values_list("subject_id", "last")
+    )
 
 
 def unread_counts(*, account, rows) -> dict[tuple[str, int], int]:
@@ -54,7 +75,11 @@ def account_request(*, account, families, code: str, pk: int):
     obj = kind.mine(kind.queryset(), account=account, families=families).filter(pk=pk).first()
     if obj is None:
         return None
-    return kind, obj, kind.row(obj)
+    row = kind.row(obj)
+    latest = _latest_events(kind, [row.pk])
+    if row.pk in latest:
+        row = dataclasses.replace(row, changed_at=max(row.changed_at, latest[row.pk]))
+    return kind, obj, row
 
 
 def request_history(*, kind, row, account, collectivity) -> list[tuple]:

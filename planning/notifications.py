@@ -54,12 +54,17 @@ def _booking_describe(request: BookingRequest) -> RequestRow:
 
 
 def _enrolment_describe(enrolment: Enrolment) -> RequestRow:
+    # An agent's direct enrolment is recorded as requested and decided by that agent: it is not
+    # a parent's request.
+    direct = enrolment.requested_by_id is not None and (
+        enrolment.requested_by_id == enrolment.decided_by_id
+    )
     return RequestRow(
         kind="inscription",
         pk=enrolment.pk,
         title=(
             _("Pré-inscription : %(activity)s, %(period)s")
-            if enrolment.requested_by_id
+            if enrolment.requested_by_id and not direct
             else _("Inscription : %(activity)s, %(period)s")
         )
         % {
@@ -71,7 +76,7 @@ def _enrolment_describe(enrolment: Enrolment) -> RequestRow:
         changed_at=enrolment.decided_at or enrolment.created_at,
         family_id=enrolment.child.family_id,
         children=(enrolment.child.first_name,),
-        account_id=enrolment.requested_by_id,
+        account_id=None if direct else enrolment.requested_by_id,
         url=reverse("planning:enrolments"),
     )
 

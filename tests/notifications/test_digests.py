@@ -313,3 +313,38 @@ def test_two_clusters_at_once_queue_one_digest_per_family(collectivity_a, agent_
     assert sum(results) == 10  # what each thread queued, together: every family once
     keys = [d.idempotency_key for d in _digests()]
     assert len(keys) == len(set(keys)) == 10
+
+
+def test_no_health_data_in_any_email(family, parent, agent_a, collectivity_a):
+    """A health change requested, accepted and refused, then the digest and the e-mails sent
+    at once: none of them carries a health value (only that health data changed)."""
+    from family.models import HealthRecord
+    from tests.planning.factories import ChildFactory
+
+    other = UserFactory(email="marc@example.test")
+    SubscriptionFactory(user=other, family=family)
+    preference_set(account=other, decisions=NotificationPreference.Decisions.IMMEDIATE)
+    child = ChildFactory(family=family, first_name="Emma")
+    HealthRecord.objects.create(child=child, allergies="ARACHIDE-SECRET", doctor_name="Dr Secret")
+    _start_cursor(collectivity_a, at(1, 18))
+    with time_machine.travel(at(2, 10), tick=False):
+        for value in ("KIWI-SECRET", "LAIT-SECRET"):
+            request = change_request_submit(
+                family=family,
+                target=ChangeRequest.Target.HEALTH,
+                child=child,
+                new_values={"allergies": value, "medical_notes": "ASTHME-SECRET"},
+                by=parent,
+            )
+            if value.startswith("KIWI"):
+                change_request_accept(change_request=request, by=agent_a)
+            else:
+                change_request_refuse(change_request=request, by=agent_a, reason="Pièce à joindre")
+    _run(at(2, 13, 1))
+    emails = list(OutboxEmail.objects.all())
+    assert {e.idempotency_key.split(":")[0] for e in emails} >= {"digest", "decision"}
+    for email in emails:
+        for secret in ("SECRET", "Dr Secret"):
+            assert secret not in email.subject + email.body_text + email.body_html, email.subject
+    [digest] = _digests()
+    assert "données sanitaires de Emma" in digest.body_text

@@ -1,11 +1,15 @@
 """« Mon espace citoyen » → « Mes demandes »: every kind of request, its new messages per
 account, its history, the agents' messages, and the notification preferences."""
 
+import datetime
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 import pytest
+import time_machine
 
 from family.models import ChangeRequest, FamilyCreationRequest, Guardian
 from family.services import change_request_refuse, change_request_submit
@@ -99,12 +103,18 @@ def test_the_agents_message_reaches_the_history_and_the_digest(
     client_a.force_login(agent_a)
     page = client_a.get(reverse("family_admin:request_detail", args=[request.pk]))
     assert "Écrire à la famille" in page.content.decode()
-    response = client_a.post(
-        url, {"message": "Merci d’ajouter l’avis d’imposition.", "next": "/x/"}
-    )
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=2)):
+        response = client_a.post(
+            url, {"message": "Merci d’ajouter l’avis d’imposition.", "next": "/x/"}
+        )
     assert response.status_code == 302
     event = TimelineEvent.objects.get(verb="agent_message")
     assert event.digest and event.family_id == family.pk and event.actor == agent_a
+    # The message is the request's last change, though nothing was decided.
+    client_a.force_login(parent)
+    listing = client_a.get(URL).content.decode()
+    assert f"{timezone.localtime(event.created_at):%d/%m/%Y à %H:%M}" in listing
+    client_a.force_login(agent_a)
     request.refresh_from_db()
     assert request.status == ChangeRequest.Status.PENDING  # not decided
     # Empty: a French error, nothing written.
