@@ -6,3 +6,8 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portail")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .cms_access import host_collection_policies_register
+
+        host_collection_policies_register()

@@ -13,6 +13,8 @@ handler429 = "portal.accounts.ratelimited"
 urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("admin/login/", accounts.admin_login),  # throttled Wagtail log-in
+    # The page chooser opens only the host's tree (portal/cms_access.py).
+    path("admin/choose-page/<int:parent_page_id>/", views.page_chooser_browse),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("compte/", include("portal.auth_urls")),
@@ -23,7 +25,9 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns += static(
+        settings.MEDIA_URL, view=views.media_serve, document_root=settings.MEDIA_ROOT
+    )
 
 # Wagtail's page serving comes last: it answers every path the apps above did not. Its
 # front-end log-in form (no throttle, no activation check) is closed: page privacy sends

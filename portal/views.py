@@ -1,9 +1,15 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
+from django.views.static import serve as static_serve
 
+from wagtail.admin.auth import require_admin_access
+from wagtail.admin.views.chooser import BrowseView
+from wagtail.models import Page
+
+from . import cms_access
 from .links import portal_link_url
 
 
@@ -19,6 +25,24 @@ def closed_door(request, *args, **kwargs):
     """A log-in form we do not offer (Wagtail's front-end ``/_util/login/``): every way into a
     session goes through allauth's log-in, with its rate limits and mandatory activation."""
     raise Http404
+
+
+@require_admin_access
+def page_chooser_browse(request, parent_page_id):
+    """Wagtail's page chooser, opened only on a page of the host's site (or the tree root):
+    the chooser shows the parent page it is given, which its queryset hook cannot hide."""
+    page = get_object_or_404(Page, pk=parent_page_id)
+    if not cms_access.page_is_on_this_site(request, page):
+        raise Http404
+    return BrowseView.as_view()(request, parent_page_id=parent_page_id)
+
+
+def media_serve(request, path, document_root=None):
+    """``DEBUG`` only (the demo): uploaded media, except the documents' files, which are served
+    only by Wagtail's permission-checked ``/documents/<id>/<name>``."""
+    if path.startswith("documents/"):
+        raise Http404
+    return static_serve(request, path, document_root=document_root)
 
 
 @login_required

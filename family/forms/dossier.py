@@ -8,8 +8,6 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from PIL import Image, UnidentifiedImageError
-
 from portal.validators import (
     text_rules_apply,
     validate_adult_birth_date,
@@ -18,6 +16,7 @@ from portal.validators import (
 )
 
 from ..models import AuthorizedAdult, BankDetails, Child, FiscalData, Guardian, HealthRecord
+from ..photos import PhotoError, photo_sanitize
 from ..selectors.dossier import (
     GUARDIAN_ADDRESS_FIELDS,
     GUARDIAN_BASIC_FIELDS,
@@ -212,10 +211,6 @@ class AuthorizationsForm(forms.Form):
         return {name: "oui" if granted else "non" for name, granted in values.items()}
 
 
-PHOTO_SIGNATURES = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
-PHOTO_CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
-
-
 def photo_max_bytes() -> int:
     return getattr(settings, "PORTAL_PHOTO_MAX_BYTES", 2_000_000)
 
@@ -243,26 +238,11 @@ class PhotoForm(forms.Form):
                 _("La photo est trop volumineuse : %(size)s Mo au maximum.")
                 % {"size": f"{photo_max_bytes() / 1_000_000:g}".replace(".", ",")}
             )
-        # The content decides, never the file name or the type the browser declares.
-        upload.seek(0)
-        head = upload.read(8)
-        declared = next(
-            (kind for magic, kind in PHOTO_SIGNATURES.items() if head.startswith(magic)), None
-        )
-        error = forms.ValidationError(
-            _("Ce fichier n’est pas une image JPEG ou PNG : choisissez une photo.")
-        )
-        if declared is None:
-            raise error
-        upload.seek(0)
+        # The content decides, never the file name or the type the browser declares; what
+        # is stored is the image decoded and written again (family/photos.py).
         try:
-            with Image.open(upload) as image:
-                image_format = image.format
-                image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise error from exc
-        if image_format != declared:
-            raise error
-        upload.seek(0)
-        self.content_type = PHOTO_CONTENT_TYPES[image_format]
+            clean, self.content_type = photo_sanitize(upload)
+        except PhotoError as error:
+            raise forms.ValidationError(error.message) from error
+        return clean
         return upload

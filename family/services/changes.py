@@ -16,6 +16,7 @@ from notifications.services import email_queue
 from portal.errors import DomainError, refusal_reason
 
 from ..models import AuthorizationType, ChangeRequest, Child, ChildAuthorization, ChildPhoto, Family
+from ..photos import file_delete_on_commit
 from ..selectors.dossier import (
     TARGET_FIELDS,
     current_values,
@@ -108,7 +109,9 @@ def change_request_submit(
             if replaced_photo or (not older.changes and not older.photo):
                 older.status = Status.SUPERSEDED
                 older.decided_at = timezone.now()
-            older.save(update_fields=["changes", "status", "decided_at"])
+            if replaced_photo:
+                _photo_forget(older)
+            older.save(update_fields=["changes", "status", "decided_at", "photo"])
 
     request = ChangeRequest.objects.create(
         family=family,
@@ -170,8 +173,12 @@ def _apply(request: ChangeRequest) -> None:
             child=child, defaults={"content_type": new.get("content_type", "image/jpeg")}
         )
         photo.content_type = new.get("content_type", photo.content_type)
+        replaced = photo.file.name
         photo.file.save(request.photo.name.rsplit("/", 1)[-1], request.photo.file, save=False)
         photo.save()
+        if replaced and replaced != photo.file.name:
+            storage = photo.file.storage
+            transaction.on_commit(lambda: storage.delete(replaced))
         return
     model, _fields = TARGET_FIELDS[target]
     if request.action == Action.DELETE:
@@ -213,6 +220,15 @@ def _apply(request: ChangeRequest) -> None:
         request.object_id = instance.pk
 
 
+def _photo_forget(request: ChangeRequest) -> None:
+    """A photo request that can no longer be accepted (superseded, refused, cancelled): its
+    file is deleted once the transaction commits and the row no longer names it (the caller
+    saves the row)."""
+    if request.photo:
+        file_delete_on_commit(request.photo)
+        request.photo = ""
+
+
 def _locked_pending(change_request: ChangeRequest) -> ChangeRequest:
     locked = (
         # Lock only the request row: PostgreSQL refuses FOR UPDATE on the nullable side of
@@ -235,8 +251,17 @@ def _decide(request: ChangeRequest, status, by, verb: str, message: str, **event
     with ``message`` (« %(what)s », « %(reason)s »); ``object_id`` and ``refusal_reason`` are
     saved too (set by the caller when they change)."""
     request.status, request.decided_by, request.decided_at = status, by, timezone.now()
+    if status in (Status.REFUSED, Status.CANCELLED):
+        _photo_forget(request)
     request.save(
-        update_fields=["status", "decided_by", "decided_at", "object_id", "refusal_reason"]
+        update_fields=[
+            "status",
+            "decided_by",
+            "decided_at",
+            "object_id",
+            "refusal_reason",
+            "photo",
+        ]
     )
     family_event(
         request.family,

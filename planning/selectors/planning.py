@@ -129,6 +129,13 @@ def child_colour(index: int) -> str:
     return CHILD_PALETTE[index % len(CHILD_PALETTE)]
 
 
+def child_colour_class(index: int) -> str:
+    """The CSS class that gives a child's colour (``static/css/planning.css`` defines one per
+    colour of ``CHILD_PALETTE``): a class, not a ``style`` attribute, which the content
+    security policy refuses."""
+    return f"child-colour-{index % len(CHILD_PALETTE)}"
+
+
 _State = Booking.State
 
 

@@ -33,7 +33,7 @@ from ..selectors.ical import FEED_PAST_DAYS, feed_find, feed_render
 from ..selectors.planning import (
     STATE_LEGEND,
     child_cell,
-    child_colour,
+    child_colour_class,
     planning_cells,
     planning_choices,
     slot_history,
@@ -164,7 +164,7 @@ def _cells_for_display(cells, colours: dict[int, str]):
         cell.tip_id = f"infobulle-{slot.pk}-{child.pk}"
         cell.child_key, cell.activity_key = str(child.pk), str(cell.activity.pk)
         cell.tooltip = f"{cell.activity.name} — {long_dates[cell.date]} — {cell.label}"
-        cell.colour = colours[child.pk]
+        cell.colour_class = colours[child.pk]
         cell.icon = icons[cell.state]
         yield cell
 
@@ -296,7 +296,7 @@ def planning_index(request):
         start=period.start,
         end=period.end,
     )
-    colours = {child.pk: child_colour(index) for index, child in enumerate(children)}
+    colours = {child.pk: child_colour_class(index) for index, child in enumerate(children)}
     by_day = _cells_by_day(cells, colours=colours, query=query)
     weeks, days = _calendar_days(period, by_day, today)
     shown_children, shown_activities = set(query.child_ids), set(query.activity_ids)
@@ -310,7 +310,11 @@ def planning_index(request):
         "weekday_headers": weeks[0] if weeks else days,
         "cell_count": sum(1 for cell in cells if not cell.hidden),
         "children": [
-            {"child": child, "colour": colours[child.pk], "shown": child.pk in shown_children}
+            {
+                "child": child,
+                "colour_class": colours[child.pk],
+                "shown": child.pk in shown_children,
+            }
             for child in children
         ],
         "activities": [

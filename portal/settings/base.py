@@ -7,6 +7,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_q",
+    "csp",
     "allauth",
     "allauth.account",
     "django.contrib.auth",
@@ -65,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.security.SecurityHeadersMiddleware",  # CSP (django-csp), Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -300,6 +303,58 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Security headers (portal/security.py). Public pages: no inline script, no style
+# attribute; the nonce is for the collectivity's colour (base.html) and the ALTCHA widget's
+# stylesheet; ALTCHA's proof-of-work runs in workers started from blob: URLs.
+_CSP_IMG_SRC = [SELF, "data:"]
+if STORAGE_BACKEND == "s3":  # CMS images are served from the bucket
+    from urllib.parse import urlsplit
+
+    _endpoint = urlsplit(os.environ.get("S3_ENDPOINT_URL") or "")
+    _CSP_IMG_SRC.append(
+        f"{_endpoint.scheme}://{_endpoint.netloc}"
+        if _endpoint.netloc
+        else f"https://{os.environ.get('S3_BUCKET', '')}.s3.amazonaws.com"
+    )
+_CSP_COMMON = {
+    "default-src": [SELF],
+    "img-src": _CSP_IMG_SRC,
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "worker-src": [SELF, "blob:"],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+}
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **_CSP_COMMON,
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "frame-src": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+# The back office (/admin/ only): Wagtail's templates carry inline scripts and style
+# attributes, its previews open in a same-origin frame.
+PORTAL_ADMIN_CONTENT_SECURITY_POLICY = {
+    **_CSP_COMMON,
+    "script-src": [SELF, UNSAFE_INLINE],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [*_CSP_IMG_SRC, "blob:"],
+    "font-src": [SELF, "data:"],
+    "frame-src": [SELF],
+    "frame-ancestors": [SELF],
+}
+PORTAL_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# No avatar requests to a third party from the back office (and none the policy would block).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Tenancy wiring (portal must not import the domain apps; they are named here).
 PORTAL_EDITOR_SITE_SETTINGS = [

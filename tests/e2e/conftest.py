@@ -12,6 +12,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ROOT = Path(__file__).resolve().parents[2]
 AXE_PATH = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def AXE_SOURCE() -> str:  # noqa: N802 - read once, used like a constant
+    global _AXE_SOURCE
+    if _AXE_SOURCE is None:
+        _AXE_SOURCE = AXE_PATH.read_text()
+    return _AXE_SOURCE
+
+
+_AXE_SOURCE = None
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
@@ -49,7 +59,10 @@ def axe():
     def check(page, *, context: str = "", include: str | list[str] | None = None):
         """``include``: CSS selector(s) to limit the check to (e.g. our content region when
         the page also shows third-party chrome with known issues); the whole page otherwise."""
-        page.add_script_tag(path=str(AXE_PATH))
+        # Evaluated through the DevTools protocol, which the page's content security policy
+        # does not govern (``add_script_tag`` inserts an inline script the policy refuses).
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.evaluate(AXE_SOURCE())
         selectors = [include] if isinstance(include, str) else list(include or [])
         result = page.evaluate(
             """async ([tags, selectors]) => await axe.run(
@@ -71,3 +84,36 @@ def axe():
         )
 
     return check
+
+
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
+@pytest.fixture
+def csp_violations(page):
+    """Every content-security-policy violation the page reports (the DOM event, and the
+    console's « Refused to … » messages): ``csp_violations()`` returns them so far."""
+    console = []
+    page.add_init_script(CSP_LISTENER)
+    page.on(
+        "console",
+        lambda message: (
+            console.append(message.text)
+            if "Content Security Policy" in message.text or "Refused to" in message.text
+            else None
+        ),
+    )
+
+    def collect() -> list[str]:
+        try:
+            events = page.evaluate("window.__cspViolations || []")
+        except Exception:  # noqa: BLE001 - a page in the middle of navigating
+            events = []
+        return [*events, *console]
+
+    return collect
