@@ -1,0 +1,317 @@
+"""Money: régies, invoices and their lines, payments and their allocation to invoices.
+
+Amounts are ``Decimal`` euros with two decimals, never floats. Nothing is deleted: an issued
+invoice is never edited, a correction is a credit note (the invoice « Annulée » with its
+reason, who and when); a database constraint keeps what was paid between 0 and the total.
+Numbers are gapless per régie, kind and year, from a counter row locked with
+``select_for_update`` (``billing.services.numbering``).
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from family.models import Child, Family, Guardian, private_storage
+from portal.models import Collectivity
+from portal.scoping import TenantManager
+
+ZERO = Decimal("0.00")
+
+
+def money_field(verbose_name, **kwargs):
+    return models.DecimalField(verbose_name, max_digits=10, decimal_places=2, **kwargs)
+
+
+class Regie(models.Model):
+    """The issuer of invoices (« émetteur » for parents): one or several per collectivity."""
+
+    class Backend(models.TextChoices):
+        NONE = "", _("Pas de paiement en ligne")
+        PAYFIP = "payfip_ws", _("PayFiP (web service)")
+        TIPI = "tipi", _("TIPI")
+        DUMMY = "dummy", _("Simulateur (démonstration et tests)")
+
+    class Saisie(models.TextChoices):
+        TEST = "T", _("T — test")
+        ACTIVATION = "X", _("X — activation")
+        PRODUCTION = "W", _("W — production")
+
+    collectivity = models.ForeignKey(Collectivity, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(
+        _("code"),
+        max_length=2,
+        help_text=_("Deux chiffres, en tête des numéros de facture (F01-2026-000123)."),
+    )
+    name = models.CharField(_("nom"), max_length=150)
+    address = models.TextField(_("adresse"), blank=True)
+    online_backend = models.CharField(
+        _("paiement en ligne"), max_length=12, choices=Backend.choices, blank=True
+    )
+    payfip_numcli = models.CharField(_("numéro client PayFiP (numcli)"), max_length=6, blank=True)
+    payfip_saisie = models.CharField(
+        _("mode PayFiP (saisie)"), max_length=1, choices=Saisie.choices, default="T"
+    )
+    creditor_identifier = models.CharField(
+        _("identifiant créancier SEPA (ICS)"), max_length=35, blank=True
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    collectivity_lookup = "collectivity"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("régie")
+        verbose_name_plural = _("régies")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["collectivity", "code"], name="unique_regie_code"),
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[0-9]{2}$"), name="regie_code_two_digits"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class NumberCounter(models.Model):
+    """The last number given, per régie, kind (F invoice, A credit note, R payment) and year."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "F", _("Facture")
+        CREDIT_NOTE = "A", _("Avoir")
+        PAYMENT = "R", _("Règlement")
+
+    regie = models.ForeignKey(Regie, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=1, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    collectivity_lookup = "regie__collectivity"
+
+    objects = TenantManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["regie", "kind", "year"], name="unique_number_counter")
+        ]
+
+    def __str__(self):
+        return f"{self.kind}{self.regie.code}-{self.year}: {self.last}"
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        TO_PAY = "to_pay", _("À payer")
+        PARTIAL = "partial", _("Partiellement payée")
+        PAID = "paid", _("Payée")
+        CANCELLED = "cancelled", _("Annulée")
+
+    regie = models.ForeignKey(Regie, on_delete=models.PROTECT, related_name="invoices")
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="invoices")
+    payer = models.ForeignKey(
+        Guardian, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("payeur")
+    )
+    # Who the invoice was made out to, as printed (the guardian may change later).
+    payer_name = models.CharField(_("payeur"), max_length=200)
+    payer_address = models.TextField(_("adresse du payeur"), blank=True)
+    number = models.CharField(_("numéro"), max_length=20)
+    label = models.CharField(_("objet"), max_length=200, blank=True)
+    issue_date = models.DateField(_("date d’émission"))
+    due_date = models.DateField(_("date d’échéance"))
+    total = money_field(_("montant"))
+    paid = money_field(_("montant réglé"), default=ZERO)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.TO_PAY, db_index=True
+    )
+    # A family on direct debit: the date the amount will be taken (« Prélèvement le … »).
+    direct_debit_date = models.DateField(_("date de prélèvement"), null=True, blank=True)
+    pdf = models.FileField(storage=private_storage, upload_to="invoices/%Y/%m/", blank=True)
+    credit_note_number = models.CharField(_("numéro de l’avoir"), max_length=20, blank=True)
+    cancel_reason = models.TextField(_("motif de l’annulation"), blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    collectivity_lookup = "regie__collectivity"
+    family_lookup = "family"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("facture")
+        verbose_name_plural = _("factures")
+        ordering = ["-issue_date", "-pk"]
+        indexes = [models.Index(fields=["family", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["regie", "number"], name="unique_invoice_number"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_positive"),
+            models.CheckConstraint(
+                condition=Q(paid__gte=0) & Q(paid__lte=F("total")), name="invoice_paid_le_total"
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__gte=F("issue_date")), name="invoice_due_after_issue"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def balance(self) -> Decimal:
+        """What is left to pay (nothing once cancelled)."""
+        if self.status == self.Status.CANCELLED:
+            return ZERO
+        return self.total - self.paid
+
+    @property
+    def is_payable(self) -> bool:
+        return self.status in (self.Status.TO_PAY, self.Status.PARTIAL) and self.balance > 0
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    child = models.ForeignKey(
+        Child, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    child_name = models.CharField(_("enfant"), max_length=150, blank=True)
+    label = models.CharField(_("activité"), max_length=200)
+    period = models.CharField(_("période ou jours"), max_length=200, blank=True)
+    quantity = models.DecimalField(_("quantité"), max_digits=8, decimal_places=2)
+    unit_price = money_field(_("prix unitaire"))
+    amount = money_field(_("montant"))
+    details = models.TextField(_("détails"), blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    collectivity_lookup = "invoice__regie__collectivity"
+    family_lookup = "invoice__family"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("ligne de facture")
+        verbose_name_plural = _("lignes de facture")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return f"{self.label}: {self.amount}"
+
+
+class Payment(models.Model):
+    class Kind(models.TextChoices):
+        CARD = "card", _("Carte bancaire en ligne")
+        DIRECT_DEBIT = "direct_debit", _("Prélèvement")
+        CHEQUE = "cheque", _("Chèque")
+        CASH = "cash", _("Espèces")
+        CESU = "cesu", _("CESU")
+        HOLIDAY_VOUCHERS = "holiday_vouchers", _("Chèques-vacances")
+        TRANSFER = "transfer", _("Virement")
+
+    regie = models.ForeignKey(Regie, on_delete=models.PROTECT, related_name="payments")
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="payments")
+    number = models.CharField(_("numéro"), max_length=20)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    date = models.DateField(_("date"))
+    amount = money_field(_("montant"))
+    reference = models.CharField(_("référence"), max_length=100, blank=True)
+    invoices = models.ManyToManyField(Invoice, through="PaymentAllocation", related_name="payments")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    collectivity_lookup = "regie__collectivity"
+    family_lookup = "family"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("règlement")
+        verbose_name_plural = _("règlements")
+        ordering = ["-date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["regie", "number"], name="unique_payment_number"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class PaymentAllocation(models.Model):
+    """The part of a payment that settles one invoice."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
+    amount = money_field(_("montant"))
+
+    collectivity_lookup = "invoice__regie__collectivity"
+    family_lookup = "invoice__family"
+
+    objects = TenantManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "invoice"], name="unique_allocation"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.payment} → {self.invoice}: {self.amount}"
+
+
+class PaymentTransaction(models.Model):
+    """One online payment attempt (eopayment): what was asked, every answer received."""
+
+    class Status(models.TextChoices):
+        CREATED = "created", _("Créée")
+        WAITING = "waiting", _("En attente")
+        PAID = "paid", _("Paiement accepté")
+        DENIED = "denied", _("Paiement refusé")
+        CANCELLED = "cancelled", _("Paiement annulé")
+        EXPIRED = "expired", _("Expirée")
+        ERROR = "error", _("Erreur")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    regie = models.ForeignKey(Regie, on_delete=models.PROTECT, related_name="+")
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="+")
+    invoices = models.ManyToManyField(Invoice, related_name="transactions")
+    amount = money_field(_("montant"))
+    email = models.EmailField(_("e-mail"))
+    reference = models.CharField(_("référence"), max_length=30)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.CREATED, db_index=True
+    )
+    provider_id = models.CharField(_("identifiant chez le prestataire"), max_length=100, blank=True)
+    responses = models.JSONField(default=list, blank=True)
+    payment = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="transaction"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    collectivity_lookup = "regie__collectivity"
+    family_lookup = "family"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("transaction de paiement en ligne")
+        verbose_name_plural = _("transactions de paiement en ligne")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.reference} ({self.get_status_display()})"

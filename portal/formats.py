@@ -5,6 +5,7 @@ Python code and templates use the same functions (``portal_tags`` exposes them a
 """
 
 import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import formats
 
@@ -17,6 +18,30 @@ def date_long(value: datetime.date | None, *, capitalise: bool = False) -> str:
         return ""
     text = formats.date_format(value, LONG_DATE)
     return text[:1].upper() + text[1:] if capitalise else text
+
+
+CENT = Decimal("0.01")
+NBSP, NNBSP = "\u00a0", "\u202f"
+
+
+def money_round(value) -> Decimal:
+    """Euros to the cent, half up (as public accounting rounds)."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def euros(value) -> str:
+    """« 1 234,56 € »: French grouping (narrow no-break space), decimal comma, a no-break
+    space before the sign, a minus sign for a credit."""
+    if value is None or value == "":
+        return ""
+    amount = money_round(value)
+    sign = "−" if amount < 0 else ""
+    units, cents = f"{abs(amount):.2f}".split(".")
+    groups = []
+    while units:
+        groups.insert(0, units[-3:])
+        units = units[:-3]
+    return f"{sign}{NNBSP.join(groups)},{cents}{NBSP}€"
 
 
 def actor_or_none(user):

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("family.urls")),
     path("", include("planning.urls")),
     path("", include("notifications.urls")),
+    path("", include("billing.urls")),
 ]
 
 if settings.DEBUG:

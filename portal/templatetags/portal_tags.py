@@ -1,6 +1,7 @@
 """Template helpers shared by every app: ``{% load portal_tags %}``.
 
 - ``{{ day|date_long }}`` → « lundi 14 décembre 2026 » (``portal.formats.date_long``);
+- ``{{ amount|euros }}`` → « 1 234,56 € » (``portal.formats.euros``);
 - ``{% pagination page %}`` → the one pagination block (``templates/includes/pagination.html``),
   keeping the current query string (filters, another list's page) and changing only its own
   page parameter.
@@ -21,6 +22,12 @@ def date_long(value):
 @register.filter
 def date_long_cap(value):
     return formats.date_long(value, capitalise=True)
+
+
+@register.filter
+def euros(value):
+    """« 1 234,56 € » (``portal.formats.euros``)."""
+    return formats.euros(value)
 
 
 @register.inclusion_tag("includes/pagination.html", takes_context=True)

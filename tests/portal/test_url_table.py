@@ -27,6 +27,7 @@ from django.urls.resolvers import RegexPattern
 
 import pytest
 
+from billing.models import Invoice, Regie
 from family.models import (
     AuthorizationType,
     AuthorizedAdult,
@@ -104,7 +105,20 @@ def _family_rows(collectivity, *, name: str, day: datetime.date) -> dict:
         child=child, first_name="Jean", last_name=name, relation="Oncle", phone="0600000000"
     )
     subscription = SubscriptionFactory(family=family)
+    regie = Regie.objects.get_or_create(
+        collectivity=collectivity, code="01", defaults={"name": f"Régie {name}"}
+    )[0]
+    invoice = Invoice.objects.create(
+        regie=regie,
+        family=family,
+        payer_name=f"Paul {name}",
+        number=f"F01-2026-{family.pk:06d}",
+        issue_date=day,
+        due_date=day,
+        total=10,
+    )
     return {
+        "invoice": invoice,
         "family": family,
         "guardian": guardian,
         "child": child,
@@ -313,6 +327,9 @@ EXPECTATIONS: dict[str, Row] = {
         PARENT, lambda rows: {"kind": "reservation", "pk": rows["booking_request"].pk}
     ),
     "notifications:preferences": Row(PARENT),
+    "billing:index": Row(PARENT),
+    "billing:invoice": Row(PARENT, _k(pk=("invoice", "pk"))),
+    "billing:invoice_pdf": Row(PARENT, _k(pk=("invoice", "pk"))),
     "planning_admin:requests_bulk": Row(AGENT),
     "planning_admin:request_detail": Row(AGENT, _k(pk=("booking_request", "pk"))),
     "planning_admin:request_decide": Row(AGENT, _k(pk=("booking_request", "pk"))),

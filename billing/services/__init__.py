@@ -1,0 +1,15 @@
+"""State changes of billing: numbering, invoices, payments (re-exported here)."""
+
+from .invoices import BillingError, LineInput, invoice_cancel, invoice_issue, invoice_status
+from .numbering import number_next
+from .payments import payment_record
+
+__all__ = [
+    "BillingError",
+    "LineInput",
+    "invoice_cancel",
+    "invoice_issue",
+    "invoice_status",
+    "number_next",
+    "payment_record",
+]
