@@ -25,6 +25,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.branding import branding_for
 from portal.models import Collectivity
 
 from .emails import absolute_url, email_render
@@ -121,11 +122,12 @@ def digest_groups(events, *, collectivity, rows=None, names=None) -> list[Digest
     return sorted(groups.values(), key=lambda g: (g.children == "", g.children.lower()))
 
 
-def _render(collectivity, *, groups, start, end, template="notifications/digest"):
+def _render(collectivity, *, groups, start, end, template="notifications/digest", branding=None):
     return email_render(
         template=template,
         collectivity=collectivity,
         link=reverse("notifications:requests"),
+        branding=branding,
         context={
             "groups": groups,
             "window_start": timezone.localtime(start) if start else None,
@@ -273,7 +275,8 @@ def _batch_send(collectivity, start, end, *, family_ids=(), account_ids=()) -> i
     targets = [target for target in targets if keys[target] not in done]
     if not targets:
         return 0
-    events = _window_events(collectivity, start, end).select_related("collectivity")
+    # The events' own collectivity is never read here (it is ``collectivity``): no join.
+    events = _window_events(collectivity, start, end)
     todo_families = [t[1] for t in targets if t[0] == "family"]
     todo_accounts = [t[1] for t in targets if t[0] == "account"]
     by_target = defaultdict(list)
@@ -294,6 +297,7 @@ def _batch_insert(collectivity, start, end, targets, keys, by_target, rows, read
     from .services import outbox_row
 
     emails = []
+    branding = branding_for(collectivity)  # once per batch, not once per e-mail
     for target in targets:
         users = readers.get(target, [])
         to = [u.email for u in users if u.pk not in immediate and u.email]
@@ -301,7 +305,7 @@ def _batch_insert(collectivity, start, end, targets, keys, by_target, rows, read
             continue
         names = {u.pk: u.get_full_name() or u.email for u in users}
         groups = digest_groups(by_target[target], collectivity=collectivity, rows=rows, names=names)
-        rendered = _render(collectivity, groups=groups, start=start, end=end)
+        rendered = _render(collectivity, groups=groups, start=start, end=end, branding=branding)
         emails.append(
             outbox_row(
                 rendered=rendered,
