@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.branding import branding_for
 from portal.models import Collectivity
 
 from .emails import absolute_url, email_render
@@ -138,11 +139,21 @@ def _greeting(users) -> str:
     )
 
 
-def _render(collectivity, *, groups, start, end, readers=(), template="notifications/digest"):
+def _render(
+    collectivity,
+    *,
+    groups,
+    start,
+    end,
+    readers=(),
+    template="notifications/digest",
+    branding=None,
+):
     return email_render(
         template=template,
         collectivity=collectivity,
         link=reverse("notifications:requests"),
+        branding=branding,
         context={
             "groups": groups,
             "window_start": timezone.localtime(start) if start else None,
@@ -293,7 +304,8 @@ def _batch_send(collectivity, start, end, *, family_ids=(), account_ids=()) -> i
     targets = [target for target in targets if keys[target] not in done]
     if not targets:
         return 0
-    events = _window_events(collectivity, start, end).select_related("collectivity")
+    # The events' own collectivity is never read here (it is ``collectivity``): no join.
+    events = _window_events(collectivity, start, end)
     todo_families = [t[1] for t in targets if t[0] == "family"]
     todo_accounts = [t[1] for t in targets if t[0] == "account"]
     by_target = defaultdict(list)
@@ -314,6 +326,7 @@ def _batch_insert(collectivity, start, end, targets, keys, by_target, rows, read
     from .services import outbox_row
 
     emails = []
+    branding = branding_for(collectivity)  # once per batch, not once per e-mail
     for target in targets:
         users = readers.get(target, [])
         recipients = [u for u in users if u.pk not in immediate and u.email]
@@ -322,7 +335,14 @@ def _batch_insert(collectivity, start, end, targets, keys, by_target, rows, read
             continue
         names = {u.pk: u.get_full_name() or u.email for u in users}
         groups = digest_groups(by_target[target], collectivity=collectivity, rows=rows, names=names)
-        rendered = _render(collectivity, groups=groups, start=start, end=end, readers=recipients)
+        rendered = _render(
+            collectivity,
+            groups=groups,
+            start=start,
+            end=end,
+            readers=recipients,
+            branding=branding,
+        )
         emails.append(
             outbox_row(
                 rendered=rendered,

@@ -41,9 +41,17 @@ def _render(name: str, context: dict, *, autoescape: bool) -> str:
 
 
 def email_render(
-    *, template: str, context: dict | None = None, collectivity=None, family=None, link: str = ""
+    *,
+    template: str,
+    context: dict | None = None,
+    collectivity=None,
+    family=None,
+    link: str = "",
+    branding=None,
 ) -> RenderedEmail:
-    """Render ``template`` ("<app>/<name>") inside the shared layout."""
+    """Render ``template`` ("<app>/<name>") inside the shared layout. ``branding``: the
+    collectivity's, when the caller renders many e-mails and read it once (one query each
+    otherwise)."""
     app, _sep, name = template.partition("/")
     if not name:
         raise ValueError(f"E-mail template names are '<app>/<name>', not {template!r}.")
@@ -59,7 +67,7 @@ def email_render(
         "preferences_url": absolute_url(collectivity, reverse("notifications:preferences"))
         if collectivity is not None
         else "",
-        "branding": branding_for(collectivity),
+        "branding": branding if branding is not None else branding_for(collectivity),
         **(context or {}),
     }
     with translation.override(settings.LANGUAGE_CODE):
