@@ -79,11 +79,11 @@ def backend_available(regie) -> bool:
     return regie.online_backend in ("payfip_ws", "tipi") and bool(regie.payfip_numcli)
 
 
-def _options(regie, *, return_url: str = "", notify_url: str = "", origin: str = "") -> dict:
+def _options(regie, *, return_url: str = "", notify_url: str = "") -> dict:
     kind = regie.online_backend
     options = {"normal_return_url": return_url, "automatic_return_url": notify_url}
     if kind == "dummy":
-        options.update(origin=origin or regie.name, dummy_service_url=_simulator_url())
+        options.update(origin=regie.name, dummy_service_url=_simulator_url())
     else:
         saisie = regie.payfip_saisie or "T"
         if kind == "tipi" and saisie == "W":
@@ -106,7 +106,7 @@ def payment_request(
     regie, *, amount: Decimal, email: str, reference: str, subject: str, return_url, notify_url
 ) -> tuple[str, str]:
     """Ask the provider for a payment: (the provider's id, the URL to send the browser to)."""
-    payment = backend(regie, return_url=return_url, notify_url=notify_url, origin=subject)
+    payment = backend(regie, return_url=return_url, notify_url=notify_url)
     kwargs = {"email": email, "orderid": reference}
     if regie.online_backend in ("payfip_ws", "tipi"):
         kwargs = {"email": email, "refdet": reference}
