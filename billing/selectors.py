@@ -3,6 +3,7 @@ fixed number of queries whatever their number."""
 
 from django.db.models import Prefetch, Sum
 
+from . import providers
 from .models import ZERO, Invoice, PaymentAllocation
 
 Status = Invoice.Status
@@ -31,3 +32,25 @@ def balance_due(queryset):
 
 def invoice_years(queryset) -> list[int]:
     return sorted({day.year for day in queryset.values_list("issue_date", flat=True)}, reverse=True)
+
+
+def online_payable(invoices) -> list[Invoice]:
+    """Those of ``invoices`` a parent may choose for online payment (not on direct debit,
+    their régie takes online payment)."""
+    return [
+        invoice
+        for invoice in invoices
+        if invoice.is_payable
+        and not invoice.direct_debit_date
+        and providers.backend_available(invoice.regie)
+    ]
+
+
+def transaction_page(queryset, transaction_id):
+    """One transaction with its régie and invoices (what the return page shows)."""
+    return (
+        queryset.select_related("regie", "payment")
+        .prefetch_related("invoices")
+        .filter(uuid=transaction_id)
+        .first()
+    )

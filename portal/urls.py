@@ -25,6 +25,10 @@ urlpatterns = [
     path("", include("billing.urls")),
 ]
 
+# The payment simulator of the demo and the browser tests (never in production settings).
+if settings.PORTAL_PAYMENT_SIMULATOR:
+    urlpatterns.append(path("simulateur-paiement/", include("billing.simulator_urls")))
+
 if settings.DEBUG:
     urlpatterns += static(
         settings.MEDIA_URL, view=views.media_serve, document_root=settings.MEDIA_ROOT

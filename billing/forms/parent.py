@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.validators import TextRulesMixin
+
 from ..models import Invoice
 
 
@@ -25,3 +27,18 @@ class InvoiceFilterForm(forms.Form):
         if self.cleaned_data.get("etat"):
             queryset = queryset.filter(status=self.cleaned_data["etat"])
         return queryset
+
+
+class OnlinePaymentForm(TextRulesMixin, forms.Form):
+    """« Payer en ligne »: the e-mail PayFiP sends its receipt to, and the amount the parent
+    saw (refused if the balance changed meanwhile). The invoices come as ``facture`` ids."""
+
+    email = forms.EmailField(
+        label=_("Adresse e-mail pour le justificatif de paiement"),
+        max_length=80,
+        min_length=6,
+        error_messages={
+            "required": _("Indiquez une adresse e-mail : le paiement en ligne l’exige.")
+        },
+    )
+    montant = forms.DecimalField(max_digits=10, decimal_places=2, widget=forms.HiddenInput)

@@ -2,14 +2,32 @@
 
 from .invoices import BillingError, LineInput, invoice_cancel, invoice_issue, invoice_status
 from .numbering import number_next
+from .online import (
+    AnswerRefused,
+    online_invoices_check,
+    online_payment_check,
+    transaction_answer,
+    transaction_expire,
+    transaction_notify,
+    transaction_start,
+    transactions_check,
+)
 from .payments import payment_record
 
 __all__ = [
+    "AnswerRefused",
     "BillingError",
     "LineInput",
     "invoice_cancel",
     "invoice_issue",
     "invoice_status",
     "number_next",
+    "online_invoices_check",
+    "online_payment_check",
     "payment_record",
+    "transaction_answer",
+    "transaction_expire",
+    "transaction_notify",
+    "transaction_start",
+    "transactions_check",
 ]

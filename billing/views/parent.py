@@ -31,9 +31,16 @@ def index(request):
             "page": page,
             "balance": selectors.balance_due(invoices),
             "filtered": form.is_bound and any(form.data.get(k) for k in ("annee", "etat")),
-            "online_payment": request.collectivity.modules.get("online_payment", False),
+            "online_ids": _online_ids(request, page),
         },
     )
+
+
+def _online_ids(request, invoices) -> set[int]:
+    """The invoices shown that may be paid online here (the module on, their régie set)."""
+    if not request.collectivity.modules.get("online_payment", False):
+        return set()
+    return {invoice.pk for invoice in selectors.online_payable(invoices)}
 
 
 def _invoice(request, pk: int) -> Invoice:
@@ -54,7 +61,7 @@ def invoice_detail(request, pk: int):
         {
             "invoice": invoice,
             "children": children,
-            "online_payment": request.collectivity.modules.get("online_payment", False),
+            "online_ids": _online_ids(request, [invoice]),
         },
     )
 

@@ -180,6 +180,9 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_CHANGE_EMAIL = True  # a new address is confirmed before it replaces the old one
 # The self-hosted CAPTCHA of the sign-up form (portal/captcha.py).
 PORTAL_CAPTCHA_ENABLED = env_bool("PORTAL_CAPTCHA_ENABLED", True)
+# The payment simulator (billing/views/simulator.py) that stands for the provider in the demo
+# and the browser tests: on in dev and test settings only, its URLs absent otherwise.
+PORTAL_PAYMENT_SIMULATOR = False
 # Behind N reverse proxies, the client address is the N-th from the right of X-Forwarded-For
 # (allauth's rate limits and the subscriber-code throttle both use it).
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
@@ -325,7 +328,9 @@ _CSP_COMMON = {
     "worker-src": [SELF, "blob:"],
     "object-src": [NONE],
     "base-uri": [SELF],
-    "form-action": [SELF],
+    # After « Payer », the confirmation form's answer redirects to PayFiP (form-action
+    # governs the redirects that follow a form submission).
+    "form-action": [SELF, "https://www.payfip.gouv.fr"],
 }
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

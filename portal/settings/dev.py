@@ -12,3 +12,4 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 WHITENOISE_USE_FINDERS = True
+PORTAL_PAYMENT_SIMULATOR = env_bool("PORTAL_PAYMENT_SIMULATOR", True)

@@ -28,3 +28,4 @@ STORAGES = {
 }
 WAGTAILADMIN_BASE_URL = "http://localhost"
 PORTAL_CAPTCHA_ENABLED = False  # tests that check the CAPTCHA turn it on
+PORTAL_PAYMENT_SIMULATOR = True

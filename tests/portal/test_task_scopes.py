@@ -33,3 +33,10 @@ def test_demo_load_opens_its_scope():
 
     with scope():
         call_command("demo_load", "--quiet")
+
+
+def test_billing_tasks_open_their_scope(collectivity_a):
+    from billing import tasks as billing_tasks
+
+    with scope():
+        assert billing_tasks.payment_status() == {"checked": 0, "expired": 0}

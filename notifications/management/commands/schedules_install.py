@@ -24,6 +24,12 @@ SCHEDULES = [
         "schedule_type": Schedule.MINUTES,
         "minutes": 10,
     },
+    {
+        "name": "Paiements en ligne en attente (vérification, expiration)",
+        "func": "billing.tasks.payment_status",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 5,
+    },
 ]
 
 
