@@ -111,10 +111,11 @@ def test_only_existing_services_have_tiles(collectivity_a):
     user = UserFactory()
     subscription_create(user=user, family=_family(collectivity_a, "Dupont"))
     page = _client(user).get(SPACE_URL).content.decode()
-    # The dossier and the planning exist; billing and documents have no URL yet here.
+    # The dossier, the planning and billing exist; the documents have no URL yet (issue #15).
     assert 'href="/famille/dossier/"' in page
     assert 'href="/famille/planning/"' in page
-    assert "Espace facturation" not in page
+    assert 'href="/facturation/"' in page
+    assert "Pièces justificatives" not in page
 
 
 @pytest.mark.urls("tests.portal.urls_modules")
