@@ -17,6 +17,7 @@ once get them by ``decision_send_now`` and are left out of the digests.
 """
 
 import datetime
+import functools
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from portal.branding import branding_for
@@ -91,6 +93,17 @@ def _requested_by(row: RequestRow | None, names: dict[int, str]) -> str:
     return names.get(row.account_id, "")
 
 
+@functools.lru_cache(maxsize=4096)
+def _when_cached(moment: datetime.datetime) -> str:
+    return date_format(timezone.localtime(moment), "j F à H:i")
+
+
+def _when(moment: datetime.datetime) -> str:
+    """« 2 décembre à 12:30 », formatted once per minute of a window (formatting dates is
+    most of a digest's rendering time otherwise)."""
+    return _when_cached(moment.replace(second=0, microsecond=0))
+
+
 def digest_groups(events, *, collectivity, rows=None, names=None) -> list[DigestGroup]:
     """Events → groups by child (the children a request concerns), then by request, each
     with its decisions in order (time, message). Pure but for the request links."""
@@ -115,6 +128,7 @@ def digest_groups(events, *, collectivity, rows=None, names=None) -> list[Digest
         requests[key].items.append(
             {
                 "at": timezone.localtime(event.created_at),
+                "when": _when(event.created_at),
                 "message": event.message,
                 "from_collectivity": event.verb == "agent_message",
             }
@@ -160,6 +174,8 @@ def _render(
             "window_end": timezone.localtime(end) if end else None,
             "count": sum(len(r.items) for g in groups for r in g.requests),
             "greeting_name": _greeting(list(readers)),
+            # Said once per e-mail rather than once per decision in the loops.
+            "message_from": _("Message de %(name)s :") % {"name": collectivity.display_name},
         },
     )
 
