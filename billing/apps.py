@@ -6,3 +6,9 @@ class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = _("Facturation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import notifications
+
+        # « Mes demandes » lists the family's online payments.
+        notifications.register()

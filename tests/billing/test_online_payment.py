@@ -476,3 +476,18 @@ def test_the_simulator_only_talks_to_this_hosts_notification_url(client_a, onlin
         response = client_a.post("/simulateur-paiement/", {**data, key: value, "choix": "payer"})
         assert response.status_code == 400
     assert not Payment.objects.exists()
+
+
+def test_an_online_payment_is_a_request_in_mes_demandes(client_a, online, parent, two):
+    """« Mes demandes » lists the attempt; its acceptance (by the provider, not the parent) is
+    a new message until the parent opens its history."""
+    attempt, _url = _start(parent, list(two))
+    _notify(client_a, attempt, _notification(attempt))
+    client_a.force_login(parent)
+    page = client_a.get("/mon-espace/demandes/", {"type": "paiement"}).content.decode()
+    assert page.count('<li class="my-request') == 1
+    assert "Paiement en ligne de 34,80\u00a0€" in page and "Acceptée" in page
+    assert "1 nouveau(x) message(s)" in page
+    detail = client_a.get(f"/mon-espace/demandes/paiement/{attempt.pk}/").content.decode()
+    assert "accepté" in detail
+    assert "nouveau(x) message(s)" not in client_a.get("/mon-espace/demandes/").content.decode()
