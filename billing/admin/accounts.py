@@ -40,7 +40,6 @@ def statement(request, pk: int):
         request,
         "billing/admin/statement.html",
         page_title=_("Compte de la famille %(name)s") % {"name": family.name},
-        page_subtitle=family.name,
         header_icon="list-ul",
         family=family,
         **account,
