@@ -221,6 +221,12 @@ class PaymentForm(TextRulesMixin, forms.Form):
         required=False,
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _(
+                "Une des factures cochées n’est plus à payer pour cette famille : vérifiez la "
+                "liste et cochez de nouveau."
+            )
+        },
         help_text=_(
             "Cochez les factures que ce règlement paie ; sans case cochée, il est affecté aux "
             "factures de la régie les plus anciennes d’abord."

@@ -308,7 +308,7 @@ def test_a_payment_goes_to_the_ticked_invoices(agent, regie, family):
         ({"kind": "card"}, "Sélectionnez un choix valide"),
         ({"kind": ""}, "Choisissez le type de règlement."),
         ({"date": "2099-01-01"}, "dans le futur"),
-        ({"invoices": ["999999"]}, "Sélectionnez un choix valide"),
+        ({"invoices": ["999999"]}, "n’est plus à payer pour cette famille"),
     ],
 )
 def test_a_bad_payment_records_nothing(agent, regie, family, data, message):
