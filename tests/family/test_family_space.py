@@ -111,10 +111,10 @@ def test_only_existing_services_have_tiles(collectivity_a):
     user = UserFactory()
     subscription_create(user=user, family=_family(collectivity_a, "Dupont"))
     page = _client(user).get(SPACE_URL).content.decode()
-    # The dossier and the planning exist; billing and documents have no URL yet here.
+    # The dossier, the planning and billing exist; documents have no URL yet here.
     assert 'href="/famille/dossier/"' in page
     assert 'href="/famille/planning/"' in page
-    assert "Espace facturation" not in page
+    assert 'href="/facturation/"' in page
 
 
 @pytest.mark.urls("tests.portal.urls_modules")
