@@ -1,7 +1,14 @@
-"""Read paths of the « Espace facturation »: a family's invoices with their payments, in a
-fixed number of queries whatever their number."""
+"""Read paths of billing: the « Espace facturation » (a family's invoices with their payments)
+and the back office (the invoices list and its filters, a family's account statement, the
+payments export), each in a fixed number of queries whatever the number of rows."""
 
-from django.db.models import Prefetch, Sum
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import providers
 from .models import ZERO, Invoice, PaymentAllocation
@@ -54,3 +61,143 @@ def transaction_page(queryset, transaction_id):
         .filter(uuid=transaction_id)
         .first()
     )
+
+
+# --- back office ----------------------------------------------------------------------------
+
+PAYABLE = (Status.TO_PAY, Status.PARTIAL)
+
+
+def agent_invoices(queryset):
+    """The invoices list of the back office (``queryset`` from ``scope.agent``): one query for
+    the page whatever its size (the régie and the family come with each row)."""
+    return queryset.select_related("regie", "family").order_by("-issue_date", "-pk")
+
+
+def invoices_filtered(queryset, filters: dict, *, today):
+    """Apply the back-office filters (a valid ``InvoiceAdminFilterForm``'s cleaned data)."""
+    if filters.get("etat"):
+        queryset = queryset.filter(status=filters["etat"])
+    if filters.get("echeance_du"):
+        queryset = queryset.filter(due_date__gte=filters["echeance_du"])
+    if filters.get("echeance_au"):
+        queryset = queryset.filter(due_date__lte=filters["echeance_au"])
+    if filters.get("famille"):
+        term = filters["famille"]
+        queryset = queryset.filter(
+            Q(family__name__icontains=term)
+            | Q(payer_name__icontains=term)
+            | Q(family__external_ref__iexact=term)
+            | Q(number__iexact=term)
+        )
+    if filters.get("en_retard"):
+        queryset = queryset.filter(status__in=PAYABLE, due_date__lt=today)
+    return queryset
+
+
+def invoice_detail(queryset):
+    """One invoice for the agent's page: its régie, family, lines and payments."""
+    return family_invoices(queryset).select_related("cancelled_by", "issued_by", "payer")
+
+
+def payable_invoices(queryset) -> list:
+    """``queryset``'s invoices still to pay, oldest due first (the order of allocation)."""
+    return list(
+        queryset.filter(status__in=PAYABLE)
+        .select_related("regie")
+        .order_by("due_date", "issue_date", "pk")
+    )
+
+
+@dataclass
+class StatementEntry:
+    date: datetime.date
+    label: str
+    detail: str
+    debit: Decimal | None = None
+    credit: Decimal | None = None
+    invoice: object = None
+    balance: Decimal = ZERO
+
+
+def family_statement(*, invoices, payments) -> dict:
+    """A family's account: invoices (debit), credit notes and payments (credit) in date
+    order with the running balance. ``invoices`` and ``payments`` are the family's rows, from
+    the scope; three queries whatever their number."""
+    invoices = list(invoices.select_related("regie").order_by("issue_date", "pk"))
+    payments = list(
+        payments.select_related("regie")
+        .prefetch_related(
+            Prefetch(
+                "allocations",
+                queryset=PaymentAllocation.objects.select_related("invoice").order_by("pk"),
+            )
+        )
+        .order_by("date", "pk")
+    )
+    entries = []
+    for invoice in invoices:
+        entries.append(
+            StatementEntry(
+                invoice.issue_date,
+                _("Facture %(number)s") % {"number": invoice.number},
+                invoice.label,
+                debit=invoice.total,
+                invoice=invoice,
+            )
+        )
+        if invoice.status == Status.CANCELLED:
+            entries.append(
+                StatementEntry(
+                    timezone.localdate(invoice.cancelled_at),
+                    _("Avoir %(number)s") % {"number": invoice.credit_note_number},
+                    _("Annule la facture %(number)s : %(reason)s")
+                    % {"number": invoice.number, "reason": invoice.cancel_reason},
+                    credit=invoice.total,
+                    invoice=invoice,
+                )
+            )
+    for payment in payments:
+        numbers = ", ".join(allocation.invoice.number for allocation in payment.allocations.all())
+        entries.append(
+            StatementEntry(
+                payment.date,
+                _("Règlement %(number)s (%(kind)s)")
+                % {"number": payment.number, "kind": payment.get_kind_display().lower()},
+                numbers + (f" — {payment.reference}" if payment.reference else ""),
+                credit=payment.amount,
+            )
+        )
+    entries.sort(key=lambda entry: (entry.date, entry.debit is None))
+    balance = ZERO
+    for entry in entries:
+        balance += (entry.debit or ZERO) - (entry.credit or ZERO)
+        entry.balance = balance
+    return {
+        "entries": entries,
+        "balance": balance,
+        "invoiced": sum((i.total for i in invoices if i.status != Status.CANCELLED), ZERO),
+        "paid": sum((p.amount for p in payments), ZERO),
+        "invoices": invoices,
+        "payable": [invoice for invoice in invoices if invoice.is_payable],
+    }
+
+
+def payments_for_export(queryset, *, regie, date_from, date_to):
+    """The payments of ``regie`` dated within [date_from, date_to], with their family and the
+    invoices they settle (three queries)."""
+    return (
+        queryset.filter(regie=regie, date__gte=date_from, date__lte=date_to)
+        .select_related("family", "regie", "recorded_by")
+        .prefetch_related(
+            Prefetch(
+                "allocations",
+                queryset=PaymentAllocation.objects.select_related("invoice").order_by("pk"),
+            )
+        )
+        .order_by("date", "pk")
+    )
+
+
+def regies_listed(queryset):
+    return queryset.annotate(invoice_count=Count("invoices")).order_by("code")

@@ -1,4 +1,5 @@
-"""State changes of billing: numbering, invoices, payments (re-exported here)."""
+"""State changes of billing: numbering, invoices, payments, régies, the CSV import (re-exported
+here)."""
 
 from .invoices import BillingError, LineInput, invoice_cancel, invoice_issue, invoice_status
 from .numbering import number_next
@@ -13,6 +14,7 @@ from .online import (
     transactions_check,
 )
 from .payments import payment_record
+from .regies import regie_save
 
 __all__ = [
     "AnswerRefused",
@@ -25,6 +27,7 @@ __all__ = [
     "online_invoices_check",
     "online_payment_check",
     "payment_record",
+    "regie_save",
     "transaction_answer",
     "transaction_expire",
     "transaction_notify",

@@ -381,4 +381,9 @@ PORTAL_AGENT_PERMISSIONS: list[str] = [
     "family.change_authorizationtype",
 ]
 # Demo loaders, in order (see portal/demo.py).
-PORTAL_DEMO_LOADERS = ["cms_pages.demo.load", "family.demo.load", "planning.demo.load"]
+PORTAL_DEMO_LOADERS = [
+    "cms_pages.demo.load",
+    "family.demo.load",
+    "planning.demo.load",
+    "billing.demo.load",
+]

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 HREF = re.compile(r'href="(/[^"#]*)')
 NEVER = ("/compte/deconnexion/", "/admin/logout/", "/static/", "/media/")
-ADMIN_AREAS = ("/admin/familles/", "/admin/enfance/", "/admin/family/")
+ADMIN_AREAS = ("/admin/familles/", "/admin/enfance/", "/admin/family/", "/admin/facturation/")
 BUDGET = 160
 
 
@@ -59,10 +59,26 @@ def test_no_page_of_the_demo_answers_500(host, parent, agent):
         (None, ["/", "/aide/", "/compte/connexion/", "/compte/inscription/"], False),
         (
             parent,
-            ["/", "/mon-espace/", "/famille/", "/famille/dossier/", "/famille/planning/"],
+            [
+                "/",
+                "/mon-espace/",
+                "/famille/",
+                "/famille/dossier/",
+                "/famille/planning/",
+                "/facturation/",
+            ],
             False,
         ),
-        (agent, ["/admin/", "/admin/familles/demandes/", "/admin/enfance/activites/"], True),
+        (
+            agent,
+            [
+                "/admin/",
+                "/admin/familles/demandes/",
+                "/admin/enfance/activites/",
+                "/admin/facturation/factures/",
+            ],
+            True,
+        ),
     ):
         client = Client(HTTP_HOST=host)
         if who:

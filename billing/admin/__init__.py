@@ -1,0 +1,1 @@
+"""The billing back office (« Facturation » menu of the Wagtail admin, ``/admin/facturation/``)."""

@@ -1,0 +1,27 @@
+"""Back-office URLs of billing, under ``/admin/facturation/`` (namespace ``billing_admin``,
+registered in ``billing/wagtail_hooks.py``), answering 404 when the collectivity's billing
+module is off."""
+
+from django.urls import path
+
+from portal.modules import Module, gate_patterns
+
+from . import accounts, imports, invoices, regies
+
+urlpatterns = gate_patterns(
+    Module.BILLING,
+    [
+        path("factures/", invoices.invoices, name="invoices"),
+        path("factures/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
+        path("factures/<int:pk>/pdf/", invoices.invoice_pdf, name="invoice_pdf"),
+        path("factures/<int:pk>/annuler/", invoices.invoice_cancel, name="invoice_cancel"),
+        path("familles/<int:pk>/compte/", accounts.statement, name="statement"),
+        path("familles/<int:pk>/reglement/", accounts.payment_add, name="payment_add"),
+        path("regies/", regies.regies, name="regies"),
+        path("regies/ajouter/", regies.regie_add, name="regie_add"),
+        path("regies/<int:pk>/", regies.regie_edit, name="regie_edit"),
+        path("import/", imports.invoices_import, name="import"),
+        path("import/modele.csv", imports.import_template, name="import_template"),
+        path("reglements/export/", imports.payments_export, name="payments_export"),
+    ],
+)

@@ -1,0 +1,229 @@
+"""Demo loader of billing (after ``planning.demo.load``): a régie per demo collectivity
+(Beaulieu's pays online through the simulator, ``online_backend="dummy"``) and three months of
+invoices (September to November 2026, issued at the start of the next month) for the demo
+families, with their payments:
+
+- the first family (``parent1@…``'s): September paid by cheque, October and November to pay
+  (so that two can be paid at once online), and the Toussaint holiday centre cancelled by a
+  credit note;
+- the second: September unpaid past its due date (overdue), October partly paid (CESU),
+  November to pay;
+- the third, on direct debit: every invoice carries its « Prélèvement le … » date, September
+  and October taken.
+
+Everything goes through the services (``invoice_issue``, ``payment_record``,
+``invoice_cancel``), so numbers, PDFs and timeline events are the real ones. Idempotent: an
+invoice is found again by its régie, family and label, and its payments are recorded only when
+it is first issued.
+"""
+
+import datetime
+from decimal import Decimal
+
+from family.models import Family
+from portal.models import Membership
+
+from .models import Invoice, Payment, Regie
+from .services import LineInput, invoice_cancel, invoice_issue, payment_record
+
+REGIES = {
+    "beaulieu": {
+        "name": "Régie enfance de Beaulieu-sur-Loire",
+        "address": "Hôtel de ville\n1 place de la Mairie\n45630 Beaulieu-sur-Loire",
+        "online_backend": Regie.Backend.DUMMY,
+        "creditor_identifier": "FR72ZZZ123456",
+    },
+    "valfleuri": {
+        "name": "Régie enfance-jeunesse du Val Fleuri",
+        "address": "Maison des services\n12 avenue des Tilleuls\n26400 Val-Fleuri",
+        "online_backend": "",
+        "creditor_identifier": "",
+    },
+}
+# (label, issue date, due date, canteen meals, evenings) per month billed.
+MONTHS = [
+    ("Septembre 2026", datetime.date(2026, 10, 1), datetime.date(2026, 10, 31), 14, 6),
+    ("Octobre 2026", datetime.date(2026, 11, 2), datetime.date(2026, 12, 2), 12, 5),
+    ("Novembre 2026", datetime.date(2026, 12, 1), datetime.date(2026, 12, 31), 15, 7),
+]
+MEAL, EVENING = Decimal("4.20"), Decimal("2.50")
+TOUSSAINT = "Accueil de loisirs — vacances de la Toussaint 2026"
+
+
+def _lines(family: Family, month: str, meals: int, evenings: int) -> list[LineInput]:
+    lines = []
+    for index, child in enumerate(family.children.order_by("birth_date", "pk")):
+        lines.append(
+            LineInput(
+                label="Restauration scolaire",
+                quantity=Decimal(meals - index),
+                unit_price=MEAL,
+                child=child,
+                period=month.lower(),
+                details="Repas réservés ou absences facturées",
+            )
+        )
+        if index == 0:
+            lines.append(
+                LineInput(
+                    label="Accueil périscolaire soir",
+                    quantity=Decimal(evenings),
+                    unit_price=EVENING,
+                    child=child,
+                    period=month.lower(),
+                )
+            )
+    return lines
+
+
+def _issue(regie, family, label, issue_date, due_date, lines, agent, debit=None):
+    """The invoice of this label, issued the first time only: (invoice, created)."""
+    found = Invoice.objects.filter(regie=regie, family=family, label=label).first()
+    if found is not None:
+        return found, False
+    invoice = invoice_issue(
+        regie=regie,
+        family=family,
+        lines=lines,
+        issue_date=issue_date,
+        due_date=due_date,
+        label=label,
+        by=agent,
+        direct_debit_date=debit,
+        notify=False,
+    )
+    return invoice, True
+
+
+def _pay(regie, family, invoice, kind, amount, date, agent, reference=""):
+    payment_record(
+        regie=regie,
+        family=family,
+        kind=kind,
+        amount=amount,
+        date=date,
+        reference=reference,
+        invoice_ids=[invoice.pk],
+        by=agent,
+        notify=False,
+    )
+
+
+def _family_invoices(regie, families, agent) -> None:
+    first, second, third = families[:3]
+    for index, (label, issue_date, due_date, meals, evenings) in enumerate(MONTHS):
+        invoice, new = _issue(
+            regie, first, label, issue_date, due_date, _lines(first, label, meals, evenings), agent
+        )
+        if new and index == 0:
+            _pay(
+                regie,
+                first,
+                invoice,
+                Payment.Kind.CHEQUE,
+                invoice.total,
+                datetime.date(2026, 10, 20),
+                agent,
+                reference="Chèque n° 2034512",
+            )
+        invoice, new = _issue(
+            regie,
+            second,
+            label,
+            issue_date,
+            due_date,
+            _lines(second, label, meals, evenings),
+            agent,
+        )
+        if new and index == 1:
+            _pay(
+                regie,
+                second,
+                invoice,
+                Payment.Kind.CESU,
+                Decimal("20.00"),
+                datetime.date(2026, 11, 20),
+                agent,
+                reference="CESU 4 titres",
+            )
+        debit = issue_date + datetime.timedelta(days=9)
+        invoice, new = _issue(
+            regie,
+            third,
+            label,
+            issue_date,
+            due_date,
+            _lines(third, label, meals, evenings),
+            agent,
+            debit=debit,
+        )
+        if new and index < 2:
+            _pay(
+                regie,
+                third,
+                invoice,
+                Payment.Kind.DIRECT_DEBIT,
+                invoice.total,
+                debit,
+                agent,
+                reference="Prélèvement SEPA",
+            )
+    child = first.children.order_by("birth_date", "pk").first()
+    holiday, new = _issue(
+        regie,
+        first,
+        TOUSSAINT,
+        datetime.date(2026, 11, 2),
+        datetime.date(2026, 12, 2),
+        [
+            LineInput(
+                label="Accueil de loisirs",
+                quantity=Decimal(4),
+                unit_price=Decimal("12.00"),
+                child=child,
+                period="du 19 au 23 octobre 2026",
+            )
+        ],
+        agent,
+    )
+    if new:
+        invoice_cancel(
+            invoice=holiday,
+            by=agent,
+            reason="Le centre de loisirs était fermé le 22 octobre : facture remplacée par la "
+            "facture d’octobre.",
+        )
+
+
+def load(context):
+    loaded = []
+    for key, spec in REGIES.items():
+        collectivity = context.collectivities.get(key)
+        if collectivity is None:
+            continue
+        regie, _created = Regie.objects.update_or_create(
+            collectivity=collectivity, code="01", defaults={**spec, "is_active": True}
+        )
+        families = list(
+            Family.objects.filter(
+                collectivity=collectivity, external_ref__startswith="DEMO-"
+            ).order_by("external_ref")
+        )
+        agent = (
+            Membership.objects.filter(collectivity=collectivity, role=Membership.Role.AGENT)
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
+        if len(families) < 3 or agent is None:
+            continue
+        _family_invoices(regie, families, agent.user)
+        loaded.append(collectivity.name)
+    if loaded:
+        context.notes.append(
+            "\nFacturation : une régie par collectivité et les factures de septembre à "
+            "novembre 2026 des familles de démonstration (Facturation → Factures) : une en "
+            "retard, une partiellement payée, une famille prélevée, une facture annulée par un "
+            "avoir. parent1@… a deux factures à payer (Espace facturation) ; à Beaulieu, le "
+            "paiement en ligne passe par le simulateur."
+        )

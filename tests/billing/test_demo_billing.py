@@ -1,0 +1,44 @@
+"""The demo's billing: a régie per collectivity, three months of invoices with every case the
+back office and the parents' space show, and the same rows after a second run."""
+
+import datetime
+
+from django.core.management import call_command
+
+import pytest
+
+from billing.models import Invoice, Payment, Regie
+from portal.models import Collectivity
+
+pytestmark = pytest.mark.django_db
+Status = Invoice.Status
+
+
+def _snapshot():
+    return (
+        sorted(Invoice.objects.values_list("number", "status", "total", "paid")),
+        sorted(Payment.objects.values_list("number", "kind", "amount")),
+    )
+
+
+def test_demo_billing_shows_every_case_and_is_idempotent():
+    call_command("demo_load", quiet=True)
+    first = _snapshot()
+    call_command("demo_load", quiet=True)
+    assert _snapshot() == first
+    today = datetime.date(2026, 12, 3)
+    for collectivity in Collectivity.objects.all():
+        assert collectivity.module_billing
+        invoices = Invoice.objects.filter(regie__collectivity=collectivity)
+        assert invoices.filter(status__in=[Status.TO_PAY, Status.PARTIAL], due_date__lt=today)
+        assert invoices.filter(status=Status.PARTIAL).exists()
+        assert invoices.filter(status=Status.CANCELLED).exclude(credit_note_number="").exists()
+        assert invoices.exclude(direct_debit_date=None).exists()
+        assert all(invoice.pdf for invoice in invoices)
+        parent1 = invoices.filter(
+            family__subscriptions__user__email__startswith="parent1@", status=Status.TO_PAY
+        )
+        assert parent1.count() >= 2
+    beaulieu = Regie.objects.get(collectivity__site__hostname="localhost")
+    assert beaulieu.online_backend == Regie.Backend.DUMMY
+    assert beaulieu.collectivity.module_online_payment
