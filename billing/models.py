@@ -122,6 +122,9 @@ class Invoice(models.Model):
     payer_address = models.TextField(_("adresse du payeur"), blank=True)
     number = models.CharField(_("numéro"), max_length=20)
     label = models.CharField(_("objet"), max_length=200, blank=True)
+    # The invoice's number in the software it was imported from: the same file imported twice
+    # is refused (unique per régie), and the agent finds the old number.
+    source_ref = models.CharField(_("numéro d’origine"), max_length=50, blank=True)
     issue_date = models.DateField(_("date d’émission"))
     due_date = models.DateField(_("date d’échéance"))
     total = money_field(_("montant"))
@@ -155,6 +158,11 @@ class Invoice(models.Model):
         indexes = [models.Index(fields=["family", "status"])]
         constraints = [
             models.UniqueConstraint(fields=["regie", "number"], name="unique_invoice_number"),
+            models.UniqueConstraint(
+                fields=["regie", "source_ref"],
+                condition=~Q(source_ref=""),
+                name="unique_invoice_source_ref",
+            ),
             models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_positive"),
             models.CheckConstraint(
                 condition=Q(paid__gte=0) & Q(paid__lte=F("total")), name="invoice_paid_le_total"

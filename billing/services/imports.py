@@ -42,7 +42,7 @@ from family.services.imports import (
 from family.services.subscriptions import subscriber_code_normalize
 from portal.errors import DomainError
 
-from ..models import Regie
+from ..models import Invoice, Regie
 from .invoices import BillingError, LineInput, invoice_issue
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -356,9 +356,32 @@ def invoices_import_parse(*, collectivity, data: bytes) -> list[ParsedInvoice]:
             )
             continue
         invoice.lines.append(line_input)
+    errors += _already_imported(invoices)
     if errors:
         raise InvoiceImportError(errors)
     return list(invoices.values())
+
+
+def _already_imported(invoices: dict) -> list[ImportRowError]:
+    """The invoices of the file that an earlier import already brought (one query)."""
+    if not invoices:
+        return []
+    known = {
+        (regie_id, source_ref): number
+        for regie_id, source_ref, number in Invoice.objects.filter(
+            regie__in={parsed.regie for parsed in invoices.values()},
+            source_ref__in=list(invoices),
+        ).values_list("regie_id", "source_ref", "number")
+    }
+    return [
+        ImportRowError(
+            parsed.line,
+            _("la facture « %(key)s » a déjà été importée (facture %(number)s).")
+            % {"key": key, "number": known[(parsed.regie.pk, key)]},
+        )
+        for key, parsed in invoices.items()
+        if (parsed.regie.pk, key) in known
+    ]
 
 
 @dataclass
@@ -385,6 +408,7 @@ def invoices_import_csv(*, collectivity, data: bytes, by=None, notify=False) -> 
                     direct_debit_date=invoice.direct_debit_date,
                     by=by,
                     notify=notify,
+                    source_ref=invoice.key,
                 )
             )
         except BillingError as error:

@@ -94,6 +94,7 @@ def invoice_issue(
     by=None,
     direct_debit_date: datetime.date | None = None,
     notify: bool = True,
+    source_ref: str = "",
 ) -> Invoice:
     """Issue one invoice: its number, its lines, its PDF (rendered now and stored), the
     family's timeline event and the e-mail « Votre facture … est disponible »."""
@@ -114,6 +115,7 @@ def invoice_issue(
         payer_address=_address(payer),
         number=number_next(regie=regie, kind=NumberCounter.Kind.INVOICE, year=issue_date.year),
         label=label,
+        source_ref=source_ref,
         issue_date=issue_date,
         due_date=due_date,
         total=total,

@@ -381,6 +381,23 @@ def test_import_groups_lines_into_invoices(agent, regie, family, collectivity_a)
     assert not OutboxEmail.objects.filter(subject__contains=first.number).exists()
 
 
+def test_the_same_file_imported_twice_is_refused_the_second_time(agent, regie, family):
+    """A double click on « Importer », or the same export sent again: the old software's
+    invoice numbers are already known, so nothing is imported twice."""
+    text = "\n".join(
+        [
+            HEADER,
+            "A1;F-0001;;01;Novembre 2026;01/12/2026;31/12/2026;;;Restauration;novembre;14;4,20",
+        ]
+    )
+    assert _upload(agent, text).status_code == 302
+    first = Invoice.objects.get()
+    assert first.source_ref == "A1"
+    page = _upload(agent, text).content.decode()
+    assert "la facture « A1 » a déjà été importée (facture F01-2026-000001)" in page
+    assert Invoice.objects.count() == 1
+
+
 def test_import_refuses_the_whole_file_with_errors_by_line(agent, regie, family, foreign):
     text = "\n".join(
         [
