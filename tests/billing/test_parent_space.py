@@ -122,3 +122,30 @@ def test_query_count_does_not_grow_with_invoices(client_a, parent, regie):
         issue(regie, parent.family, day=datetime.date(2026, month, 1))
     payment_record(regie=regie, family=parent.family, kind="cash", amount="100", date=DAY)
     assert count() == few
+
+
+def test_invoices_payments_and_credit_notes_appear_in_mes_demandes(
+    client_a, parent, regie, agent_a
+):
+    """Each invoice issued, payment recorded and credit note has its line and its history in
+    « Mes demandes », with a new message until the parent opens it."""
+    from billing.services import invoice_cancel
+
+    paid = issue(regie, parent.family)
+    cancelled = issue(regie, parent.family, amount="1")
+    payment_record(
+        regie=regie,
+        family=parent.family,
+        kind="cheque",
+        amount="24.80",
+        date=DAY,
+        invoice_ids=[paid.pk],
+    )
+    invoice_cancel(invoice=cancelled, by=agent_a, reason="Erreur de tarif")
+    client_a.force_login(parent)
+    page = client_a.get("/mon-espace/demandes/").content.decode()
+    assert f"Facture {paid.number} : 24,80\u00a0€" in page
+    assert "Règlement R01-2026-000001 (chèque) : 24,80\u00a0€" in page
+    assert f"Facture {cancelled.number}" in page and "Annulée" in page
+    detail = client_a.get(f"/mon-espace/demandes/facture/{cancelled.pk}/").content.decode()
+    assert "Erreur de tarif" in detail and "A01-2026-000001" in detail
