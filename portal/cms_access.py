@@ -165,3 +165,37 @@ def document_check_access(document, request):
     ):
         raise Http404
     return None
+
+
+def image_for_media_path(path: str):
+    """The CMS image behind a media path (``original_images/…`` or a rendition's
+    ``images/…``), or None."""
+    from wagtail.images import get_image_model
+
+    Image = get_image_model()
+    if path.startswith("original_images/"):
+        return Image.objects.filter(file=path).select_related("collection").first()
+    if path.startswith("images/"):
+        rendition = (
+            Image.get_rendition_model()
+            .objects.filter(file=path)
+            .select_related("image__collection")
+            .first()
+        )
+        return rendition.image if rendition is not None else None
+    return None
+
+
+def image_check_access(image, request) -> None:
+    """404 unless the image belongs to this host's collectivity; one in a restricted collection
+    only to its members (superusers reach every image)."""
+    collectivity = getattr(request, "collectivity", None)
+    if request.user.is_superuser:
+        return
+    owner = collectivity_of_collection(image.collection)
+    if owner is None or collectivity is None or owner.pk != collectivity.pk:
+        raise Http404
+    if image.collection.get_view_restrictions().exists() and not is_member(
+        request.user, collectivity
+    ):
+        raise Http404

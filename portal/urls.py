@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.conf.urls.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -28,6 +28,17 @@ urlpatterns = [
 # The payment simulator of the demo and the browser tests (never in production settings).
 if settings.PORTAL_PAYMENT_SIMULATOR:
     urlpatterns.append(path("simulateur-paiement/", include("billing.simulator_urls")))
+
+# CMS images are served per host (a collectivity's images only on its own site), in every
+# setting; with S3 storage they are the bucket's own URLs (README, Production deployment).
+if settings.STORAGE_BACKEND == "local":
+    urlpatterns += [
+        re_path(
+            r"^media/(?P<path>(?:original_images|images)/.+)$",
+            views.cms_image_serve,
+            name="cms_image",
+        )
+    ]
 
 if settings.DEBUG:
     urlpatterns += static(

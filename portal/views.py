@@ -45,6 +45,24 @@ def media_serve(request, path, document_root=None):
     return static_serve(request, path, document_root=document_root)
 
 
+def cms_image_serve(request, path):
+    """A CMS image (original or rendition) from local storage, only on its own collectivity's
+    host (``portal.cms_access.image_check_access``); every setting mounts it, so an operator
+    routes ``/media/images/`` and ``/media/original_images/`` to the application."""
+    from django.conf import settings
+
+    from .cms_access import image_check_access, image_for_media_path
+
+    image = image_for_media_path(path)
+    if image is None:
+        raise Http404
+    image_check_access(image, request)
+    response = static_serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Cache-Control"] = "public, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @login_required
 def account_space(request):
     """« Mon espace citoyen »: the account's own services."""

@@ -312,3 +312,36 @@ def test_demo_media_serving_skips_documents_files(tmp_path, rf):
     with pytest.raises(Http404):
         media_serve(rf.get("/"), "documents/reglement.pdf", document_root=str(tmp_path))
     assert media_serve(rf.get("/"), "logo.png", document_root=str(tmp_path)).status_code == 200
+
+
+# --- CMS image files ------------------------------------------------------------------------
+
+
+def test_an_image_file_is_served_only_on_its_collectivitys_host(collectivity_a, collectivity_b):
+    """Reproduction: ``/media/original_images/plan.png`` (and its renditions) answered on any
+    host, so Val Fleuri's site served Beaulieu's images."""
+    image = _image(collectivity_a)
+    original = f"/media/{image.file.name}"
+    rendition = f"/media/{image.get_rendition('fill-4x4').file.name}"
+    for path in (original, rendition):
+        response = _as(None, HOST_A).get(path)
+        assert response.status_code == 200, path
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert _as(None, HOST_B).get(path).status_code == 404, path
+    assert _as(None, HOST_A).get("/media/original_images/inconnue.png").status_code == 404
+
+
+def test_an_image_of_a_restricted_collection_is_for_members_only(collectivity_a, agent_b):
+    private = collectivity_a.collection.add_child(name="Images réservées")
+    CollectionViewRestriction.objects.create(
+        collection=private, restriction_type=BaseViewRestriction.LOGIN
+    )
+    image = _image(collectivity_a)
+    image.collection = private
+    image.save()
+    path = f"/media/{image.file.name}"
+    assert _as(None, HOST_A).get(path).status_code == 404
+    assert _as(agent_b, HOST_A).get(path).status_code == 404
+    member = UserFactory()
+    membership_grant(user=member, collectivity=collectivity_a, role=Membership.Role.EDITOR)
+    assert _as(member, HOST_A).get(path).status_code == 200

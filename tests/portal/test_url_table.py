@@ -209,6 +209,7 @@ def _fixed(**values):
 EXPECTATIONS: dict[str, Row] = {
     # portal
     "healthz": Row(PUBLIC),
+    "cms_image": Row(PUBLIC, _fixed(path="original_images/inconnue.png")),
     "admin/login/": Row(PUBLIC),
     "admin/test404/": Row(PUBLIC),
     "portal:account_space": Row(PARENT),
