@@ -490,4 +490,5 @@ def test_an_online_payment_is_a_request_in_mes_demandes(client_a, online, parent
     assert "1 nouveau(x) message(s)" in page
     detail = client_a.get(f"/mon-espace/demandes/paiement/{attempt.pk}/").content.decode()
     assert "accepté" in detail
-    assert "nouveau(x) message(s)" not in client_a.get("/mon-espace/demandes/").content.decode()
+    after = client_a.get("/mon-espace/demandes/", {"type": "paiement"}).content.decode()
+    assert '<span class="unread">' not in after
