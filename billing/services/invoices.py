@@ -49,7 +49,11 @@ def _payer(family):
 
 
 def _address(guardian) -> str:
-    parts = [guardian.address, f"{guardian.postal_code} {guardian.city}".strip()]
+    parts = [
+        guardian.address,
+        guardian.address_complement,
+        f"{guardian.postal_code} {guardian.city}".strip(),
+    ]
     return "\n".join(part for part in parts if part)
 
 

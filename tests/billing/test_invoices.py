@@ -230,3 +230,14 @@ def test_numbers_stay_gapless_under_parallel_issuing(regie, family):
     assert errors == []
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
     assert numbers == [f"F01-2026-{n:06d}" for n in range(1, 41)]
+
+
+def test_the_payer_address_keeps_its_second_line(regie, family):
+    family.guardians.update(
+        address="12 rue des Lilas",
+        address_complement="Bâtiment B",
+        postal_code="45630",
+        city="Beaulieu-sur-Loire",
+    )
+    invoice = issue(regie, family)
+    assert invoice.payer_address == "12 rue des Lilas\nBâtiment B\n45630 Beaulieu-sur-Loire"

@@ -324,3 +324,17 @@ def test_family_page_lists_the_familys_emails_and_resends_a_failed_one(
     assert response.status_code == 302
     mine.refresh_from_db()
     assert mine.status in (OutboxEmail.Status.PENDING, OutboxEmail.Status.SENT)
+
+
+def test_the_family_card_keeps_the_addresss_second_line(client_a, agent_a, family_a):
+    """Reproduction (issue #16, item 13): the card showed « 12 rue des Lilas » then the town,
+    dropping « Bâtiment B »."""
+    Guardian.objects.filter(family=family_a).update(
+        address="12 rue des Lilas",
+        address_complement="Bâtiment B",
+        postal_code="45630",
+        city="Beaulieu-sur-Loire",
+    )
+    client_a.force_login(agent_a)
+    page = client_a.get(reverse("family_admin:detail", args=[family_a.pk])).content.decode()
+    assert "12 rue des Lilas<br>Bâtiment B<br>45630 Beaulieu-sur-Loire" in page
