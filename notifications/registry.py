@@ -120,6 +120,13 @@ def recipients_resolver_register(resolver: Callable) -> None:
     _recipients_resolver = resolver
 
 
+def family_emails(family_id: int) -> list[str]:
+    """The addresses of a family's subscribed accounts, sorted (for e-mails about the family
+    that are not decisions: invoices, payments)."""
+    readers = family_accounts([family_id]).get(family_id, [])
+    return sorted({user.email for user in readers if user.email})
+
+
 def family_accounts(family_ids: Iterable[int]) -> dict[int, list]:
     ids = [pk for pk in set(family_ids) if pk is not None]
     if not ids or _recipients_resolver is None:

@@ -151,10 +151,9 @@ def invoice_issue(
 
 
 def _mail(invoice: Invoice, *, template: str, context: dict) -> None:
-    from notifications.registry import family_accounts
+    from notifications.registry import family_emails
 
-    readers = family_accounts([invoice.family_id]).get(invoice.family_id, [])
-    to = sorted({user.email for user in readers if user.email})
+    to = family_emails(invoice.family_id)
     if to:
         email_queue(
             template=template,

@@ -265,7 +265,7 @@ def _paid(locked, entry) -> PaymentTransaction:
 
 
 def _tell(locked, *, verb: str, template: str) -> None:
-    from notifications.registry import family_accounts
+    from notifications.registry import family_emails
 
     invoices = list(locked.invoices.order_by("due_date", "pk"))
     context = {
@@ -289,8 +289,7 @@ def _tell(locked, *, verb: str, template: str) -> None:
         verb=verb,
         message=context["message"],
     )
-    readers = family_accounts([family.pk]).get(family.pk, [])
-    to = sorted({user.email for user in readers if user.email} | {locked.email})
+    to = sorted(set(family_emails(family.pk)) | {locked.email})
     email_queue(
         template=template,
         context=context,

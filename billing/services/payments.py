@@ -12,6 +12,7 @@ from portal.formats import euros, money_round
 
 from ..models import ZERO, Invoice, NumberCounter, Payment, PaymentAllocation
 from .invoices import BillingError, _mail, invoice_status
+from .numbering import number_next
 
 Status = Invoice.Status
 
@@ -62,7 +63,7 @@ def payment_record(
     payment = Payment.objects.create(
         regie=regie,
         family=family,
-        number=number_next_payment(regie, date),
+        number=number_next(regie=regie, kind=NumberCounter.Kind.PAYMENT, year=date.year),
         kind=kind,
         date=date,
         amount=amount,
@@ -104,9 +105,3 @@ def payment_record(
             context={"message": message, "payment": payment},
         )
     return payment
-
-
-def number_next_payment(regie, date) -> str:
-    from .numbering import number_next
-
-    return number_next(regie=regie, kind=NumberCounter.Kind.PAYMENT, year=date.year)
