@@ -193,6 +193,10 @@ class InvoiceLine(models.Model):
         Child, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     child_name = models.CharField(_("enfant"), max_length=150, blank=True)
+    # The activity billed (set by invoicing runs; empty for imported or manual lines).
+    activity = models.ForeignKey(
+        "planning.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     label = models.CharField(_("activité"), max_length=200)
     period = models.CharField(_("période ou jours"), max_length=200, blank=True)
     quantity = models.DecimalField(_("quantité"), max_digits=8, decimal_places=2)
@@ -323,3 +327,58 @@ class PaymentTransaction(models.Model):
 
     def __str__(self):
         return f"{self.reference} ({self.get_status_display()})"
+
+
+class Mandate(models.Model):
+    """A family's SEPA direct-debit mandate with one régie (its creditor, identified by the ICS).
+
+    The account debited is the one validated in the family's dossier (``family.BankDetails``);
+    the mandate keeps a copy of the IBAN/BIC it was signed for. The sequence is FRST until the
+    first debit is exported, RCUR afterwards; a revoked mandate is never debited again.
+    """
+
+    class Sequence(models.TextChoices):
+        FIRST = "FRST", _("FRST — premier prélèvement")
+        RECURRING = "RCUR", _("RCUR — prélèvement récurrent")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Actif")
+        REVOKED = "revoked", _("Révoqué")
+
+    regie = models.ForeignKey(Regie, on_delete=models.PROTECT, related_name="mandates")
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="mandates")
+    rum = models.CharField(_("référence unique du mandat (RUM)"), max_length=35)
+    signature_date = models.DateField(_("date de signature"))
+    holder_name = models.CharField(_("titulaire du compte"), max_length=150)
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    sequence = models.CharField(
+        _("séquence"), max_length=4, choices=Sequence.choices, default=Sequence.FIRST
+    )
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    collectivity_lookup = "regie__collectivity"
+    family_lookup = "family"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("mandat de prélèvement")
+        verbose_name_plural = _("mandats de prélèvement")
+        ordering = ["-signature_date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["regie", "rum"], name="unique_mandate_rum"),
+            # At most one active mandate per family and régie.
+            models.UniqueConstraint(
+                fields=["regie", "family"],
+                condition=Q(status="active"),
+                name="one_active_mandate_per_family",
+            ),
+        ]
+
+    def __str__(self):
+        return self.rum

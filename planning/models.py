@@ -122,6 +122,16 @@ class Activity(models.Model):
     offer_hours = models.PositiveSmallIntegerField(
         _("durée de validité d'une place proposée (heures)"), default=24
     )
+    # --- billing (read by billing/: tariffs, accounting exports, tax certificates)
+    childcare = models.BooleanField(
+        _("frais de garde (attestation fiscale)"),
+        default=False,
+        help_text=_(
+            "Les montants payés pour cette activité figurent sur l’attestation de frais de "
+            "garde des enfants de moins de 7 ans."
+        ),
+    )
+    accounting_code = models.CharField(_("code comptable (imputation)"), max_length=30, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     collectivity_lookup = "collectivity"

@@ -114,6 +114,7 @@ FIELD_GROUPS = [
             "offer_hours",
         ],
     ),
+    (_("Facturation"), ["accounting_code", "childcare"]),
 ]
 
 
