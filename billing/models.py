@@ -132,6 +132,10 @@ class Invoice(models.Model):
     status = models.CharField(
         _("état"), max_length=10, choices=Status.choices, default=Status.TO_PAY, db_index=True
     )
+    # The invoicing run that issued it (empty for imported or manual invoices).
+    run = models.ForeignKey(
+        "InvoicingRun", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
+    )
     # A family on direct debit: the date the amount will be taken (« Prélèvement le … »).
     direct_debit_date = models.DateField(_("date de prélèvement"), null=True, blank=True)
     pdf = models.FileField(storage=private_storage, upload_to="invoices/%Y/%m/", blank=True)
@@ -382,3 +386,174 @@ class Mandate(models.Model):
 
     def __str__(self):
         return self.rum
+
+
+class Tariff(models.Model):
+    """What one activity costs over a period of validity, by family-quotient bracket.
+
+    Brackets (``TariffBracket``) cover ``qf_min <= QF <= qf_max`` (both included, euros with
+    two decimals; the last one may be open: ``qf_max`` empty) and never overlap. A child's
+    rank in the family may lower the price (``TariffRankReduction``). The family's quotient is
+    the one valid on the day billed (``family.QuotientPeriod``); without one, ``no_quotient``
+    says what happens.
+    """
+
+    class Unit(models.TextChoices):
+        DAY = "day", _("journée")
+        HALF_DAY = "half_day", _("demi-journée")
+        MEAL = "meal", _("repas")
+        HOUR = "hour", _("heure")
+
+    class NoQuotient(models.TextChoices):
+        HIGHEST = "highest", _("Appliquer la tranche la plus haute")
+        BLOCK = "block", _("Ne pas facturer : la famille est signalée en anomalie")
+
+    activity = models.ForeignKey(
+        "planning.Activity", on_delete=models.PROTECT, related_name="tariffs"
+    )
+    valid_from = models.DateField(_("valable à partir du"))
+    valid_to = models.DateField(_("valable jusqu’au"), null=True, blank=True)
+    unit = models.CharField(_("unité facturée"), max_length=10, choices=Unit.choices)
+    # Empty: a billed absence costs the same as the day it replaces.
+    absence_price = money_field(_("prix d’une absence facturée"), null=True, blank=True)
+    no_quotient = models.CharField(
+        _("famille sans quotient familial"),
+        max_length=10,
+        choices=NoQuotient.choices,
+        default=NoQuotient.HIGHEST,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    collectivity_lookup = "activity__collectivity"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("tarif")
+        verbose_name_plural = _("tarifs")
+        ordering = ["activity", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="tariff_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.activity} — {self.valid_from:%d/%m/%Y}"
+
+
+class TariffBracket(models.Model):
+    tariff = models.ForeignKey(Tariff, on_delete=models.CASCADE, related_name="brackets")
+    qf_min = money_field(_("quotient familial de"))
+    qf_max = money_field(_("à"), null=True, blank=True)
+    price = money_field(_("prix unitaire"))
+
+    collectivity_lookup = "tariff__activity__collectivity"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("tranche de quotient familial")
+        verbose_name_plural = _("tranches de quotient familial")
+        ordering = ["tariff", "qf_min"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(qf_max__isnull=True) | Q(qf_max__gte=F("qf_min")),
+                name="bracket_bounds_ordered",
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="bracket_price_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.qf_min}–{self.qf_max or '…'}: {self.price}"
+
+
+class TariffRankReduction(models.Model):
+    """Sibling reduction: from the child's rank ``rank`` on (2 = the second child), the price
+    is ``percent`` % of the bracket's price. The highest rank that applies wins."""
+
+    tariff = models.ForeignKey(Tariff, on_delete=models.CASCADE, related_name="rank_reductions")
+    rank = models.PositiveSmallIntegerField(_("à partir du rang"))
+    percent = models.DecimalField(_("pourcentage du tarif"), max_digits=5, decimal_places=2)
+
+    collectivity_lookup = "tariff__activity__collectivity"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("réduction selon le rang de l’enfant")
+        verbose_name_plural = _("réductions selon le rang de l’enfant")
+        ordering = ["tariff", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["tariff", "rank"], name="unique_tariff_rank"),
+            models.CheckConstraint(
+                condition=Q(rank__gte=2) & Q(percent__gte=0) & Q(percent__lte=100),
+                name="rank_reduction_bounds",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.rank}: {self.percent} %"
+
+
+class InvoicingRun(models.Model):
+    """« Facturation » of one period for one régie and some of its activities.
+
+    A draft computes each family's lines (``RunFamily``, ``RunLine``) without issuing
+    anything; « Émettre » turns it into numbered invoices in one task, whose progress is
+    ``progress_done`` / ``progress_total``.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        ISSUING = "issuing", _("Émission en cours")
+        ISSUED = "issued", _("Émise")
+        FAILED = "failed", _("Échec de l’émission")
+
+    regie = models.ForeignKey(Regie, on_delete=models.PROTECT, related_name="runs")
+    label = models.CharField(_("objet"), max_length=200)
+    period_start = models.DateField(_("du"))
+    period_end = models.DateField(_("au"))
+    activities = models.ManyToManyField(
+        "planning.Activity", related_name="+", verbose_name=_("activités")
+    )
+    # Reserved days with no attendance recorded: billed (True) or left for a later run.
+    bill_unrecorded = models.BooleanField(
+        _("facturer les jours réservés non pointés"), default=True
+    )
+    issue_date = models.DateField(_("date d’émission"), null=True, blank=True)
+    due_date = models.DateField(_("date d’échéance"), null=True, blank=True)
+    direct_debit_date = models.DateField(_("date de prélèvement"), null=True, blank=True)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+
+    collectivity_lookup = "regie__collectivity"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("facturation")
+        verbose_name_plural = _("facturations")
+        ordering = ["-period_start", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="run_period_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return self.label

@@ -255,6 +255,37 @@ class FiscalData(models.Model):
         return str(self.family)
 
 
+class QuotientPeriod(models.Model):
+    """The family quotient (QF) over its dates of validity: invoicing applies the one valid
+    on the day billed. ``FiscalData.family_quotient`` is the current value shown in the
+    dossier; this is its history."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="quotients")
+    value = models.DecimalField(_("quotient familial (€)"), max_digits=8, decimal_places=2)
+    valid_from = models.DateField(_("valable à partir du"))
+    valid_to = models.DateField(_("valable jusqu’au"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    collectivity_lookup = "family__collectivity"
+    family_lookup = "family"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("quotient familial")
+        verbose_name_plural = _("quotients familiaux")
+        ordering = ["family", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="quotient_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.value} ({self.valid_from:%d/%m/%Y})"
+
+
 class AuthorizationType(models.Model):
     """An authorisation the collectivity asks parents about (photos, leaving alone, …)."""
 
