@@ -48,3 +48,20 @@ class BulkDecisionForm(TextRulesMixin, forms.Form):
         for errors in self.errors.values():
             return str(errors[0])
         return ""
+
+
+def _admin_login_form_base():
+    from wagtail.admin.forms.auth import LoginForm
+
+    return LoginForm
+
+
+class AdminLoginForm(_admin_login_form_base()):
+    """Wagtail's log-in form with French labels: Wagtail names the password and « remember »
+    fields after their attribute names, which are never translated (« Password »)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].label = _("Mot de passe")
+        self.fields["password"].widget.attrs["placeholder"] = _("Votre mot de passe")
+        self.fields["remember"].label = _("Rester connecté sur cet appareil")

@@ -8,6 +8,10 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from . import accounts, views
 
+handler400 = "portal.error_views.bad_request"
+handler403 = "portal.error_views.permission_denied"
+handler404 = "portal.error_views.page_not_found"
+handler500 = "portal.error_views.server_error"
 handler429 = "portal.accounts.ratelimited"
 
 urlpatterns = [

@@ -30,6 +30,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,.localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A form sent from an expired page gets a French page in the collectivity's frame.
+CSRF_FAILURE_VIEW = "portal.error_views.csrf_failure"
 
 INSTALLED_APPS = [
     "portal",
@@ -220,6 +222,7 @@ USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français")]
+WAGTAILADMIN_USER_LOGIN_FORM = "portal.forms.AdminLoginForm"
 
 # --- Files: static through WhiteNoise; uploads in a local folder or S3-compatible storage.
 STATIC_URL = "/static/"
