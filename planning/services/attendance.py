@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import BooleanField, Case, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,7 +54,8 @@ def mark_state(*, activity, mark: str) -> str:
 
 def register_bookings(slot: Slot):
     """The slot's expected children, by name, each with ``last_mark`` (the agent's last mark:
-    "present", "absent", "excused" or None). One query."""
+    "present", "absent", "excused" or None) and the flags ``flag_pai`` and ``flag_allergy``.
+    One query."""
     last_verb = (
         BookingEvent.objects.filter(booking=OuterRef("pk"), verb__in=list(VERB_MARKS))
         .order_by("-created_at", "-pk")
@@ -63,7 +64,24 @@ def register_bookings(slot: Slot):
     return (
         Booking.objects.filter(slot=slot, state__in=EXPECTED_STATES)
         .select_related("child")
-        .annotate(last_verb=Subquery(last_verb))
+        .annotate(
+            last_verb=Subquery(last_verb),
+            # Flags only (« PAI », « Allergie ») for whoever takes the register; the health
+            # details stay behind the health role.
+            flag_pai=Case(
+                When(child__health__has_pai=True, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            flag_allergy=Case(
+                When(
+                    Q(child__health__isnull=False) & ~Q(child__health__allergies=""),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
         .order_by("child__last_name", "child__first_name", "child__pk")
     )
 

@@ -468,3 +468,42 @@ def test_register_never_shows_health_data(client_a, collectivity_a):
     assert "Arachide" not in page and "adrénaline" not in page
     html_text = register_html(slot)
     assert "Zoé" in html_text and "Arachide" not in html_text
+
+
+def test_register_flags_pai_and_allergy_without_the_details(agent_client, collectivity_a):
+    # Whoever takes the register must know that a child has a PAI or an allergy (issue #16,
+    # item 12); the details stay behind the health role.
+    slot = SlotFactory(activity=ActivityFactory(collectivity=collectivity_a), date=D(2026, 11, 23))
+    zoe = ChildFactory(family__collectivity=collectivity_a, first_name="Zoé", last_name="Aubert")
+    hugo = ChildFactory(family__collectivity=collectivity_a, first_name="Hugo", last_name="Bernard")
+    lina = ChildFactory(family__collectivity=collectivity_a, first_name="Lina", last_name="Caron")
+    HealthRecord.objects.create(
+        child=zoe, allergies="Arachide", has_pai=True, pai_details="Stylo adrénaline"
+    )
+    HealthRecord.objects.create(child=hugo, allergies="", has_pai=False)
+    for child in (zoe, hugo, lina):
+        BookingFactory(slot=slot, child=child, state=State.RESERVED)
+
+    page = agent_client.get(reverse("planning_admin:register", args=[slot.pk])).content.decode()
+    legends = dict(re.findall(r"<legend>([A-Z]+) [^<]*(.*?)</legend>", page, re.S))
+    assert "PAI" in legends["AUBERT"] and "Allergie" in legends["AUBERT"]
+    assert "register-flag" not in legends["BERNARD"] and "register-flag" not in legends["CARON"]
+    assert "Arachide" not in page and "adrénaline" not in page
+
+    pdf = agent_client.get(reverse("planning_admin:register_pdf", args=[slot.pk])).content
+    texts = pdf_texts(pdf)
+    assert {"PAI", "Allergie"} <= texts
+    assert not any("Arachide" in text for text in texts)
+
+
+def test_register_rows_are_one_query(django_assert_num_queries, collectivity_a):
+    from planning.services.attendance import register_bookings
+
+    slot = SlotFactory(activity=ActivityFactory(collectivity=collectivity_a), date=D(2026, 11, 23))
+    for index in range(5):
+        child = ChildFactory(family__collectivity=collectivity_a)
+        HealthRecord.objects.create(child=child, allergies="Lait" if index % 2 else "")
+        BookingFactory(slot=slot, child=child)
+    with django_assert_num_queries(1):
+        rows = list(register_bookings(slot))
+    assert sum(row.flag_allergy for row in rows) == 2
