@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
+from portal.home import HomeQueue, home_queue_register
 from portal.modules import Module, module_enabled
 
 from .admin import urls as admin_urls
@@ -56,3 +57,39 @@ def register_billing_menu():
     return BillingSubmenuMenuItem(
         _("Facturation"), Menu(items=items), name="facturation", icon_name="doc-full", order=270
     )
+
+
+# --- the agents' home page (portal/home.py) ---------------------------------------------------
+
+
+def _unpaid_invoices_count(scope):
+    """Invoices still to pay, and of those the ones past their due date."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from .models import Invoice
+    from .selectors import PAYABLE
+
+    counts = (
+        scope.agent(Invoice)
+        .filter(status__in=PAYABLE)
+        .aggregate(
+            pending=Count("pk"),
+            overdue=Count("pk", filter=Q(due_date__lt=timezone.localdate())),
+        )
+    )
+    return counts["pending"], counts["overdue"]
+
+
+home_queue_register(
+    HomeQueue(
+        key="unpaid_invoices",
+        label=_("Factures non réglées"),
+        url_name="billing_admin:invoices",
+        query="?en_retard=on",
+        count=_unpaid_invoices_count,
+        overdue_label=_("échues"),
+        module=Module.BILLING,
+        order=90,
+    )
+)

@@ -6,6 +6,8 @@ inspect) look objects up through the model's default manager, outside the collec
 scope, so the family page is our own view built on ``request.scope.agent``.
 """
 
+import datetime
+
 from django.contrib.admin import SimpleListFilter, display
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Count, Prefetch, Q
@@ -20,6 +22,8 @@ from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.helpers.search import DjangoORMSearchHandler
 from wagtail_modeladmin.options import ModelAdmin, modeladmin_register
 from wagtail_modeladmin.views import IndexView
+
+from portal.home import HomeQueue, home_queue_register
 
 from .admin import urls as admin_urls
 from .models import Family, Guardian
@@ -237,3 +241,53 @@ def register_families_menu():
         ]
     )
     return SubmenuMenuItem(_("Familles"), menu, name="familles", icon_name="group", order=250)
+
+
+# --- the agents' home page (portal/home.py) ---------------------------------------------------
+
+OVERDUE_DAYS = 2
+
+
+def _pending_since(queryset, status):
+    from django.utils import timezone
+
+    limit = timezone.now() - datetime.timedelta(days=OVERDUE_DAYS)
+    counts = queryset.filter(status=status).aggregate(
+        pending=Count("pk"), overdue=Count("pk", filter=Q(created_at__lt=limit))
+    )
+    return counts["pending"], counts["overdue"]
+
+
+def _change_requests_count(scope):
+    from .models import ChangeRequest
+
+    return _pending_since(scope.agent(ChangeRequest), ChangeRequest.Status.PENDING)
+
+
+def _creations_count(scope):
+    from .models import FamilyCreationRequest
+
+    return _pending_since(scope.agent(FamilyCreationRequest), FamilyCreationRequest.Status.PENDING)
+
+
+home_queue_register(
+    HomeQueue(
+        key="dossier_changes",
+        label=_("Demandes de modification du dossier"),
+        url_name="family_admin:requests",
+        count=_change_requests_count,
+        overdue_label=_("en attente depuis plus de 2 jours"),
+        order=10,
+    )
+)
+home_queue_register(
+    HomeQueue(
+        key="family_creations",
+        label=_("Demandes de création d’espace famille"),
+        url_name="family_admin:requests",
+        query="?objet=creation",
+        count=_creations_count,
+        overdue_label=_("en attente depuis plus de 2 jours"),
+        order=20,
+    )
+)

@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.ui.components import Component
+
+from portal.home import HomeQueue, home_panel_register, home_queue_register
 
 from .admin import urls as admin_urls
 
@@ -47,3 +50,89 @@ def register_planning_menu():
     return SubmenuMenuItem(
         _("Enfance"), Menu(items=items), name="enfance", icon_name="date", order=260
     )
+
+
+# --- the agents' home page (portal/home.py) ---------------------------------------------------
+
+OVERDUE_DAYS = 2
+
+
+def _pending_since(queryset, status):
+    import datetime
+
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    limit = timezone.now() - datetime.timedelta(days=OVERDUE_DAYS)
+    counts = queryset.filter(status=status).aggregate(
+        pending=Count("pk"), overdue=Count("pk", filter=Q(created_at__lt=limit))
+    )
+    return counts["pending"], counts["overdue"]
+
+
+def _booking_requests_count(scope):
+    from .models import BookingRequest
+
+    return _pending_since(scope.agent(BookingRequest), BookingRequest.Status.PENDING)
+
+
+def _enrolments_count(scope):
+    from .models import Enrolment
+
+    return _pending_since(scope.agent(Enrolment), Enrolment.Status.PENDING)
+
+
+home_queue_register(
+    HomeQueue(
+        key="booking_requests",
+        label=_("Demandes de réservation et d’absence"),
+        url_name="planning_admin:requests",
+        count=_booking_requests_count,
+        overdue_label=_("en attente depuis plus de 2 jours"),
+        module="planning",
+        order=30,
+    )
+)
+home_queue_register(
+    HomeQueue(
+        key="enrolments",
+        label=_("Pré-inscriptions"),
+        url_name="planning_admin:enrolments",
+        count=_enrolments_count,
+        overdue_label=_("en attente depuis plus de 2 jours"),
+        module="enrolment",
+        order=40,
+    )
+)
+
+
+class TodayOccupancyPanel(Component):
+    """The day's slots: places taken out of the capacity, waiting list, requests to decide,
+    and the attendance register."""
+
+    name = "today_occupancy"
+    template_name = "planning/admin/home_today.html"
+    order = 20
+
+    def __init__(self, request):
+        self.request = request
+
+    def get_context_data(self, parent_context):
+        from django.utils import timezone
+
+        from .selectors.activities import occupancy_days
+
+        today = timezone.localdate()
+        days = occupancy_days(self.request.scope, start=today, end=today)
+        return {"today": today, "slots": days[0][1] if days else []}
+
+
+def _today_panel(request):
+    from portal.modules import module_enabled
+
+    if not module_enabled(request.collectivity, "planning"):
+        return None
+    return TodayOccupancyPanel(request)
+
+
+home_panel_register(_today_panel)

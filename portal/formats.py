@@ -10,6 +10,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import formats
 
 LONG_DATE = "l j F Y"
+CENT = Decimal("0.01")
+NBSP, NNBSP = "\u00a0", "\u202f"
 
 
 def date_long(value: datetime.date | None, *, capitalise: bool = False) -> str:
@@ -17,11 +19,24 @@ def date_long(value: datetime.date | None, *, capitalise: bool = False) -> str:
     if value is None:
         return ""
     text = formats.date_format(value, LONG_DATE)
+    if value.day == 1:  # « le 1er juillet », as French writes the first of the month
+        weekday, _day, rest = text.split(" ", 2)
+        text = f"{weekday} 1er {rest}"
     return text[:1].upper() + text[1:] if capitalise else text
 
 
-CENT = Decimal("0.01")
-NBSP, NNBSP = "\u00a0", "\u202f"
+def time_fr(value: datetime.time | datetime.datetime | None) -> str:
+    """« 16 h 30 », « 9 h » (French typography; no-break spaces keep it on one line)."""
+    if value is None or value == "":
+        return ""
+    if value.minute:
+        return f"{value.hour}{NBSP}h{NBSP}{value.minute:02d}"
+    return f"{value.hour}{NBSP}h"
+
+
+def time_range_fr(start, end) -> str:
+    """« 16 h 30 – 18 h 30 »."""
+    return f"{time_fr(start)} – {time_fr(end)}"
 
 
 def money_round(value) -> Decimal:

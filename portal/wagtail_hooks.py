@@ -9,6 +9,15 @@ from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
 from . import cms_access
 
 
+@hooks.register("construct_homepage_panels")
+def agents_home_panels(request, panels):
+    """The agents' home: their queues, the day's occupancy, the overdue items (portal/home.py),
+    before Wagtail's own panels (pages to moderate, recent edits) that editors use."""
+    from .home import home_panels
+
+    panels[:0] = home_panels(request)
+
+
 @hooks.register("insert_global_admin_css")
 def admin_contrast_css():
     return format_html('<link rel="stylesheet" href="{}">', static("css/admin.css"))

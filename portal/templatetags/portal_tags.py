@@ -1,6 +1,7 @@
 """Template helpers shared by every app: ``{% load portal_tags %}``.
 
 - ``{{ day|date_long }}`` → « lundi 14 décembre 2026 » (``portal.formats.date_long``);
+- ``{{ slot.start_time|time_fr }}`` → « 16 h 30 » (``portal.formats.time_fr``);
 - ``{{ amount|euros }}`` → « 1 234,56 € » (``portal.formats.euros``);
 - ``{% pagination page %}`` → the one pagination block (``templates/includes/pagination.html``),
   keeping the current query string (filters, another list's page) and changing only its own
@@ -22,6 +23,12 @@ def date_long(value):
 @register.filter
 def date_long_cap(value):
     return formats.date_long(value, capitalise=True)
+
+
+@register.filter
+def time_fr(value):
+    """« 16 h 30 » (``portal.formats.time_fr``)."""
+    return formats.time_fr(value)
 
 
 @register.filter

@@ -296,7 +296,7 @@ def test_month_view_shows_states_legend_and_only_enrolled_activities(parent_clie
     tip = f"infobulle-{slots[world['days'][0]].pk}-{hugo.pk}"
     assert f'aria-describedby="{tip}"' in html
     assert re.search(
-        rf'role="tooltip" id="{tip}">Cantine — mardi 1 décembre 2026 — Réservé / présent<', html
+        rf'role="tooltip" id="{tip}">Cantine — mardi 1er décembre 2026 — Réservé / présent<', html
     )
     # A 7-column grid with weekday headers.
     assert html.count('<th scope="col">') == 7
