@@ -10,3 +10,11 @@ register = template.Library()
 @register.filter
 def dossier_value(value, field=None) -> str:
     return dossier_value_format(value, field)
+
+
+@register.inclusion_tag("family/dossier/includes/landing.html", takes_context=True)
+def landing_messages(context, *parts):
+    """The messages for the section ``#<parts joined>`` of the dossier, shown where the parent
+    lands after an edit (``family.views.dossier._landed``)."""
+    anchor = "".join(str(part) for part in parts)
+    return {"messages_here": (context.get("landing") or {}).get(anchor, [])}

@@ -73,24 +73,57 @@ def _guardian(request, guardian_id):
 @require_GET
 def dossier(request):
     """« Dossier famille »: guardians, financial data, children; pending values in yellow."""
-    return render(
-        request,
-        "family/dossier/dossier.html",
-        dossier_page(family=request.scope.family, scope=request.scope),
-    )
+    context = dossier_page(family=request.scope.family, scope=request.scope)
+    context.update(_landing_messages(request, context))
+    return render(request, "family/dossier/dossier.html", context)
+
+
+LANDING_TAG = "dossier-"
+
+
+def _landed(request, level, text, anchor: str) -> None:
+    """A message shown inside the section the parent comes back to (``#anchor``), not at the
+    top of a long page where it would be scrolled out of view."""
+    messages.add_message(request, level, text, extra_tags=f"{LANDING_TAG}{anchor}")
+
+
+def _page_anchors(context) -> set[str]:
+    anchors = {section["key"] for section in context["finance_sections"]}
+    for block in context["guardian_blocks"]:
+        anchors.update(section["key"] for section in block["sections"])
+    for block in context["child_blocks"]:
+        anchors.update(section["key"] for section in block["sections"])
+        anchors.update({f"enfant-{block['child'].pk}-adultes", f"enfant-{block['child'].pk}-photo"})
+    if context["pending_summaries"] or context["refused_summaries"]:
+        anchors.add("demandes")
+    return anchors
+
+
+def _landing_messages(request, context) -> dict:
+    """Split the request's messages: those for a section of this page go into it
+    (``landing``), the others (or those whose section is gone) stay at the top."""
+    anchors = _page_anchors(context)
+    top, landing = [], {}
+    for message in messages.get_messages(request):
+        anchor = message.extra_tags.removeprefix(LANDING_TAG) if message.extra_tags else ""
+        if message.extra_tags.startswith(LANDING_TAG) and anchor in anchors:
+            landing.setdefault(anchor, []).append(message)
+        else:
+            top.append(message)
+    return {"top_messages": top, "landing": landing}
 
 
 # --- edit forms
 
 
-def _submit(request, **change) -> str:
-    """Send the parent's edit as a change request and tell them; "" when it was sent, else
-    why it was refused."""
+def _submit(request, *, anchor: str, **change) -> str:
+    """Send the parent's edit as a change request and tell them, in the section they come
+    back to (``anchor``); "" when it was sent, else why it was refused."""
     try:
         change_request_submit(by=request.user, **change)
     except DossierError as error:
         return error.message
-    messages.success(request, _success_message())
+    _landed(request, messages.SUCCESS, _success_message(), anchor)
     return ""
 
 
@@ -116,6 +149,7 @@ def _edit(
         if form.is_valid():
             error = _submit(
                 request,
+                anchor=anchor,
                 family=family,
                 target=target,
                 new_values=values(form) if values else dict(form.cleaned_data),
@@ -262,7 +296,7 @@ def fiscal_data(request):
     family = request.scope.family
     if not request.collectivity.parents_may_edit_fiscal_data:
         if request.method == "POST":
-            messages.error(request, fiscal_read_only_message())
+            _landed(request, messages.ERROR, fiscal_read_only_message(), "donnees-fiscales")
             return redirect(dossier_url(family, "donnees-fiscales"))
         return render(
             request,
@@ -347,10 +381,12 @@ def adult_edit(request, family, child, adult_id):
 def adult_remove(request, family, child, adult_id):
     """A plain confirmation page (no JavaScript dialog needed), then a removal request."""
     adult = get_object_or_404(child.authorized_adults.all(), pk=adult_id)
-    back_url = dossier_url(family, f"enfant-{child.pk}-adultes")
+    anchor = f"enfant-{child.pk}-adultes"
+    back_url = dossier_url(family, anchor)
     if request.method == "POST":
         error = _submit(
             request,
+            anchor=anchor,
             family=family,
             target=Target.AUTHORIZED_ADULT,
             action=Action.DELETE,
@@ -359,7 +395,7 @@ def adult_remove(request, family, child, adult_id):
             new_values={},
         )
         if error:
-            messages.error(request, error)
+            _landed(request, messages.ERROR, error, anchor)
         return redirect(back_url)
     return render(
         request,
@@ -370,11 +406,13 @@ def adult_remove(request, family, child, adult_id):
 
 @child_edit_view
 def child_photo_edit(request, family, child):
-    back_url = dossier_url(family, f"enfant-{child.pk}-photo")
+    anchor = f"enfant-{child.pk}-photo"
+    back_url = dossier_url(family, anchor)
     form = PhotoForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         error = _submit(
             request,
+            anchor=anchor,
             family=family,
             target=Target.PHOTO,
             child=child,
@@ -439,7 +477,9 @@ def request_cancel(request, request_id):
     try:
         change_request_cancel(change_request=change_request, by=request.user)
     except DossierError as error:
-        messages.error(request, error.message)
+        _landed(request, messages.ERROR, error.message, "demandes")
     else:
-        messages.success(request, _("Votre demande de modification a été annulée."))
+        _landed(
+            request, messages.SUCCESS, _("Votre demande de modification a été annulée."), "demandes"
+        )
     return redirect(dossier_url(family, "demandes"))

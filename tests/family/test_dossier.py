@@ -606,3 +606,60 @@ def test_authorized_adult_with_invisible_name_refused(client, world):
     html = response.content.decode()
     assert "caractères invisibles" in html and "inversent le sens d’écriture" in html
     assert not ChangeRequest.objects.exists()
+
+
+def _section(html: str, anchor: str) -> str:
+    """The HTML of the element with id ``anchor`` up to the next section of the same page."""
+    start = html.index(f'id="{anchor}"')
+    end = html.find('<section class="dossier-section"', start + 1)
+    return html[start : end if end != -1 else len(html)]
+
+
+def test_the_message_is_shown_where_the_parent_lands(client, world):
+    # The dossier is long: after an edit the parent comes back to the section they edited,
+    # and the confirmation is there, not at the top of the page (issue #16, item 14).
+    guardian = world["guardian"]
+    anchor = f"responsable-{guardian.pk}-adresse"
+    response = client.post(
+        reverse("family:dossier_guardian_address", args=[guardian.pk]),
+        {"address": "8 avenue Foch", "postal_code": "45100", "city": "Orléans"},
+    )
+    assert response.status_code == 302 and response["Location"].endswith(f"#{anchor}")
+    html = client.get(response["Location"]).content.decode()
+    top = html[: html.index('id="sommaire-titre"')]
+    assert SUCCESS not in top
+    assert SUCCESS in _section(html, anchor)
+    assert html.count(SUCCESS) == 1
+    # Shown once: the next visit has no message.
+    assert SUCCESS not in client.get(reverse("family:dossier")).content.decode()
+
+
+def test_the_dossier_has_a_table_of_contents(client, world):
+    html = client.get(reverse("family:dossier")).content.decode()
+    toc = html[html.index('class="dossier-toc"') : html.index("</nav>", html.index("dossier-toc"))]
+    for anchor in (
+        "#responsables",
+        "#finances",
+        "#enfants",
+        f"#responsable-{world['guardian'].pk}",
+    ):
+        assert f'href="{anchor}"' in toc
+        assert f'id="{anchor[1:]}"' in html
+    child = world["family"].children.first()
+    assert f'href="#enfant-{child.pk}"' in toc
+
+
+def test_a_message_for_a_section_that_is_gone_stays_at_the_top(client, world):
+    guardian = world["guardian"]
+    client.post(
+        reverse("family:dossier_guardian_address", args=[guardian.pk]),
+        {"address": "8 avenue Foch", "postal_code": "45100", "city": "Orléans"},
+    )
+    client.get(reverse("family:dossier"))  # the success message is consumed here
+    pending = ChangeRequest.objects.get(family=world["family"])
+    response = client.post(reverse("family:dossier_request_cancel", args=[pending.pk]))
+    html = client.get(response["Location"]).content.decode()
+    # No request left: the « demandes » section is gone, the message is at the top.
+    assert 'id="demandes"' not in html
+    top = html[: html.index('id="sommaire-titre"')]
+    assert "Votre demande de modification a été annulée." in top
