@@ -46,3 +46,30 @@ def tile_url(context, target):
 @register.simple_tag(takes_context=True)
 def help_url(context):
     return tile_url(context, "help")
+
+
+@register.filter
+def portal_links(html, request):
+    """Rich text as parents read it: a link to a module this collectivity has not switched on
+    keeps its words and loses its link (``cms_pages.links.unlink_unavailable``)."""
+    from django.utils.safestring import mark_safe
+
+    from cms_pages.links import unlink_unavailable
+
+    collectivity = getattr(request, "collectivity", None)
+    return mark_safe(unlink_unavailable(html, collectivity))  # noqa: S308 - rich text, already safe
+
+
+@register.simple_tag
+def callout_label(kind, title):
+    """« Attention : Pensez à … », but « Attention aux délais » alone: the kind's word is not
+    repeated when the title already opens with it."""
+    from django.utils.translation import gettext as _
+
+    word = {"warning": _("Attention"), "tip": _("Conseil")}.get(kind, _("À savoir"))
+    title = (title or "").strip()
+    if not title:
+        return word
+    if title.lower().startswith(word.lower()):
+        return title
+    return f"{word} : {title}"
