@@ -7,7 +7,7 @@ Python code and templates use the same functions (``portal_tags`` exposes them a
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils import formats
+from django.utils import formats, timezone
 
 LONG_DATE = "l j F Y"
 CENT = Decimal("0.01")
@@ -29,6 +29,8 @@ def time_fr(value: datetime.time | datetime.datetime | None) -> str:
     """« 16 h 30 », « 9 h » (French typography; no-break spaces keep it on one line)."""
     if value is None or value == "":
         return ""
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
     if value.minute:
         return f"{value.hour}{NBSP}h{NBSP}{value.minute:02d}"
     return f"{value.hour}{NBSP}h"
@@ -37,6 +39,26 @@ def time_fr(value: datetime.time | datetime.datetime | None) -> str:
 def time_range_fr(start, end) -> str:
     """« 16 h 30 – 18 h 30 »."""
     return f"{time_fr(start)} – {time_fr(end)}"
+
+
+def _local(value: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
+def datetime_fr(value: datetime.datetime | None) -> str:
+    """« 01/12/2026 à 14 h 05 », where a list or a record shows a moment."""
+    if not value:
+        return ""
+    local = _local(value)
+    return f"{local:%d/%m/%Y} à {time_fr(local)}"
+
+
+def datetime_long(value: datetime.datetime | None) -> str:
+    """« mardi 1er décembre 2026 à 14 h 05 », in sentences."""
+    if not value:
+        return ""
+    local = _local(value)
+    return f"{date_long(local.date())} à {time_fr(local)}"
 
 
 def money_round(value) -> Decimal:

@@ -19,6 +19,8 @@ urlpatterns = [
     path("admin/login/", accounts.admin_login),  # throttled Wagtail log-in
     # The page chooser opens only the host's tree (portal/cms_access.py).
     path("admin/choose-page/<int:parent_page_id>/", views.page_chooser_browse),
+    # Wagtail's settings form, with a French confirmation that agrees (portal.views).
+    path("admin/settings/<slug:app_name>/<slug:model_name>/<int:pk>/", views.settings_edit),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("compte/", include("portal.auth_urls")),

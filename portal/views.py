@@ -2,11 +2,13 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.static import serve as static_serve
 
 from wagtail.admin.auth import require_admin_access
 from wagtail.admin.views.chooser import BrowseView
+from wagtail.contrib.settings.views import EditView as WagtailSettingsEditView
 from wagtail.models import Page
 
 from . import cms_access
@@ -75,3 +77,23 @@ def account_space(request):
         "portal/account_space.html",
         {"services": {key: url for key, url in services if url}},
     )
+
+
+class SettingsEditView(WagtailSettingsEditView):
+    """Wagtail's settings form, with the confirmation agreed in French: Wagtail writes
+    « %(setting_type)s mis à jour. » whatever the gender (« Collectivité mis à jour »)."""
+
+    SAVED = {
+        "collectivity": _lazy("Collectivité mise à jour."),
+        "navigationsettings": _lazy("Menus mis à jour."),
+        "brandingsettings": _lazy("Identité visuelle mise à jour."),
+    }
+
+    def get_success_message(self):
+        message = self.SAVED.get(self.model._meta.model_name)
+        if message:
+            return str(message)
+        return _lazy("Réglages « %(name)s » enregistrés.") % {"name": self.model._meta.verbose_name}
+
+
+settings_edit = SettingsEditView.as_view()

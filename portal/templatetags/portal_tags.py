@@ -32,6 +32,18 @@ def time_fr(value):
 
 
 @register.filter
+def datetime_fr(value):
+    """« 01/12/2026 à 14 h 05 » (``portal.formats.datetime_fr``)."""
+    return formats.datetime_fr(value)
+
+
+@register.filter
+def datetime_long(value):
+    """« mardi 1er décembre 2026 à 14 h 05 » (``portal.formats.datetime_long``)."""
+    return formats.datetime_long(value)
+
+
+@register.filter
 def euros(value):
     """« 1 234,56 € » (``portal.formats.euros``)."""
     return formats.euros(value)

@@ -106,3 +106,57 @@ def test_the_demo_runs_without_debug_unless_asked():
     env["DEBUG"] = "true"
     on = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True)
     assert on.stdout.decode().strip() == "True", on.stderr.decode()
+
+
+def test_settings_confirmations_agree_in_french():
+    from django.urls import resolve
+
+    from cms_pages.models import BrandingSettings, NavigationSettings
+    from portal.models import Collectivity
+    from portal.views import SettingsEditView, settings_edit
+
+    assert resolve("/admin/settings/portal/collectivity/1/").func is settings_edit
+    view = SettingsEditView()
+    expected = {
+        Collectivity: "Collectivité mise à jour.",
+        NavigationSettings: "Menus mis à jour.",
+        BrandingSettings: "Identité visuelle mise à jour.",
+    }
+    for model, message in expected.items():
+        view.model = model
+        assert view.get_success_message() == message
+
+
+@pytest.mark.django_db
+def test_the_collectivity_settings_form_saves_with_the_french_message(collectivity_a):
+    import re
+
+    from portal.models import User
+
+    admin = User.objects.create_superuser(email="super@example.test", password="x-Portail-2026")
+    client = Client(HTTP_HOST=HOST_A)
+    client.force_login(admin)
+    url = f"/admin/settings/portal/collectivity/{collectivity_a.site_id}/"
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    data = {}
+    for tag in re.findall(r"<input\b[^>]*>", html):
+        name = re.search(r'name="([^"]+)"', tag)
+        if not name or 'type="submit"' in tag:
+            continue
+        value = re.search(r'value="([^"]*)"', tag)
+        if 'type="checkbox"' in tag:
+            if "checked" in tag:
+                data[name.group(1)] = "on"
+            continue
+        data[name.group(1)] = value.group(1) if value else ""
+    for select in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', select[1])
+        data[select[0]] = chosen.group(1) if chosen else ""
+    for name, value in re.findall(
+        r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S
+    ):
+        data[name] = value.strip()
+    response = client.post(url, data, follow=True)
+    assert "Collectivité mise à jour." in response.content.decode()

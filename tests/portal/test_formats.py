@@ -21,3 +21,16 @@ def test_times_in_french_typography():
         f"16{nbsp}h{nbsp}30 – 18{nbsp}h{nbsp}30"
     )
     assert time_fr(None) == ""
+
+
+def test_moments_in_french_typography():
+    import datetime
+
+    from portal.formats import datetime_fr, datetime_long, time_fr
+
+    nbsp = "\u00a0"
+    moment = datetime.datetime(2026, 12, 1, 13, 5, tzinfo=datetime.UTC)  # 14:05 in Paris
+    assert time_fr(moment) == f"14{nbsp}h{nbsp}05"
+    assert datetime_fr(moment) == f"01/12/2026 à 14{nbsp}h{nbsp}05"
+    assert datetime_long(moment) == f"mardi 1er décembre 2026 à 14{nbsp}h{nbsp}05"
+    assert datetime_fr(None) == "" and datetime_long(None) == ""
