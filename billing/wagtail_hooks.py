@@ -88,7 +88,7 @@ home_queue_register(
         url_name="billing_admin:invoices",
         query="?en_retard=on",
         count=_unpaid_invoices_count,
-        overdue_label=_("échues"),
+        overdue_label=_("après l’échéance"),
         module=Module.BILLING,
         order=90,
     )

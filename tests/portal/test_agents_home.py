@@ -27,14 +27,15 @@ from tests.portal.factories import FamilyFactory, UserFactory
 NOW = datetime.datetime(2026, 12, 2, 9, 0, tzinfo=datetime.UTC)
 
 
-def _queue_cells(html: str) -> dict[str, tuple[str, str]]:
+def _queue_cells(html: str) -> dict[str, str]:
+    """{queue label: its counts as read} of the « À traiter » panel."""
     rows = re.findall(
-        r'<th scope="row"><a href="[^"]*">([^<]+)</a></th>\s*<td>(.*?)</td>\s*<td>(.*?)</td>',
+        r'<a class="portal-queues__link" href="[^"]*">([^<]+)</a>\s*'
+        r'<span class="portal-queues__count">(.*?)</span>\s*</li>',
         html,
         re.S,
     )
-    strip = lambda text: re.sub(r"<[^>]+>", "", text).strip()  # noqa: E731
-    return {label: (strip(pending), strip(late)) for label, pending, late in rows}
+    return {label: re.sub(r"<[^>]+>", "", counts).strip() for label, counts in rows}
 
 
 def _change_request(family, *, days_ago=0):
@@ -81,12 +82,11 @@ def test_the_home_lists_the_queues_with_their_counts(agent_client, collectivity_
     assert "À traiter" in html
     cells = _queue_cells(html)
     assert cells["Demandes de modification du dossier"] == (
-        "2",
-        "1 en attente depuis plus de 2 jours",
+        "2 en attente, 1 en attente depuis plus de 2 jours"
     )
-    assert cells["Demandes de création d’espace famille"] == ("aucune", "—")
-    assert cells["Demandes de réservation et d’absence"] == ("1", "—")
-    assert cells["Pré-inscriptions"] == ("1", "—")
+    assert cells["Demandes de création d’espace famille"] == "rien en attente"
+    assert cells["Demandes de réservation et d’absence"] == "1 en attente"
+    assert cells["Pré-inscriptions"] == "1 en attente"
     assert "Factures non réglées" in cells
 
 
