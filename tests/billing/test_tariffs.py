@@ -111,6 +111,7 @@ def test_create_a_tariff_with_brackets_and_reductions(agent, canteen, agent_a):
     assert event.actor == agent_a and "Restauration scolaire" in event.message
     listing = agent.get(BASE).content.decode()
     assert "Restauration scolaire" in listing and "code comptable 7067" in listing
+    assert BASE in agent.get("/admin/").content.decode()  # the menu entry
     assert "du 01/09/2026 au 31/08/2027" in listing and "3,80" in listing
     assert "à partir du rang 2 : 80 % du prix" in listing
 
