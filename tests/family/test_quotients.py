@@ -116,6 +116,26 @@ def test_an_accepted_change_request_starts_a_period_on_the_first_of_the_month(
     assert len(_periods(family)) == 2
 
 
+@time_machine.travel(datetime.datetime(2027, 2, 17, 10, tzinfo=datetime.UTC), tick=False)
+def test_a_quotient_removed_by_a_change_request_closes_the_open_period(
+    family, collectivity_a, agent_a
+):
+    collectivity_a.parents_may_edit_fiscal_data = True
+    collectivity_a.save()
+    family.collectivity.refresh_from_db()
+    quotient_set(family=family, value="650", valid_from=D(2026, 9, 1), by=agent_a)
+    request = change_request_submit(
+        family=family,
+        target=ChangeRequest.Target.FISCAL,
+        new_values={"family_quotient": None},
+        by=UserFactory(),
+    )
+    change_request_accept(change_request=request, by=agent_a)
+    assert _periods(family) == [(Decimal("650.00"), D(2026, 9, 1), D(2027, 1, 31))]
+    assert FiscalData.objects.get(family=family).family_quotient is None
+    assert TimelineEvent.objects.filter(verb="quotient_cleared").exists()
+
+
 # --- the back office ----------------------------------------------------------------------
 
 
