@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import providers
-from .models import ZERO, Invoice, Mandate, PaymentAllocation
+from .models import ZERO, Invoice, InvoiceLine, Mandate, PaymentAllocation
 
 Status = Invoice.Status
 
@@ -201,6 +201,49 @@ def payments_for_export(queryset, *, regie, date_from, date_to):
 
 def regies_listed(queryset):
     return queryset.annotate(invoice_count=Count("invoices")).order_by("code")
+
+
+def tariffs_by_activity(*, activities, tariffs) -> list[dict]:
+    """Every activity (by name) with its tariffs, latest first, their brackets and rank
+    reductions: three queries whatever the number of tariffs."""
+    by_activity: dict[int, list] = {}
+    for tariff in tariffs.prefetch_related("brackets", "rank_reductions").order_by(
+        "-valid_from", "-pk"
+    ):
+        by_activity.setdefault(tariff.activity_id, []).append(tariff)
+    return [
+        {"activity": activity, "tariffs": by_activity.get(activity.pk, [])}
+        for activity in activities.order_by("name", "pk")
+    ]
+
+
+def run_export_rows(run) -> dict:
+    """What the accounting export of a run lists: its invoices (by number) with their lines,
+    and the columns, one per activity billed (name and accounting code), in two queries."""
+    invoices = list(
+        Invoice.objects.filter(run=run)
+        .select_related("family")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=InvoiceLine.objects.select_related("activity").order_by("position", "pk"),
+            )
+        )
+        .order_by("number", "pk")
+    )
+    columns: dict = {}
+    for invoice in invoices:
+        invoice.amounts = {}
+        for line in invoice.lines.all():
+            key = line.activity_id
+            if key not in columns:
+                columns[key] = line.activity
+            invoice.amounts[key] = invoice.amounts.get(key, ZERO) + line.amount
+    ordered = sorted(
+        columns.items(),
+        key=lambda item: (item[1] is None, item[1].name if item[1] else "", item[0] or 0),
+    )
+    return {"invoices": invoices, "columns": ordered}
 
 
 def families_on_direct_debit(regie, family_ids) -> dict[int, Mandate]:

@@ -6,7 +6,7 @@ from django.urls import path
 
 from portal.modules import Module, gate_patterns
 
-from . import accounts, imports, invoices, regies
+from . import accounts, exports, imports, invoices, regies, tariffs
 
 urlpatterns = gate_patterns(
     Module.BILLING,
@@ -23,5 +23,10 @@ urlpatterns = gate_patterns(
         path("import/", imports.invoices_import, name="import"),
         path("import/modele.csv", imports.import_template, name="import_template"),
         path("reglements/export/", imports.payments_export, name="payments_export"),
+        path("tarifs/", tariffs.tariffs, name="tariffs"),
+        path("tarifs/ajouter/", tariffs.tariff_add, name="tariff_add"),
+        path("tarifs/<int:pk>/", tariffs.tariff_edit, name="tariff_edit"),
+        path("facturations/<int:pk>/export.csv", exports.run_export_csv, name="run_export_csv"),
+        path("facturations/<int:pk>/export.xlsx", exports.run_export_xlsx, name="run_export_xlsx"),
     ],
 )

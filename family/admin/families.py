@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import services
-from ..forms.admin import FamilyImportForm
+from ..forms.admin import FamilyImportForm, QuotientForm
 from ..models import Family, Subscription
 from ..selectors.families import (
     family_detail_page,
@@ -85,6 +85,7 @@ def family_detail(request, pk: int):
             "header_icon": "group",
             "family": family,
             "index_url": _index_url(),
+            "quotient_form": QuotientForm(),
             **page,
         },
     )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import authorizations, creation, families, requests
+from . import authorizations, creation, families, quotients, requests
 
 urlpatterns = [
     path("<int:pk>/", families.family_detail, name="detail"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/code/revoquer/", families.code_revoke, name="code_revoke"),
     path("<int:pk>/code/generer/", families.code_regenerate, name="code_regenerate"),
     path("<int:pk>/courrier/", families.family_letter, name="letter"),
+    path("<int:pk>/quotient/", quotients.quotient_add, name="quotient_add"),
     path("courriers/", families.letters_batch, name="letters"),
     path("comptes/", families.accounts, name="accounts"),
     path("import/", families.family_import, name="import"),

@@ -1,6 +1,9 @@
 """Forms of the agents' back office: refusals, bulk decisions, authorisation types, import."""
 
+import datetime
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms import BulkDecisionForm
@@ -85,3 +88,47 @@ class FamilyImportForm(forms.Form):
             "« , »), une ligne par famille. Téléchargez le modèle pour voir les colonnes."
         ),
     )
+
+
+class QuotientForm(forms.Form):
+    """A new family quotient from a date (the family's back-office card)."""
+
+    value = forms.DecimalField(
+        label=_("Quotient familial (€)"),
+        min_value=0,
+        max_digits=8,
+        decimal_places=2,
+        localize=True,
+        error_messages={
+            "required": _("Indiquez le quotient familial."),
+            "invalid": _("Saisissez un quotient familial en euros, par exemple 820,50."),
+            "min_value": _("Le quotient familial ne peut pas être négatif."),
+            "max_decimal_places": _("Deux décimales au plus (les centimes)."),
+            "max_digits": _("Ce quotient familial est trop grand."),
+            "max_whole_digits": _("Ce quotient familial est trop grand."),
+        },
+    )
+    valid_from = forms.DateField(
+        label=_("À partir du"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_(
+            "La période en cours finit la veille. Le même jour que la période en cours : "
+            "elle est corrigée."
+        ),
+        error_messages={
+            "required": _("Indiquez le premier jour de validité du quotient."),
+            "invalid": _("Saisissez une date valide (jj/mm/aaaa)."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["valid_from"].initial = timezone.localdate().replace(day=1)
+
+    def clean_valid_from(self):
+        day = self.cleaned_data["valid_from"]
+        if day.year < 2000 or day > timezone.localdate() + datetime.timedelta(days=366):
+            raise forms.ValidationError(
+                _("Choisissez une date entre l’an 2000 et dans un an au plus.")
+            )
+        return day

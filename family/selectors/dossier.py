@@ -27,6 +27,7 @@ from ..models import (
     FiscalData,
     Guardian,
     HealthRecord,
+    QuotientPeriod,
 )
 
 Target = ChangeRequest.Target
@@ -361,17 +362,28 @@ class _Page:
             _section(
                 "donnees-fiscales",
                 _("Données fiscales"),
-                _rows(
-                    FiscalData,
-                    TARGET_FIELDS[Target.FISCAL][1],
-                    fiscal,
-                    self.pending_of(Target.FISCAL),
-                ),
+                self.fiscal_rows(fiscal),
                 self.edit("dossier_fiscal") if editable else None,
                 _("Modifier les données fiscales"),
                 read_only_message=None if editable else fiscal_read_only_message(),
             ),
         ]
+
+    def fiscal_rows(self, fiscal) -> list[dict]:
+        """The fiscal data, the current QF with « depuis le … » (its period's start)."""
+        rows = _rows(
+            FiscalData, TARGET_FIELDS[Target.FISCAL][1], fiscal, self.pending_of(Target.FISCAL)
+        )
+        period = (
+            QuotientPeriod.objects.filter(family=self.family, valid_to__isnull=True)
+            .order_by("-valid_from")
+            .first()
+        )
+        if fiscal is not None and period is not None and period.value == fiscal.family_quotient:
+            for row in rows:
+                if row["field"].name == "family_quotient":
+                    row["since"] = period.valid_from
+        return rows
 
     def authorization_rows(self, child) -> list[dict]:
         granted = {a.authorization_type_id: a.granted for a in child.authorizations.all()}

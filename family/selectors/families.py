@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch, Q
 
 from notifications.models import OutboxEmail, TimelineEvent
 
-from ..models import Child, ChildAuthorization, Family, Guardian, Subscription
+from ..models import Child, ChildAuthorization, Family, Guardian, QuotientPeriod, Subscription
 from .requests import change_requests, describe_requests
 
 HISTORY_PAGE_SIZE = 25
@@ -70,7 +70,13 @@ def family_detail_page(
         "emails": emails,
         "change_page": change_page,
         "change_rows": describe_requests(scope, list(change_page.object_list)),
+        "quotients": family_quotients(scope, family=family),
     }
+
+
+def family_quotients(scope, *, family: Family) -> list[QuotientPeriod]:
+    """The family's quotient periods, the latest first (agents only)."""
+    return list(scope.agent(QuotientPeriod).filter(family=family).order_by("-valid_from", "-pk"))
 
 
 def letters_families(queryset):

@@ -7,7 +7,8 @@ event and e-mail, and raises a ``portal.errors.DomainError`` subclass when it re
 - ``authorizations``: the collectivity's authorisation types;
 - ``health``: the health-data access log;
 - ``imports``: families imported from a CSV file;
-- ``letters``: the subscriber-code letters (PDF).
+- ``letters``: the subscriber-code letters (PDF);
+- ``quotients``: the family quotient's periods of validity.
 """
 
 from .subscriptions import (  # noqa: I001 -- subscriptions first: the others build on it
@@ -49,6 +50,7 @@ from .creation import (
 from .health import health_access_record
 from .imports import FamilyImportError, families_import_csv, families_import_parse
 from .letters import letters_codes_ensure, letters_pdf
+from .quotients import QuotientError, quotient_set
 
 __all__ = [
     "CODE_ALPHABET",
@@ -56,6 +58,7 @@ __all__ = [
     "CreationError",
     "DossierError",
     "FamilyImportError",
+    "QuotientError",
     "SubscriptionError",
     "authorization_type_create",
     "authorization_type_deactivate",
@@ -79,6 +82,7 @@ __all__ = [
     "health_access_record",
     "letters_codes_ensure",
     "letters_pdf",
+    "quotient_set",
     "signup_code_record",
     "signup_codes_apply",
     "subscriber_code_lookup",

@@ -26,6 +26,7 @@ from ..selectors.dossier import (
 )
 from .acknowledgements import change_acknowledgement
 from .events import family_event
+from .quotients import QuotientError, quotient_from_change
 
 Target = ChangeRequest.Target
 Action = ChangeRequest.Action
@@ -279,6 +280,14 @@ def change_request_accept(*, change_request: ChangeRequest, by) -> ChangeRequest
     """Apply the request to the dossier, in one transaction."""
     request = _locked_pending(change_request)
     _apply(request)
+    if request.target == Target.FISCAL and "family_quotient" in request.changes:
+        # The new QF starts a period of its own (from the first day of this month).
+        try:
+            quotient_from_change(
+                family=request.family, value=request.changes["family_quotient"]["new"], by=by
+            )
+        except QuotientError as error:
+            raise DossierError(error.message) from error
     _decide(
         request,
         Status.ACCEPTED,

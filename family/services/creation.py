@@ -47,6 +47,7 @@ from ..validators import normalize_iban, validate_bic, validate_iban
 from .acknowledgements import creation_acknowledgement
 from .changes import DossierError
 from .events import creation_event, family_event
+from .quotients import quotient_from_change
 from .subscriptions import family_code_regenerate, subscription_create
 
 Status = FamilyCreationRequest.Status
@@ -343,6 +344,8 @@ def creation_accept(*, request: FamilyCreationRequest, by) -> Family:
         allowance_number=fiscal.get("allowance_number", ""),
         family_quotient=_decimal(fiscal.get("family_quotient")),
     )
+    if _decimal(fiscal.get("family_quotient")) is not None:
+        quotient_from_change(family=family, value=fiscal["family_quotient"], by=by)
     family_code_regenerate(family=family, by=by)
     subscription_create(user=locked.user, family=family, by=by)
     locked.family = family

@@ -201,6 +201,10 @@ def test_whole_flow_without_javascript(parent_client, parent, agent_client, coll
     assert sorted(c.first_name for c in family.children.all()) == ["Emma", "Hugo"]
     assert family.bank_details.iban == IBAN and family.bank_details.bic == "AGRIFRPP"
     assert str(family.fiscal_data.family_quotient) == "780.50"
+    # The QF starts its period of validity on the first day of the month of acceptance.
+    period = family.quotients.get()
+    assert str(period.value) == "780.50" and period.valid_to is None
+    assert period.valid_from == timezone.localdate().replace(day=1)
     assert family.fiscal_data.allowance_body == "caf"
     assert Subscription.objects.filter(user=parent, family=family).exists()
     assert TimelineEvent.objects.filter(

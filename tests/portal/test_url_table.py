@@ -27,7 +27,7 @@ from django.urls.resolvers import RegexPattern
 
 import pytest
 
-from billing.models import Invoice, PaymentTransaction, Regie
+from billing.models import Invoice, InvoicingRun, PaymentTransaction, Regie, Tariff
 from family.models import (
     AuthorizationType,
     AuthorizedAdult,
@@ -127,7 +127,14 @@ def _family_rows(collectivity, *, name: str, day: datetime.date) -> dict:
         status=PaymentTransaction.Status.WAITING,
     )
     transaction.invoices.set([invoice])
+    run = InvoicingRun.objects.create(
+        regie=regie, label=f"Facturation {name}", period_start=day, period_end=day
+    )
+    invoice.run = run
+    invoice.save(update_fields=["run"])
     return {
+        "run": run,
+        "tariff": Tariff.objects.create(activity=activity, valid_from=day, unit="meal"),
         "invoice": invoice,
         "transaction": transaction,
         "regie": regie,
@@ -267,6 +274,7 @@ EXPECTATIONS: dict[str, Row] = {
     "family_admin:code_revoke": Row(AGENT, _k(pk=("family", "pk"))),
     "family_admin:code_regenerate": Row(AGENT, _k(pk=("family", "pk"))),
     "family_admin:letter": Row(AGENT, _k(pk=("family", "pk"))),
+    "family_admin:quotient_add": Row(AGENT, _k(pk=("family", "pk"))),
     "family_admin:letters": Row(AGENT),
     "family_admin:accounts": Row(AGENT),
     "family_admin:import": Row(AGENT),
@@ -362,6 +370,11 @@ EXPECTATIONS: dict[str, Row] = {
     "billing_admin:import": Row(AGENT),
     "billing_admin:import_template": Row(AGENT),
     "billing_admin:payments_export": Row(AGENT),
+    "billing_admin:tariffs": Row(AGENT),
+    "billing_admin:tariff_add": Row(AGENT),
+    "billing_admin:tariff_edit": Row(AGENT, _k(pk=("tariff", "pk"))),
+    "billing_admin:run_export_csv": Row(AGENT, _k(pk=("run", "pk"))),
+    "billing_admin:run_export_xlsx": Row(AGENT, _k(pk=("run", "pk"))),
     "planning_admin:requests_bulk": Row(AGENT),
     "planning_admin:request_detail": Row(AGENT, _k(pk=("booking_request", "pk"))),
     "planning_admin:request_decide": Row(AGENT, _k(pk=("booking_request", "pk"))),
