@@ -18,6 +18,8 @@ MENU_ENTRIES = [
     (_("Importer des factures"), "billing_admin:import", "upload", 200),
     (_("Export des règlements"), "billing_admin:payments_export", "download", 300),
     (_("Régies"), "billing_admin:regies", "cogs", 400),
+    (_("Relances"), "billing_admin:reminders", "mail", 500),
+    (_("Attestations fiscales"), "billing_admin:certificates", "doc-full-inverse", 600),
 ]
 
 

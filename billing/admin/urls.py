@@ -6,7 +6,7 @@ from django.urls import path
 
 from portal.modules import Module, gate_patterns
 
-from . import accounts, imports, invoices, regies
+from . import accounts, certificates, imports, invoices, regies, reminders
 
 urlpatterns = gate_patterns(
     Module.BILLING,
@@ -23,5 +23,14 @@ urlpatterns = gate_patterns(
         path("import/", imports.invoices_import, name="import"),
         path("import/modele.csv", imports.import_template, name="import_template"),
         path("reglements/export/", imports.payments_export, name="payments_export"),
+        path("relances/", reminders.reminders, name="reminders"),
+        path("relances/lettres/", reminders.reminder_letters, name="reminder_letters"),
+        path("attestations/", certificates.certificates, name="certificates"),
+        path(
+            "attestations/generer/",
+            certificates.certificates_generate,
+            name="certificates_generate",
+        ),
+        path("attestations/imprimer/", certificates.certificates_print, name="certificates_print"),
     ],
 )
