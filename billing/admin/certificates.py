@@ -48,7 +48,7 @@ def _certificates(request, year):
 @require_GET
 def certificates(request):
     form, year = _year_form(request.GET)
-    rows = _certificates(request, year) if year else TaxCertificate.objects.none()
+    rows = _certificates(request, year) if year else request.scope.agent(TaxCertificate).none()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("p"))
     count = page.paginator.count
     response = admin_page(
