@@ -37,9 +37,13 @@ def _overdue(request):
 @require_GET
 def reminders(request):
     form, today, rows, counts = _overdue(request)
+    delays = request.collectivity.reminder_days
     page = Paginator(rows.order_by("due_date", "pk"), PAGE_SIZE).get_page(request.GET.get("p"))
     for invoice in page.object_list:
         invoice.days_overdue = (today - invoice.due_date).days
+        invoice.level_due = selectors.reminder_level(
+            due_date=invoice.due_date, today=today, delays=delays
+        )
     letters = rows.filter(last_channel=InvoiceReminder.Channel.LETTER).count()
     response = admin_page(
         request,
@@ -49,8 +53,8 @@ def reminders(request):
         form=form,
         page=page,
         today=today,
-        counts=[(level, counts.get(level, 0)) for level in sorted({0, *counts})],
-        delays=request.collectivity.reminder_days,
+        counts=[(level, counts.get(level, 0)) for level in form.levels],
+        delays=_days_text(delays),
         letters=letters,
         letter_parts=range(1, (letters + LETTERS_MAX - 1) // LETTERS_MAX + 1),
         filter_query=queue_filters(request),
@@ -58,6 +62,14 @@ def reminders(request):
     )
     add_never_cache_headers(response)
     return response
+
+
+def _days_text(delays: list[int]) -> str:
+    """« 15 », « 15 et 30 », « 10, 20 et 45 »."""
+    words = [str(days) for days in delays]
+    if len(words) < 2:
+        return "".join(words)
+    return _("%(first)s et %(last)s") % {"first": ", ".join(words[:-1]), "last": words[-1]}
 
 
 @require_GET

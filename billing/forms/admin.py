@@ -359,8 +359,9 @@ class ReminderFilterForm(forms.Form):
 
     def __init__(self, *args, levels: int, **kwargs):
         super().__init__(*args, **kwargs)
+        self.levels = list(range(levels + 1))
         self.fields["niveau"].choices = [
-            ("", _("Toutes les factures en retard")),
+            ("", _("Tous les niveaux")),
             ("0", _("Pas encore relancées")),
             *[(str(n), _("Relance n° %(n)s") % {"n": n}) for n in range(1, levels + 1)],
         ]
