@@ -27,3 +27,17 @@ def tax_certificates_generate() -> int:
     collectivity (idempotent: the certificates already made are left as they are)."""
     with scopes_disabled():
         return certificates.tax_certificates_generate_all(year=timezone.localdate().year - 1)
+
+
+def tax_certificates_generate_for(collectivity_id: int, year: int, by_id: int | None = None):
+    """« Générer les attestations » from the back office: one collectivity's year, in the
+    task cluster (hundreds of PDFs do not fit in a web request)."""
+    from django.contrib.auth import get_user_model
+
+    from portal.models import Collectivity
+    from portal.scoping import tenant_scope
+
+    collectivity = Collectivity.objects.get(pk=collectivity_id)
+    by = get_user_model().objects.filter(pk=by_id).first() if by_id else None
+    with tenant_scope(collectivity):
+        return certificates.tax_certificates_generate(collectivity=collectivity, year=year, by=by)

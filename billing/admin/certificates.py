@@ -13,13 +13,14 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from django_q.tasks import async_task
+
 from planning.admin.common import admin_page
 
 from ..forms.admin import CertificateYearForm
 from ..models import TaxCertificate
 from ..pdf import tax_certificates_pdf
-from ..services import CertificateError, tax_certificates_generate
-from ..services.certificates import FIRST_YEAR
+from ..services.certificates import FIRST_YEAR, certificates_missing_count
 
 PAGE_SIZE = 50
 PRINT_MAX = 300  # certificates in one PDF (the rest in the next part, ``?partie=2``)
@@ -73,26 +74,32 @@ def certificates_generate(request):
     if year is None:
         messages.error(request, _("Choisissez une année terminée de la liste."))
         return redirect(reverse("billing_admin:certificates"))
-    request.scope.agent(TaxCertificate)  # agents only, before anything is written
-    try:
-        made = tax_certificates_generate(
-            collectivity=request.collectivity, year=year, by=request.user
+    request.scope.agent(TaxCertificate)  # agents only, before anything is started
+    missing = certificates_missing_count(collectivity=request.collectivity, year=year)
+    if not missing:
+        messages.info(
+            request,
+            _("Aucune nouvelle attestation pour %(year)s : elles sont toutes déjà faites.")
+            % {"year": year},
         )
-    except CertificateError as error:
-        messages.error(request, error.message)
     else:
-        if made:
-            messages.success(
-                request,
-                _("%(count)s attestation(s) de %(year)s générée(s).")
-                % {"count": made, "year": year},
+        # In the task cluster: hundreds of PDFs do not fit in a web request. The service
+        # makes only the missing ones, so a second click (or the January schedule) while
+        # it runs makes nothing twice.
+        async_task(
+            "billing.tasks.tax_certificates_generate_for",
+            request.collectivity.pk,
+            year,
+            request.user.pk,
+        )
+        messages.success(
+            request,
+            _(
+                "Génération de %(count)s attestation(s) de %(year)s lancée : elles s’ajoutent "
+                "à la liste au fur et à mesure (rechargez la page)."
             )
-        else:
-            messages.info(
-                request,
-                _("Aucune nouvelle attestation pour %(year)s : elles sont toutes déjà faites.")
-                % {"year": year},
-            )
+            % {"count": missing, "year": year},
+        )
     return redirect(reverse("billing_admin:certificates") + f"?annee={year}")
 
 

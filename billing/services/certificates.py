@@ -127,6 +127,21 @@ def certificate_place(collectivity, regies) -> str:
     return collectivity.name
 
 
+def _missing(collectivity, year: int) -> list[CertificateAmount]:
+    amounts = certificate_amounts(collectivity=collectivity, year=year)
+    done = set(
+        TaxCertificate.objects.filter(family__collectivity=collectivity, year=year).values_list(
+            "family_id", "child_id"
+        )
+    )
+    return [entry for key, entry in amounts.items() if key not in done]
+
+
+def certificates_missing_count(*, collectivity, year: int) -> int:
+    """How many certificates of ``year`` are still to make (a read: three queries)."""
+    return len(_missing(collectivity, year))
+
+
 def tax_certificates_generate(*, collectivity, year: int, by=None) -> int:
     """Make the certificates of ``year`` missing in ``collectivity``; returns how many were
     made. ``year`` must be over (certificates state a whole year's payments)."""
@@ -136,13 +151,7 @@ def tax_certificates_generate(*, collectivity, year: int, by=None) -> int:
             _("Les attestations se font pour une année terminée (de %(first)s à %(last)s).")
             % {"first": FIRST_YEAR, "last": today.year - 1}
         )
-    amounts = certificate_amounts(collectivity=collectivity, year=year)
-    done = set(
-        TaxCertificate.objects.filter(family__collectivity=collectivity, year=year).values_list(
-            "family_id", "child_id"
-        )
-    )
-    todo = [entry for key, entry in amounts.items() if key not in done]
+    todo = _missing(collectivity, year)
     if not todo:
         return 0
     from family.models import Child

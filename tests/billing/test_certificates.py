@@ -247,6 +247,7 @@ def test_the_agent_lists_generates_and_prints(agent, collectivity_a, collectivit
     assert "Aucune attestation pour 2025" in page
     response = agent.post(BASE + "generer/", {"annee": "2025"})
     assert response.status_code == 302 and response["Location"] == BASE + "?annee=2025"
+    # (The task cluster runs synchronously in tests.)
     assert TaxCertificate.objects.filter(family=w["family"]).count() == 2
     page = agent.get(BASE, {"annee": "2025"}).content.decode()
     assert "2 attestations." in page and "PetitDupont" in page and "15,00" in page

@@ -81,7 +81,8 @@ def test_reminders_and_certificates_journey(live_server, page, axe, collectivity
     expect(page.get_by_role("heading", level=1)).to_contain_text("Attestations fiscales")
     axe(page)
     page.get_by_role("button", name=f"Générer les attestations de {year}").click()
-    expect(page.get_by_text(f"1 attestation(s) de {year} générée(s).")).to_be_visible()
+    expect(page.get_by_text(f"Génération de 1 attestation(s) de {year} lancée")).to_be_visible()
+    page.reload()
     expect(page.get_by_role("cell", name="Emma Dupont")).to_be_visible()
     axe(page)
     with page.expect_download() as download:
