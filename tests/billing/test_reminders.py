@@ -347,3 +347,21 @@ def test_the_letter_reads_in_french_with_the_collectivitys_article(collectivity_
 def test_the_menu_lists_the_new_pages(agent):
     home = agent.get("/admin/").content.decode()
     assert BASE in home and "/admin/facturation/attestations/" in home
+
+
+def test_the_list_page_has_a_fixed_number_of_queries(client_a, agent_a, regie, collectivity_a):
+    def page_queries(count):
+        for index in range(count):
+            family = _family(collectivity_a, f"Liste{count}{index}", account=bool(index % 2))
+            _issue(regie, family)
+        reminders_send(today=timezone.localdate())
+        with CaptureQueriesContext(connection) as queries:
+            page = agent.get(BASE)
+        assert page.status_code == 200 and page.content.decode().count("Relance n° 2") >= count
+        return len(queries)
+
+    with time_machine.travel(JANUARY_31):
+        agent = _on_january_31(client_a, agent_a)
+        small = page_queries(2)
+        large = page_queries(7)
+    assert large <= small, (small, large)
