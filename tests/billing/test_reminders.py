@@ -365,3 +365,11 @@ def test_the_list_page_has_a_fixed_number_of_queries(client_a, agent_a, regie, c
         small = page_queries(2)
         large = page_queries(7)
     assert large <= small, (small, large)
+
+
+def test_the_delays_are_edited_in_the_collectivity_settings(client_a, editor_a, collectivity_a):
+    client_a.force_login(editor_a)
+    page = client_a.get(f"/admin/settings/portal/collectivity/{collectivity_a.site_id}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Relances des factures impayées" in html and 'name="reminder_delays"' in html
