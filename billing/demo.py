@@ -218,6 +218,7 @@ def load(context):
         if len(families) < 3 or agent is None:
             continue
         _family_invoices(regie, families, agent.user)
+        _reminders_and_certificates(collectivity, regie, families, agent.user)
         loaded.append(collectivity.name)
     if loaded:
         context.notes.append(
@@ -226,4 +227,77 @@ def load(context):
             "retard, une partiellement payée, une famille prélevée, une facture annulée par un "
             "avoir. parent1@… a deux factures à payer (Espace facturation) ; à Beaulieu, le "
             "paiement en ligne passe par le simulateur."
+            "\nRelances et attestations : la facture de septembre en retard a reçu sa relance "
+            "n° 1 (Facturation → Relances) ; les accueils périscolaires, du mercredi et de "
+            "loisirs sont des « frais de garde », et parent1@… a l’attestation fiscale 2025 de "
+            "son plus jeune enfant (Espace facturation → Attestations fiscales)."
         )
+
+
+# --- reminders and tax certificates (issue #14, items 4 and 5) ------------------------------
+
+# The activities that are childcare (« frais de garde ») for the tax certificate; the canteen
+# is not (meals are left out of the tax credit).
+CHILDCARE_KINDS = ("morning_care", "evening_care", "wednesday", "holiday_centre")
+# The day the demo's reminders were sent: 16 days after the September invoices' due date
+# (31 October 2026), so the overdue one has its level-1 reminder (with « 15 30 »).
+REMINDERS_DAY = datetime.date(2026, 11, 16)
+CERTIFICATE_YEAR = 2025
+NOVEMBER_2025 = "Novembre 2025"
+
+
+def _reminders_and_certificates(collectivity, regie, families, agent) -> None:
+    """Childcare activities marked; the overdue September invoice reminded (level 1, through
+    the real service: idempotent, one reminder per invoice and level); for the first family,
+    a November 2025 invoice paid in December 2025 and the 2025 tax certificates made from it
+    (``tax_certificates_generate``: the certificates already made are kept)."""
+    from planning.models import Activity
+
+    from .services import reminders_send, tax_certificates_generate
+
+    activities = Activity.objects.filter(collectivity=collectivity)
+    activities.filter(kind__in=CHILDCARE_KINDS).update(childcare=True)
+    reminders_send(today=REMINDERS_DAY)
+    first = families[0]
+    by_kind = {activity.kind: activity for activity in activities.order_by("pk")}
+    lines = []
+    for index, child in enumerate(first.children.order_by("-birth_date", "pk")):
+        lines += [
+            LineInput(
+                label="Accueil périscolaire soir",
+                quantity=Decimal(8 - index),
+                unit_price=EVENING,
+                child=child,
+                period="novembre 2025",
+                activity=by_kind.get("evening_care"),
+            ),
+            LineInput(
+                label="Restauration scolaire",
+                quantity=Decimal(15),
+                unit_price=MEAL,
+                child=child,
+                period="novembre 2025",
+                activity=by_kind.get("canteen"),
+            ),
+        ]
+    invoice, new = _issue(
+        regie,
+        first,
+        NOVEMBER_2025,
+        datetime.date(2025, 12, 1),
+        datetime.date(2025, 12, 31),
+        lines,
+        agent,
+    )
+    if new:
+        _pay(
+            regie,
+            first,
+            invoice,
+            Payment.Kind.CHEQUE,
+            invoice.total,
+            datetime.date(2025, 12, 15),
+            agent,
+            reference="Chèque n° 1987342",
+        )
+    tax_certificates_generate(collectivity=collectivity, year=CERTIFICATE_YEAR, by=agent)

@@ -557,3 +557,75 @@ class InvoicingRun(models.Model):
 
     def __str__(self):
         return self.label
+
+
+class InvoiceReminder(models.Model):
+    """One reminder (« relance ») of an overdue invoice: at most one per invoice and level.
+
+    Level N is due ``Collectivity.reminder_days[N-1]`` days after the invoice's due date. The
+    family is e-mailed (``channel`` e-mail), or, when it has no e-mail address, the reminder is
+    a letter the agents print from the back office (``channel`` letter).
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        LETTER = "letter", _("courrier")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="reminders")
+    level = models.PositiveSmallIntegerField(_("niveau"))
+    sent_at = models.DateTimeField(_("envoyée le"))
+    channel = models.CharField(_("envoi"), max_length=10, choices=Channel.choices)
+    # What was left to pay when the reminder went out (the letter prints it).
+    balance = money_field(_("reste à payer"))
+
+    collectivity_lookup = "invoice__regie__collectivity"
+    family_lookup = "invoice__family"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("relance")
+        verbose_name_plural = _("relances")
+        ordering = ["invoice", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "level"], name="unique_reminder_level"),
+            models.CheckConstraint(condition=Q(level__gte=1), name="reminder_level_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.invoice} — relance {self.level}"
+
+
+class TaxCertificate(models.Model):
+    """« Attestation de frais de garde » of one child for one calendar year: what the family
+    paid that year for the child's childcare activities (``Activity.childcare``). Rendered once
+    and stored in private storage (``billing.services.certificates``)."""
+
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="tax_certificates")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="tax_certificates")
+    year = models.PositiveSmallIntegerField(_("année"))
+    amount = money_field(_("montant payé"))
+    # What the PDF printed besides the amount (régies and their part, payers, place, date),
+    # so that a batch print reads the same as the stored file.
+    details = models.JSONField(default=dict, blank=True)
+    pdf = models.FileField(storage=private_storage, upload_to="certificates/%Y/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    collectivity_lookup = "family__collectivity"
+    family_lookup = "family"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("attestation fiscale")
+        verbose_name_plural = _("attestations fiscales")
+        ordering = ["-year", "family__name", "child__birth_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["family", "child", "year"], name="unique_tax_certificate"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="tax_certificate_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.year} — {self.child}"

@@ -22,3 +22,46 @@ def invoice_pdf_store(invoice) -> None:
     pdf = render_pdf(invoice_html(invoice))
     invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(pdf), save=False)
     type(invoice).objects.filter(pk=invoice.pk).update(pdf=invoice.pdf.name)
+
+
+def reminder_letters_pdf(invoices, *, collectivity, today) -> bytes:
+    """The reminder letters of ``invoices`` (each with ``last_level``, as
+    ``selectors.overdue_invoices`` gives them), one A4 page each, in one PDF to print."""
+    with translation.override("fr"):
+        html = render_to_string(
+            "billing/pdf/reminder_letters.html",
+            {"invoices": list(invoices), "collectivity": collectivity, "today": today},
+        )
+    return render_pdf(html)
+
+
+def tax_certificates_pdf(certificates, *, collectivity) -> bytes:
+    """Tax certificates, one A4 page each (one for the stored file, all of a year for the
+    agents' batch print), from what each certificate recorded (``details``)."""
+    import datetime
+    from decimal import Decimal
+
+    pages = []
+    for certificate in certificates:
+        details = certificate.details or {}
+        pages.append(
+            {
+                "certificate": certificate,
+                "child": certificate.child,
+                "regies": [
+                    {**regie, "amount": Decimal(regie["amount"])}
+                    for regie in details.get("regies", [])
+                ],
+                "payers": details.get("payers", []),
+                "place": details.get("place", collectivity.name),
+                "date": datetime.date.fromisoformat(details["date"])
+                if details.get("date")
+                else None,
+                "born_after": datetime.date(certificate.year - 6, 1, 1),
+            }
+        )
+    with translation.override("fr"):
+        html = render_to_string(
+            "billing/pdf/tax_certificate.html", {"pages": pages, "collectivity": collectivity}
+        )
+    return render_pdf(html)

@@ -6,7 +6,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -256,3 +257,41 @@ def families_on_direct_debit(regie, family_ids) -> dict[int, Mandate]:
         regie=regie, family_id__in=list(family_ids), status=Mandate.Status.ACTIVE
     )
     return {mandate.family_id: mandate for mandate in mandates}
+
+
+# --- reminders (relances) -------------------------------------------------------------------
+
+
+def reminder_level(*, due_date: datetime.date, today: datetime.date, delays: list[int]) -> int:
+    """The highest reminder level an invoice due on ``due_date`` has reached ``today``: level
+    N once ``delays[N-1]`` days have passed since the due date (0: none yet)."""
+    overdue = (today - due_date).days
+    return sum(1 for days in delays if overdue >= days)
+
+
+def overdue_invoices(queryset, *, today: datetime.date):
+    """The invoices of ``queryset`` still to pay after their due date, with their last
+    reminder (``last_level``: 0 when none yet, ``last_channel``, ``last_sent_at``), in one
+    query. An invoice on direct debit whose debit date has not passed yet is left out: the
+    bank takes it then (it is reminded only if it is still unpaid once that day is past)."""
+    from .models import InvoiceReminder
+
+    last = InvoiceReminder.objects.filter(invoice=OuterRef("pk")).order_by("-level")
+    return (
+        queryset.filter(status__in=PAYABLE, due_date__lt=today, total__gt=F("paid"))
+        .exclude(direct_debit_date__gte=today)
+        .annotate(
+            last_level=Coalesce(Subquery(last.values("level")[:1]), Value(0)),
+            last_channel=Subquery(last.values("channel")[:1]),
+            last_sent_at=Subquery(last.values("sent_at")[:1]),
+        )
+        .select_related("regie", "family")
+    )
+
+
+def overdue_level_counts(queryset) -> dict[int, int]:
+    """How many of ``overdue_invoices(...)`` are at each last level (one query)."""
+    return {
+        row["last_level"]: row["count"]
+        for row in queryset.order_by().values("last_level").annotate(count=Count("pk"))
+    }

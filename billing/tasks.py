@@ -1,8 +1,10 @@
 """Thin django-q entry points of billing (their dotted paths are stored in the schedules)."""
 
+from django.utils import timezone
+
 from portal.scoping import scopes_disabled
 
-from .services import online
+from .services import certificates, online, reminders
 
 
 def payment_status() -> dict:
@@ -11,3 +13,31 @@ def payment_status() -> dict:
     spans every collectivity (each transaction is locked and handled on its own)."""
     with scopes_disabled():
         return online.transactions_check()
+
+
+def reminders_send() -> int:
+    """Every day at 07:00 (local time): the reminders of overdue invoices due today, once per
+    invoice and level. Each collectivity is handled in its own scope."""
+    with scopes_disabled():
+        return reminders.reminders_send(today=timezone.localdate())
+
+
+def tax_certificates_generate() -> int:
+    """Every 15 January at 06:00: the tax certificates of the year before, in every
+    collectivity (idempotent: the certificates already made are left as they are)."""
+    with scopes_disabled():
+        return certificates.tax_certificates_generate_all(year=timezone.localdate().year - 1)
+
+
+def tax_certificates_generate_for(collectivity_id: int, year: int, by_id: int | None = None):
+    """« Générer les attestations » from the back office: one collectivity's year, in the
+    task cluster (hundreds of PDFs do not fit in a web request)."""
+    from django.contrib.auth import get_user_model
+
+    from portal.models import Collectivity
+    from portal.scoping import tenant_scope
+
+    collectivity = Collectivity.objects.get(pk=collectivity_id)
+    by = get_user_model().objects.filter(pk=by_id).first() if by_id else None
+    with tenant_scope(collectivity):
+        return certificates.tax_certificates_generate(collectivity=collectivity, year=year, by=by)

@@ -16,6 +16,11 @@ urlpatterns = gate_patterns(
         path("facturation/", parent.index, name="index"),
         path("facturation/factures/<int:pk>/", parent.invoice_detail, name="invoice"),
         path("facturation/factures/<int:pk>/pdf/", parent.invoice_pdf, name="invoice_pdf"),
+        path(
+            "facturation/attestations/<int:pk>/pdf/",
+            parent.certificate_pdf,
+            name="certificate_pdf",
+        ),
         *gate_patterns(Module.ONLINE_PAYMENT, [path("facturation/payer/", online.pay, name="pay")]),
         path(
             "facturation/paiements/<uuid:transaction_id>/",

@@ -20,6 +20,8 @@ MENU_ENTRIES = [
     (_("Export des règlements"), "billing_admin:payments_export", "download", 300),
     (_("Régies"), "billing_admin:regies", "cogs", 400),
     (_("Tarifs"), "billing_admin:tariffs", "tag", 450),
+    (_("Relances"), "billing_admin:reminders", "mail", 500),
+    (_("Attestations fiscales"), "billing_admin:certificates", "doc-full-inverse", 600),
 ]
 
 

@@ -35,6 +35,46 @@ def digest_times_validate(value: str) -> None:
     digest_times_parse(value)
 
 
+REMINDER_DELAY_MAX = 365  # days after the due date
+REMINDER_LEVELS_MAX = 5
+
+
+def reminder_delays_parse(value: str) -> list[int]:
+    """« 15 30 » (commas or semicolons allowed) → the delays in days after the due date, one
+    per reminder level, sorted; empty: no reminders. Raises ValidationError with a French
+    message on anything else (not a whole number, 0, over a year, twice the same delay, more
+    than five levels)."""
+    delays = []
+    for token in (value or "").replace(",", " ").replace(";", " ").split():
+        if not re.fullmatch(r"\d{1,3}", token) or not 1 <= int(token) <= REMINDER_DELAY_MAX:
+            raise ValidationError(
+                _(
+                    "« %(token)s » n’est pas un nombre de jours entre 1 et 365 "
+                    "(écrivez par exemple 15 30)."
+                ),
+                params={"token": token},
+                code="invalid",
+            )
+        if int(token) in delays:
+            raise ValidationError(
+                _("Le délai de %(days)s jours est indiqué deux fois."),
+                params={"days": int(token)},
+                code="duplicate",
+            )
+        delays.append(int(token))
+    if len(delays) > REMINDER_LEVELS_MAX:
+        raise ValidationError(
+            _("Indiquez au plus %(max)s délais de relance."),
+            params={"max": REMINDER_LEVELS_MAX},
+            code="too_many",
+        )
+    return sorted(delays)
+
+
+def reminder_delays_validate(value: str) -> None:
+    reminder_delays_parse(value)
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -79,6 +119,11 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.email
+
+    @property
+    def reminder_days(self) -> list[int]:
+        """The delays of the reminder levels, in days after the due date (level 1 first)."""
+        return reminder_delays_parse(self.reminder_delays)
 
     @property
     def display_name(self) -> str:
@@ -130,6 +175,18 @@ class Collectivity(BaseSiteSetting):
             "depuis le précédent."
         ),
     )
+    reminder_delays = models.CharField(
+        _("délais des relances"),
+        max_length=60,
+        default="15 30",
+        blank=True,
+        validators=[reminder_delays_validate],
+        help_text=_(
+            "Nombre de jours après la date d’échéance d’une facture impayée auquel part chaque "
+            "relance, séparés par des espaces (par exemple « 15 30 » : une première relance "
+            "15 jours après l’échéance, une deuxième à 30 jours). Vide : aucune relance."
+        ),
+    )
     module_planning = models.BooleanField(_("planning et réservations"), default=True)
     module_enrolment = models.BooleanField(_("pré-inscriptions"), default=True)
     module_billing = models.BooleanField(_("facturation"), default=True)
@@ -175,6 +232,10 @@ class Collectivity(BaseSiteSetting):
             heading=_("Récapitulatifs des décisions"),
         ),
         MultiFieldPanel(
+            [FieldPanel("reminder_delays")],
+            heading=_("Relances des factures impayées"),
+        ),
+        MultiFieldPanel(
             [FieldPanel(field) for field in MODULE_FIELDS.values()],
             heading=_("Modules complémentaires"),
         ),
@@ -203,6 +264,11 @@ class Collectivity(BaseSiteSetting):
     def digest_hours(self) -> list[datetime.time]:
         """The local times of the decision digests, sorted (at least one)."""
         return digest_times_parse(self.digest_times)
+
+    @property
+    def reminder_days(self) -> list[int]:
+        """The delays of the reminder levels, in days after the due date (level 1 first)."""
+        return reminder_delays_parse(self.reminder_delays)
 
     @property
     def display_name(self) -> str:

@@ -6,7 +6,7 @@ from django.urls import path
 
 from portal.modules import Module, gate_patterns
 
-from . import accounts, exports, imports, invoices, regies, tariffs
+from . import accounts, certificates, exports, imports, invoices, regies, reminders, tariffs
 
 urlpatterns = gate_patterns(
     Module.BILLING,
@@ -28,5 +28,14 @@ urlpatterns = gate_patterns(
         path("tarifs/<int:pk>/", tariffs.tariff_edit, name="tariff_edit"),
         path("facturations/<int:pk>/export.csv", exports.run_export_csv, name="run_export_csv"),
         path("facturations/<int:pk>/export.xlsx", exports.run_export_xlsx, name="run_export_xlsx"),
+        path("relances/", reminders.reminders, name="reminders"),
+        path("relances/lettres/", reminders.reminder_letters, name="reminder_letters"),
+        path("attestations/", certificates.certificates, name="certificates"),
+        path(
+            "attestations/generer/",
+            certificates.certificates_generate,
+            name="certificates_generate",
+        ),
+        path("attestations/imprimer/", certificates.certificates_print, name="certificates_print"),
     ],
 )

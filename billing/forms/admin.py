@@ -348,3 +348,40 @@ class PaymentsExportForm(forms.Form):
                 self.add_error("au", _("La période dure trois ans au plus."))
         cleaned["regie_obj"] = self.regies.get(cleaned.get("regie"))
         return cleaned
+
+
+class ReminderFilterForm(forms.Form):
+    """The overdue invoices' filter (GET): their last reminder level (none yet, 1, 2, …)."""
+
+    niveau = forms.TypedChoiceField(
+        label=_("Dernière relance"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, levels: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.levels = list(range(levels + 1))
+        self.fields["niveau"].choices = [
+            ("", _("Tous les niveaux")),
+            ("0", _("Pas encore relancées")),
+            *[(str(n), _("Relance n° %(n)s") % {"n": n}) for n in range(1, levels + 1)],
+        ]
+        self.fields["niveau"].error_messages["invalid_choice"] = _(
+            "Choisissez un niveau de relance de la liste."
+        )
+
+    @property
+    def filtered(self) -> bool:
+        return self.is_bound and bool(self.data.get("niveau"))
+
+
+class CertificateYearForm(forms.Form):
+    """The year of the tax certificates listed, printed or generated."""
+
+    annee = forms.TypedChoiceField(label=_("Année"), coerce=int)
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["annee"].choices = [(str(year), str(year)) for year in years]
+        self.fields["annee"].error_messages["invalid_choice"] = _(
+            "Choisissez une année terminée de la liste."
+        )

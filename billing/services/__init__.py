@@ -1,6 +1,7 @@
-"""State changes of billing: numbering, invoices, payments, régies, the CSV import (re-exported
-here)."""
+"""State changes of billing: numbering, invoices, payments, régies, the CSV import, reminders
+and tax certificates (re-exported here)."""
 
+from .certificates import CertificateError, tax_certificates_generate
 from .invoices import BillingError, LineInput, invoice_cancel, invoice_issue, invoice_status
 from .numbering import number_next
 from .online import (
@@ -15,10 +16,12 @@ from .online import (
 )
 from .payments import payment_record
 from .regies import regie_save
+from .reminders import reminders_send
 
 __all__ = [
     "AnswerRefused",
     "BillingError",
+    "CertificateError",
     "LineInput",
     "invoice_cancel",
     "invoice_issue",
@@ -28,6 +31,8 @@ __all__ = [
     "online_payment_check",
     "payment_record",
     "regie_save",
+    "reminders_send",
+    "tax_certificates_generate",
     "transaction_answer",
     "transaction_expire",
     "transaction_notify",

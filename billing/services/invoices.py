@@ -35,6 +35,7 @@ class LineInput:
     child: object = None
     period: str = ""
     details: str = ""
+    activity: object = None  # the planning.Activity billed, when known
 
 
 def invoice_status(total: Decimal, paid: Decimal) -> str:
@@ -71,6 +72,7 @@ def _lines(lines) -> list[InvoiceLine]:
         rows.append(
             InvoiceLine(
                 child=child,
+                activity=line.activity,
                 child_name=f"{child.first_name} {child.last_name}".strip() if child else "",
                 label=line.label.strip(),
                 period=line.period,

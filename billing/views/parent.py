@@ -11,7 +11,7 @@ from family.decorators import family_required
 
 from .. import selectors
 from ..forms.parent import InvoiceFilterForm
-from ..models import Invoice
+from ..models import Invoice, TaxCertificate
 
 PAGE_SIZE = 20
 
@@ -32,6 +32,9 @@ def index(request):
             "balance": selectors.balance_due(invoices),
             "filtered": form.is_bound and any(form.data.get(k) for k in ("annee", "etat")),
             "online_ids": _online_ids(request, page),
+            "certificates": request.scope.parent(TaxCertificate)
+            .select_related("child")
+            .order_by("-year", "child__birth_date", "pk"),
         },
     )
 
@@ -77,6 +80,23 @@ def invoice_pdf(request, pk: int):
         invoice.pdf.open("rb"),
         as_attachment=True,
         filename=f"facture-{invoice.number}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@family_required
+@require_GET
+def certificate_pdf(request, pk: int):
+    """A tax certificate's stored PDF, to the family's accounts only (another family's: 404)."""
+    certificate = get_object_or_404(request.scope.parent(TaxCertificate), pk=pk)
+    if not certificate.pdf:
+        raise Http404(_("Le PDF de cette attestation n’est pas disponible."))
+    response = FileResponse(
+        certificate.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"attestation-frais-de-garde-{certificate.year}-{certificate.pk}.pdf",
         content_type="application/pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"

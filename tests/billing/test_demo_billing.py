@@ -2,12 +2,13 @@
 back office and the parents' space show, and the same rows after a second run."""
 
 import datetime
+from decimal import Decimal
 
 from django.core.management import call_command
 
 import pytest
 
-from billing.models import Invoice, Payment, Regie
+from billing.models import Invoice, InvoiceReminder, Payment, Regie, TaxCertificate
 from portal.models import Collectivity
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +19,8 @@ def _snapshot():
     return (
         sorted(Invoice.objects.values_list("number", "status", "total", "paid")),
         sorted(Payment.objects.values_list("number", "kind", "amount")),
+        sorted(InvoiceReminder.objects.values_list("invoice__number", "level", "channel")),
+        sorted(TaxCertificate.objects.values_list("child__first_name", "year", "amount", "pdf")),
     )
 
 
@@ -42,3 +45,15 @@ def test_demo_billing_shows_every_case_and_is_idempotent():
     beaulieu = Regie.objects.get(collectivity__site__hostname="localhost")
     assert beaulieu.online_backend == Regie.Backend.DUMMY
     assert beaulieu.collectivity.module_online_payment
+
+    # Reminders and tax certificates (issue #14, items 4 and 5).
+    for collectivity in Collectivity.objects.all():
+        reminded = InvoiceReminder.objects.filter(invoice__regie__collectivity=collectivity)
+        assert reminded.filter(level=1, invoice__label="Septembre 2026").exists()
+        assert reminded.filter(invoice__status__in=[Status.TO_PAY, Status.PARTIAL]).exists()
+    certificate = TaxCertificate.objects.get(
+        family__subscriptions__user__email="parent1@beaulieu.localhost"
+    )
+    assert (certificate.year, certificate.child.first_name) == (2025, "Hugo")
+    assert certificate.amount == Decimal("20.00")  # his evening care, not the canteen
+    assert certificate.pdf.open("rb").read(5) == b"%PDF-"

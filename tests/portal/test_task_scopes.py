@@ -40,3 +40,15 @@ def test_billing_tasks_open_their_scope(collectivity_a):
 
     with scope():
         assert billing_tasks.payment_status() == {"checked": 0, "expired": 0}
+
+
+def test_reminder_and_certificate_tasks_open_their_scope(collectivity_a, agent_a):
+    from django.utils import timezone
+
+    from billing import tasks as billing_tasks
+
+    year = timezone.localdate().year - 1
+    with scope():
+        assert billing_tasks.reminders_send() == 0
+        assert billing_tasks.tax_certificates_generate() == 0
+        assert billing_tasks.tax_certificates_generate_for(collectivity_a.pk, year, agent_a.pk) == 0

@@ -27,7 +27,7 @@ from django.urls.resolvers import RegexPattern
 
 import pytest
 
-from billing.models import Invoice, InvoicingRun, PaymentTransaction, Regie, Tariff
+from billing.models import Invoice, InvoicingRun, PaymentTransaction, Regie, Tariff, TaxCertificate
 from family.models import (
     AuthorizationType,
     AuthorizedAdult,
@@ -136,6 +136,9 @@ def _family_rows(collectivity, *, name: str, day: datetime.date) -> dict:
         "run": run,
         "tariff": Tariff.objects.create(activity=activity, valid_from=day, unit="meal"),
         "invoice": invoice,
+        "certificate": TaxCertificate.objects.create(
+            family=family, child=child, year=day.year - 1, amount=10
+        ),
         "transaction": transaction,
         "regie": regie,
         "family": family,
@@ -351,6 +354,7 @@ EXPECTATIONS: dict[str, Row] = {
     "billing:index": Row(PARENT),
     "billing:invoice": Row(PARENT, _k(pk=("invoice", "pk"))),
     "billing:invoice_pdf": Row(PARENT, _k(pk=("invoice", "pk"))),
+    "billing:certificate_pdf": Row(PARENT, _k(pk=("certificate", "pk"))),
     "billing:pay": Row(PARENT),
     "billing:payment_return": Row(PARENT, _k(transaction_id=("transaction", "uuid"))),
     # The provider's notification: the uuid is the secret; another collectivity's is a 404,
@@ -375,6 +379,11 @@ EXPECTATIONS: dict[str, Row] = {
     "billing_admin:tariff_edit": Row(AGENT, _k(pk=("tariff", "pk"))),
     "billing_admin:run_export_csv": Row(AGENT, _k(pk=("run", "pk"))),
     "billing_admin:run_export_xlsx": Row(AGENT, _k(pk=("run", "pk"))),
+    "billing_admin:reminders": Row(AGENT),
+    "billing_admin:reminder_letters": Row(AGENT),
+    "billing_admin:certificates": Row(AGENT),
+    "billing_admin:certificates_generate": Row(AGENT),
+    "billing_admin:certificates_print": Row(AGENT),
     "planning_admin:requests_bulk": Row(AGENT),
     "planning_admin:request_detail": Row(AGENT, _k(pk=("booking_request", "pk"))),
     "planning_admin:request_decide": Row(AGENT, _k(pk=("booking_request", "pk"))),

@@ -30,6 +30,19 @@ SCHEDULES = [
         "schedule_type": Schedule.MINUTES,
         "minutes": 5,
     },
+    {
+        # Cron expressions are read in the local time zone (Q_CLUSTER follows TIME_ZONE).
+        "name": "Relances des factures impayées (chaque jour à 7 h)",
+        "func": "billing.tasks.reminders_send",
+        "schedule_type": Schedule.CRON,
+        "cron": "0 7 * * *",
+    },
+    {
+        "name": "Attestations fiscales de l'année écoulée (15 janvier, 6 h)",
+        "func": "billing.tasks.tax_certificates_generate",
+        "schedule_type": Schedule.CRON,
+        "cron": "0 6 15 1 *",
+    },
 ]
 
 
@@ -40,5 +53,9 @@ class Command(BaseCommand):
         for spec in SCHEDULES:
             spec = dict(spec)
             name = spec.pop("name")
-            Schedule.objects.update_or_create(name=name, defaults=spec)
+            schedule, created = Schedule.objects.update_or_create(name=name, defaults=spec)
+            if created and spec["schedule_type"] == Schedule.CRON:
+                # A new cron schedule first runs at its hour, not at once.
+                schedule.next_run = schedule.calculate_next_run()
+                schedule.save(update_fields=["next_run"])
         self.stdout.write(f"{len(SCHEDULES)} tâche(s) planifiée(s) installée(s).")
