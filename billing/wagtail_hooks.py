@@ -18,6 +18,7 @@ MENU_ENTRIES = [
     (_("Importer des factures"), "billing_admin:import", "upload", 200),
     (_("Export des règlements"), "billing_admin:payments_export", "download", 300),
     (_("Régies"), "billing_admin:regies", "cogs", 400),
+    (_("Prélèvements"), "billing_admin:debit_batches", "download", 350),
 ]
 
 

@@ -6,7 +6,7 @@ from django.urls import path
 
 from portal.modules import Module, gate_patterns
 
-from . import accounts, imports, invoices, regies
+from . import accounts, direct_debit, imports, invoices, regies
 
 urlpatterns = gate_patterns(
     Module.BILLING,
@@ -23,5 +23,20 @@ urlpatterns = gate_patterns(
         path("import/", imports.invoices_import, name="import"),
         path("import/modele.csv", imports.import_template, name="import_template"),
         path("reglements/export/", imports.payments_export, name="payments_export"),
+        path("familles/<int:pk>/mandat/", direct_debit.mandate_add, name="mandate_add"),
+        path(
+            "mandats/<int:pk>/revoquer/",
+            direct_debit.mandate_revoke_view,
+            name="mandate_revoke",
+        ),
+        path("prelevements/", direct_debit.batches, name="debit_batches"),
+        path("prelevements/generer/", direct_debit.batch_add, name="debit_batch_add"),
+        path("prelevements/<int:pk>/", direct_debit.batch_detail, name="debit_batch"),
+        path("prelevements/<int:pk>/fichier/", direct_debit.batch_file, name="debit_batch_file"),
+        path(
+            "prelevements/operations/<int:pk>/rejet/",
+            direct_debit.item_reject,
+            name="debit_reject",
+        ),
     ],
 )

@@ -11,7 +11,7 @@ from family.decorators import family_required
 
 from .. import selectors
 from ..forms.parent import InvoiceFilterForm
-from ..models import Invoice
+from ..models import Invoice, Mandate
 
 PAGE_SIZE = 20
 
@@ -32,6 +32,12 @@ def index(request):
             "balance": selectors.balance_due(invoices),
             "filtered": form.is_bound and any(form.data.get(k) for k in ("annee", "etat")),
             "online_ids": _online_ids(request, page),
+            "mandates": list(
+                request.scope.parent(Mandate)
+                .filter(status=Mandate.Status.ACTIVE)
+                .select_related("regie")
+                .order_by("regie__code", "pk")
+            ),
         },
     )
 
