@@ -27,7 +27,15 @@ from django.urls.resolvers import RegexPattern
 
 import pytest
 
-from billing.models import Invoice, PaymentTransaction, Regie
+from billing.models import (
+    DirectDebitBatch,
+    DirectDebitItem,
+    Invoice,
+    Mandate,
+    Payment,
+    PaymentTransaction,
+    Regie,
+)
 from family.models import (
     AuthorizationType,
     AuthorizedAdult,
@@ -127,7 +135,38 @@ def _family_rows(collectivity, *, name: str, day: datetime.date) -> dict:
         status=PaymentTransaction.Status.WAITING,
     )
     transaction.invoices.set([invoice])
+    mandate = Mandate.objects.create(
+        regie=regie,
+        family=family,
+        rum=f"M01-{family.pk:07d}-01",
+        signature_date=day,
+        holder_name=f"Paul {name}",
+        iban="FR7630006000011234567890189",
+    )
+    debit_payment = Payment.objects.create(
+        regie=regie,
+        family=family,
+        number=f"R01-2026-{family.pk:06d}",
+        kind=Payment.Kind.DIRECT_DEBIT,
+        date=day,
+        amount=10,
+    )
+    batch = DirectDebitBatch.objects.create(
+        regie=regie, collection_date=day, message_id=f"MSG{family.pk}", count=1, total=10
+    )
+    debit_item = DirectDebitItem.objects.create(
+        batch=batch,
+        invoice=invoice,
+        mandate=mandate,
+        payment=debit_payment,
+        amount=10,
+        sequence="FRST",
+        end_to_end_id=invoice.number,
+    )
     return {
+        "mandate": mandate,
+        "debit_batch": batch,
+        "debit_item": debit_item,
         "invoice": invoice,
         "transaction": transaction,
         "regie": regie,
@@ -362,6 +401,13 @@ EXPECTATIONS: dict[str, Row] = {
     "billing_admin:import": Row(AGENT),
     "billing_admin:import_template": Row(AGENT),
     "billing_admin:payments_export": Row(AGENT),
+    "billing_admin:mandate_add": Row(AGENT, _k(pk=("family", "pk"))),
+    "billing_admin:mandate_revoke": Row(AGENT, _k(pk=("mandate", "pk"))),
+    "billing_admin:debit_batches": Row(AGENT),
+    "billing_admin:debit_batch_add": Row(AGENT),
+    "billing_admin:debit_batch": Row(AGENT, _k(pk=("debit_batch", "pk"))),
+    "billing_admin:debit_batch_file": Row(AGENT, _k(pk=("debit_batch", "pk"))),
+    "billing_admin:debit_reject": Row(AGENT, _k(pk=("debit_item", "pk"))),
     "planning_admin:requests_bulk": Row(AGENT),
     "planning_admin:request_detail": Row(AGENT, _k(pk=("booking_request", "pk"))),
     "planning_admin:request_decide": Row(AGENT, _k(pk=("booking_request", "pk"))),
