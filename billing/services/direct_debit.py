@@ -90,7 +90,9 @@ def mandate_rum(*, regie, family, rank: int) -> str:
 
 
 @transaction.atomic
-def mandate_create(*, regie, family, signature_date: datetime.date, by=None) -> Mandate:
+def mandate_create(
+    *, regie, family, signature_date: datetime.date, by=None, notify: bool = True
+) -> Mandate:
     """A mandate of ``family`` with ``regie`` on the bank details of its dossier, sequence
     FRST. Refused without an ICS on the régie, without bank details, with an active mandate
     already, or with a signature date in the future."""
@@ -165,11 +167,12 @@ def mandate_create(*, regie, family, signature_date: datetime.date, by=None) -> 
         verb="mandate_created",
         message=message,
     )
-    _family_mail(
-        family,
-        template="billing/mandate_created",
-        context={"mandate": mandate, "regie": regie, "message": message},
-    )
+    if notify:
+        _family_mail(
+            family,
+            template="billing/mandate_created",
+            context={"mandate": mandate, "regie": regie, "message": message},
+        )
     return mandate
 
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 import pytest
 
-from billing.models import Invoice, Payment, Regie
+from billing.models import Invoice, Mandate, Payment, Regie
 from portal.models import Collectivity
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +18,7 @@ def _snapshot():
     return (
         sorted(Invoice.objects.values_list("number", "status", "total", "paid")),
         sorted(Payment.objects.values_list("number", "kind", "amount")),
+        sorted(Mandate.objects.values_list("rum", "status", "sequence")),
     )
 
 
@@ -42,3 +43,10 @@ def test_demo_billing_shows_every_case_and_is_idempotent():
     beaulieu = Regie.objects.get(collectivity__site__hostname="localhost")
     assert beaulieu.online_backend == Regie.Backend.DUMMY
     assert beaulieu.collectivity.module_online_payment
+    # The family on direct debit has its mandate, and November's invoice waits for its debit.
+    mandate = Mandate.objects.get(regie=beaulieu, status=Mandate.Status.ACTIVE)
+    assert mandate.iban == mandate.family.bank_details.iban and mandate.sequence == "RCUR"
+    assert beaulieu.creditor_iban and beaulieu.creditor_bic
+    assert Invoice.objects.filter(
+        regie=beaulieu, family=mandate.family, status=Status.TO_PAY
+    ).exclude(direct_debit_date=None)
