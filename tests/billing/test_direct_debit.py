@@ -534,3 +534,41 @@ def test_the_parent_sees_the_mandate_and_the_debit_date(client_a, regie, familie
         )
     page = client_a.get("/facturation/").content.decode()
     assert "rejeté le 14/12/2026" in page and "Prélèvement le" not in page
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_generating_at_once_collect_each_invoice_once(regie, families):
+    """Four threads click « Générer » for the same date at once: one file, each invoice in
+    it once, one payment each; the others are refused (PostgreSQL: SQLite serialises)."""
+    import threading
+
+    from django.db import connection
+
+    from portal.scoping import scopes_disabled
+
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def work():
+        try:
+            barrier.wait(timeout=10)
+            with scopes_disabled():
+                outcomes.append(batch_generate(regie=regie, debit_date=DEBIT).pk)
+        except DirectDebitError as refused:
+            outcomes.append(refused.message)
+        except Exception as error:  # noqa: BLE001 -- reported to the main thread
+            outcomes.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    batches = [outcome for outcome in outcomes if isinstance(outcome, int)]
+    assert len(batches) == 1, outcomes
+    assert all(isinstance(o, str) and "Aucune facture" in o for o in outcomes if o not in batches)
+    assert DirectDebitItem.objects.count() == 2
+    assert Payment.objects.filter(kind=Payment.Kind.DIRECT_DEBIT).count() == 2
