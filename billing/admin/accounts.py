@@ -49,6 +49,11 @@ def statement(request, pk: int):
         header_icon="list-ul",
         family=family,
         active_mandates=[m for m in mandates if m.status == Mandate.Status.ACTIVE],
+        # A régie still without this family's active mandate: another one may be created.
+        can_add_mandate=scope.agent(Regie)
+        .filter(is_active=True)
+        .exclude(pk__in=[m.regie_id for m in mandates if m.status == Mandate.Status.ACTIVE])
+        .exists(),
         revoked_mandates=[m for m in mandates if m.status == Mandate.Status.REVOKED],
         **account,
     )

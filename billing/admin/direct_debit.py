@@ -7,11 +7,14 @@ Every row comes through ``request.scope.agent``: another collectivity's family, 
 or debit answers 404.
 """
 
+import datetime
+
 from django.contrib import messages
 from django.db.models import Count, F, Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -125,6 +128,7 @@ def _to_collect(request):
     """Per régie and debit date: how many invoices are left to collect and how much (one
     query whatever the number of invoices)."""
     regies = {regie.pk: regie for regie in request.scope.agent(Regie).order_by("code")}
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     rows = (
         collectable_invoices(request.scope.agent(Invoice))
         .values("regie_id", "direct_debit_date")
@@ -142,7 +146,11 @@ def _to_collect(request):
                 "amount": row["amount"],
                 "ready": bool(regie.creditor_identifier and regie.creditor_iban),
                 "form": BatchForm(
-                    initial={"regie": regie.pk, "debit_date": row["direct_debit_date"]},
+                    initial={
+                        "regie": regie.pk,
+                        "debit_date": row["direct_debit_date"],
+                        "collection_date": max(row["direct_debit_date"], tomorrow),
+                    },
                     prefix=f"lot-{regie.pk}-{row['direct_debit_date']:%Y%m%d}",
                 ),
             }

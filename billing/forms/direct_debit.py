@@ -59,7 +59,7 @@ class BatchForm(forms.Form):
         required=False,
         widget=DateInput(),
         error_messages=DATE_ERRORS,
-        help_text=_("Par défaut, la date annoncée aux familles."),
+        help_text=_("Par défaut, la date annoncée aux familles (ou demain si elle est passée)."),
     )
 
     def clean(self):
