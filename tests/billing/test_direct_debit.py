@@ -462,6 +462,14 @@ def test_generate_download_and_reject_through_the_pages(agent, regie, families):
     assert invoice.status == "partial" and invoice.balance == Decimal("15.00")
     statement = agent.get(BASE + f"familles/{invoice.family_id}/compte/").content.decode()
     assert "Rejet du règlement" in statement and "MD01" in statement
+    export = agent.get(
+        BASE + "reglements/export/",
+        {"regie": regie.pk, "du": "2026-12-10", "au": "2026-12-10", "format": "csv"},
+    ).content.decode("utf-8-sig")
+    lines = {line.split(";")[0]: line for line in export.splitlines()[1:]}
+    assert lines[item.payment.number].endswith("14/12/2026 MD01 — Pas de mandat valide")
+    other = batch.items.exclude(pk=item.pk).get().payment.number
+    assert lines[other].endswith(";")
 
 
 def test_the_batches_page_query_count_does_not_grow(
