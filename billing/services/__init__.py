@@ -1,6 +1,13 @@
-"""State changes of billing: numbering, invoices, payments, régies, the CSV import (re-exported
-here)."""
+"""State changes of billing: numbering, invoices, payments, régies, the CSV import, direct
+debit (re-exported here)."""
 
+from .direct_debit import (
+    DirectDebitError,
+    batch_generate,
+    debit_reject,
+    mandate_create,
+    mandate_revoke,
+)
 from .invoices import BillingError, LineInput, invoice_cancel, invoice_issue, invoice_status
 from .numbering import number_next
 from .online import (
@@ -19,10 +26,15 @@ from .regies import regie_save
 __all__ = [
     "AnswerRefused",
     "BillingError",
+    "DirectDebitError",
     "LineInput",
+    "batch_generate",
+    "debit_reject",
     "invoice_cancel",
     "invoice_issue",
     "invoice_status",
+    "mandate_create",
+    "mandate_revoke",
     "number_next",
     "online_invoices_check",
     "online_payment_check",

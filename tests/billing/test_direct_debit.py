@@ -367,6 +367,15 @@ def test_another_collectivitys_rows_answer_404(agent, regie, foreign):
         {"date": "2026-12-03", "reason_code": "AM04"},
     )
     assert response.status_code == 404
+    regie_b = foreign["batch"].regie
+    _invoice(regie_b, foreign["family"], debit=DEBIT + datetime.timedelta(days=1))
+    prefix = f"lot-{regie_b.pk}-20261211"
+    response = agent.post(
+        BASE + "prelevements/generer/",
+        {"lot": prefix, f"{prefix}-regie": regie_b.pk, f"{prefix}-debit_date": "2026-12-11"},
+    )
+    assert response.status_code == 404
+    assert DirectDebitBatch.objects.filter(regie=regie_b).count() == 1
     assert Mandate.objects.get(pk=foreign["mandate"].pk).status == "active"
     assert DirectDebitItem.objects.get(pk=foreign["item"].pk).status == "collected"
     listing = agent.get(BASE + "prelevements/").content.decode()
