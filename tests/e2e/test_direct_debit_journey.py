@@ -63,6 +63,7 @@ def test_agent_collects_by_direct_debit_and_records_a_rejet(
         page.get_by_role(
             "link", name=f"Enregistrer un rejet de la facture {invoice.number}"
         ).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Enregistrer un rejet")
         axe(page)
         page.get_by_label("Motif du rejet").select_option("AM04")
         page.get_by_role("button", name="Enregistrer le rejet").click()
