@@ -9,7 +9,9 @@ families, with their payments:
 - the second: September unpaid past its due date (overdue), October partly paid (CESU),
   November to pay;
 - the third, on direct debit: every invoice carries its « Prélèvement le … » date, September
-  and October taken.
+  and October taken. At Beaulieu it holds an active SEPA mandate (RCUR: two debits taken)
+  on the bank details of its dossier, and the régie its creditor account, so that
+  « Prélèvements » lists November's invoice to collect on 10 December.
 
 Everything goes through the services (``invoice_issue``, ``payment_record``,
 ``invoice_cancel``), so numbers, PDFs and timeline events are the real ones. Idempotent: an
@@ -23,8 +25,9 @@ from decimal import Decimal
 from family.models import Family
 from portal.models import Membership
 
-from .models import Invoice, Payment, Regie
+from .models import Invoice, Mandate, Payment, Regie
 from .services import LineInput, invoice_cancel, invoice_issue, payment_record
+from .services.direct_debit import mandate_create
 
 REGIES = {
     "beaulieu": {
@@ -32,12 +35,17 @@ REGIES = {
         "address": "Hôtel de ville\n1 place de la Mairie\n45630 Beaulieu-sur-Loire",
         "online_backend": Regie.Backend.DUMMY,
         "creditor_identifier": "FR72ZZZ123456",
+        # A test account at the Banque de France (the Trésor public's bank), valid for schwifty.
+        "creditor_iban": "FR7630001000640000001234559",
+        "creditor_bic": "BDFEFRPPCCT",
     },
     "valfleuri": {
         "name": "Régie enfance-jeunesse du Val Fleuri",
         "address": "Maison des services\n12 avenue des Tilleuls\n26400 Val-Fleuri",
         "online_backend": "",
         "creditor_identifier": "",
+        "creditor_iban": "",
+        "creditor_bic": "",
     },
 }
 # (label, issue date, due date, canteen meals, evenings) per month billed.
@@ -195,6 +203,22 @@ def _family_invoices(regie, families, agent) -> None:
         )
 
 
+MANDATE_SIGNED = datetime.date(2026, 9, 1)
+
+
+def _mandate(regie, family, agent) -> None:
+    """The third family's mandate, where the régie collects by direct debit (an ICS)."""
+    if not regie.creditor_identifier:
+        return
+    if Mandate.objects.filter(regie=regie, family=family, status=Mandate.Status.ACTIVE).exists():
+        return
+    mandate = mandate_create(
+        regie=regie, family=family, signature_date=MANDATE_SIGNED, by=agent, notify=False
+    )
+    # September and October were taken already (the demo's history): the next one recurs.
+    Mandate.objects.filter(pk=mandate.pk).update(sequence=Mandate.Sequence.RECURRING)
+
+
 def load(context):
     loaded = []
     for key, spec in REGIES.items():
@@ -217,6 +241,8 @@ def load(context):
         )
         if len(families) < 3 or agent is None:
             continue
+        # Before the invoices (and any invoicing run): the debit dates follow the mandate.
+        _mandate(regie, families[2], agent.user)
         _family_invoices(regie, families, agent.user)
         _reminders_and_certificates(collectivity, regie, families, agent.user)
         loaded.append(collectivity.name)
@@ -226,7 +252,8 @@ def load(context):
             "novembre 2026 des familles de démonstration (Facturation → Factures) : une en "
             "retard, une partiellement payée, une famille prélevée, une facture annulée par un "
             "avoir. parent1@… a deux factures à payer (Espace facturation) ; à Beaulieu, le "
-            "paiement en ligne passe par le simulateur."
+            "paiement en ligne passe par le simulateur, et la famille prélevée a son mandat "
+            "SEPA (Facturation → Prélèvements : le fichier du 10 décembre à générer)."
             "\nRelances et attestations : la facture de septembre en retard a reçu sa relance "
             "n° 1 (Facturation → Relances) ; les accueils périscolaires, du mercredi et de "
             "loisirs sont des « frais de garde », et parent1@… a l’attestation fiscale 2025 de "

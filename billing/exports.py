@@ -23,6 +23,7 @@ HEADER = [
     _("Référence famille"),
     _("Factures réglées"),
     _("Enregistré par"),
+    _("Rejet"),
 ]
 
 
@@ -32,6 +33,9 @@ def _row(payment) -> list:
         for allocation in payment.allocations.all()
     )
     recorded_by = payment.recorded_by.email if payment.recorded_by else ""
+    # A returned direct debit: the payment no longer counts (its date and reason).
+    reversal = getattr(payment, "reversal", None)
+    rejet = f"{reversal.date:%d/%m/%Y} {reversal.reason}" if reversal is not None else ""
     return [
         payment.number,
         payment.date,
@@ -42,6 +46,7 @@ def _row(payment) -> list:
         payment.family.external_ref,
         invoices,
         recorded_by,
+        rejet,
     ]
 
 
@@ -75,7 +80,7 @@ def payments_xlsx(payments, *, title: str) -> bytes:
         sheet.append([row[0], row[1], row[2], row[3], *(_cell(v) for v in row[4:])])
         sheet.cell(row=sheet.max_row, column=2).number_format = "DD/MM/YYYY"
         sheet.cell(row=sheet.max_row, column=4).number_format = "#,##0.00"
-    for column, width in zip("ABCDEFGHI", (18, 12, 22, 12, 20, 24, 18, 40, 28), strict=True):
+    for column, width in zip("ABCDEFGHIJ", (18, 12, 22, 12, 20, 24, 18, 40, 28, 36), strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()
     workbook.save(out)

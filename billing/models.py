@@ -58,6 +58,9 @@ class Regie(models.Model):
     creditor_identifier = models.CharField(
         _("identifiant créancier SEPA (ICS)"), max_length=35, blank=True
     )
+    # The account the direct debits are credited to (the régie's own, as the bank gave it).
+    creditor_iban = models.CharField(_("IBAN du compte crédité"), max_length=34, blank=True)
+    creditor_bic = models.CharField(_("BIC du compte crédité"), max_length=11, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     collectivity_lookup = "collectivity"
@@ -333,6 +336,16 @@ class PaymentTransaction(models.Model):
         return f"{self.reference} ({self.get_status_display()})"
 
 
+def iban_masked(iban: str) -> str:
+    """« FR76 **** **** **** **** ***0 189 »: the country and key, and the last three
+    characters, in groups of four (what a parent or an agent needs to recognise the account)."""
+    compact = "".join((iban or "").split()).upper()
+    if len(compact) < 8:
+        return compact
+    hidden = compact[:4] + "*" * (len(compact) - 7) + compact[-3:]
+    return " ".join(hidden[i : i + 4] for i in range(0, len(hidden), 4))
+
+
 class Mandate(models.Model):
     """A family's SEPA direct-debit mandate with one régie (its creditor, identified by the ICS).
 
@@ -364,6 +377,12 @@ class Mandate(models.Model):
     )
     revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     collectivity_lookup = "regie__collectivity"
     family_lookup = "family"
@@ -386,6 +405,125 @@ class Mandate(models.Model):
 
     def __str__(self):
         return self.rum
+
+    @property
+    def iban_masked(self) -> str:
+        return iban_masked(self.iban)
+
+
+class PaymentReversal(models.Model):
+    """A payment taken back (a returned direct debit, « rejet »): the payment and its
+    allocations stay as they were, this record says they no longer count. The invoices'
+    ``paid`` went down by the allocations' amounts in the same transaction."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="reversal")
+    date = models.DateField(_("date du rejet"))
+    reason = models.CharField(_("motif"), max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    collectivity_lookup = "payment__regie__collectivity"
+    family_lookup = "payment__family"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("rejet de règlement")
+        verbose_name_plural = _("rejets de règlement")
+
+    def __str__(self):
+        return f"{self.payment} ({self.reason})"
+
+
+def _batch_path(batch, filename):
+    return f"direct-debits/{batch.collection_date:%Y/%m}/{filename}"
+
+
+class DirectDebitBatch(models.Model):
+    """One SEPA direct-debit file (pain.008.001.08) of one régie for one collection date,
+    stored privately as generated; its items are the invoices it collects."""
+
+    class Status(models.TextChoices):
+        GENERATED = "generated", _("Fichier généré")
+        WITH_REJECTS = "with_rejects", _("Avec des rejets")
+
+    regie = models.ForeignKey(Regie, on_delete=models.PROTECT, related_name="debit_batches")
+    collection_date = models.DateField(_("date de prélèvement"))
+    status = models.CharField(
+        _("état"), max_length=12, choices=Status.choices, default=Status.GENERATED
+    )
+    message_id = models.CharField(_("identifiant du message SEPA"), max_length=35)
+    count = models.PositiveIntegerField(_("nombre de prélèvements"), default=0)
+    total = money_field(_("montant total"), default=ZERO)
+    file = models.FileField(storage=private_storage, upload_to=_batch_path, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    collectivity_lookup = "regie__collectivity"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("lot de prélèvements")
+        verbose_name_plural = _("lots de prélèvements")
+        ordering = ["-collection_date", "-pk"]
+
+    def __str__(self):
+        return f"{self.regie.code} — {self.collection_date:%d/%m/%Y}"
+
+    @property
+    def filename(self) -> str:
+        return f"prelevements-{self.regie.code}-{self.collection_date:%Y-%m-%d}-{self.pk}.xml"
+
+
+class DirectDebitItem(models.Model):
+    """One invoice collected in a batch: the mandate and sequence used, the amount (the
+    balance due when the file was generated), the payment recorded, and a rejet if the bank
+    returned it. An invoice is collected at most once (unique constraint)."""
+
+    class Status(models.TextChoices):
+        COLLECTED = "collected", _("Prélevé")
+        REJECTED = "rejected", _("Rejeté")
+
+    batch = models.ForeignKey(DirectDebitBatch, on_delete=models.PROTECT, related_name="items")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="debit_items")
+    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="debit_items")
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="debit_item")
+    amount = money_field(_("montant"))
+    sequence = models.CharField(_("séquence"), max_length=4, choices=Mandate.Sequence.choices)
+    end_to_end_id = models.CharField(_("référence de bout en bout"), max_length=35)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.COLLECTED
+    )
+    reject_code = models.CharField(_("code du rejet"), max_length=4, blank=True)
+    reversal = models.OneToOneField(
+        PaymentReversal, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    collectivity_lookup = "batch__regie__collectivity"
+    family_lookup = "invoice__family"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("prélèvement")
+        verbose_name_plural = _("prélèvements")
+        ordering = ["batch", "pk"]
+        constraints = [
+            # No double collection: an invoice is in one batch at most.
+            models.UniqueConstraint(fields=["invoice"], name="invoice_debited_once"),
+            models.UniqueConstraint(
+                fields=["batch", "end_to_end_id"], name="unique_debit_end_to_end_id"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="debit_amount_positive"),
+        ]
+
+    def __str__(self):
+        return self.end_to_end_id
 
 
 class Tariff(models.Model):

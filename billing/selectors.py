@@ -23,9 +23,9 @@ def family_invoices(queryset):
     return queryset.select_related("regie", "family").prefetch_related(
         Prefetch(
             "allocations",
-            queryset=PaymentAllocation.objects.select_related("payment").order_by(
-                "payment__date", "pk"
-            ),
+            queryset=PaymentAllocation.objects.select_related(
+                "payment", "payment__reversal"
+            ).order_by("payment__date", "pk"),
         )
     )
 
@@ -127,7 +127,7 @@ def family_statement(*, invoices, payments) -> dict:
     the scope; three queries whatever their number."""
     invoices = list(invoices.select_related("regie").order_by("issue_date", "pk"))
     payments = list(
-        payments.select_related("regie")
+        payments.select_related("regie", "reversal")
         .prefetch_related(
             Prefetch(
                 "allocations",
@@ -169,6 +169,16 @@ def family_statement(*, invoices, payments) -> dict:
                 credit=payment.amount,
             )
         )
+        reversal = getattr(payment, "reversal", None)
+        if reversal is not None:
+            entries.append(
+                StatementEntry(
+                    reversal.date,
+                    _("Rejet du règlement %(number)s") % {"number": payment.number},
+                    reversal.reason,
+                    debit=payment.amount,
+                )
+            )
     entries.sort(key=lambda entry: (entry.date, entry.debit is None))
     balance = ZERO
     for entry in entries:
@@ -178,7 +188,7 @@ def family_statement(*, invoices, payments) -> dict:
         "entries": entries,
         "balance": balance,
         "invoiced": sum((i.total for i in invoices if i.status != Status.CANCELLED), ZERO),
-        "paid": sum((p.amount for p in payments), ZERO),
+        "paid": sum((p.amount for p in payments if getattr(p, "reversal", None) is None), ZERO),
         "invoices": invoices,
         "payable": [invoice for invoice in invoices if invoice.is_payable],
     }
@@ -189,7 +199,7 @@ def payments_for_export(queryset, *, regie, date_from, date_to):
     invoices they settle (three queries)."""
     return (
         queryset.filter(regie=regie, date__gte=date_from, date__lte=date_to)
-        .select_related("family", "regie", "recorded_by")
+        .select_related("family", "regie", "recorded_by", "reversal")
         .prefetch_related(
             Prefetch(
                 "allocations",

@@ -22,6 +22,7 @@ MENU_ENTRIES = [
     (_("Tarifs"), "billing_admin:tariffs", "tag", 450),
     (_("Relances"), "billing_admin:reminders", "mail", 500),
     (_("Attestations fiscales"), "billing_admin:certificates", "doc-full-inverse", 600),
+    (_("Prélèvements"), "billing_admin:debit_batches", "download", 350),
 ]
 
 

@@ -18,7 +18,7 @@ from portal.formats import euros
 
 from .. import selectors
 from ..forms.admin import PaymentForm
-from ..models import Invoice, Payment, Regie
+from ..models import Invoice, Mandate, Payment, Regie
 from ..services import BillingError, payment_record
 
 
@@ -36,12 +36,25 @@ def statement(request, pk: int):
         invoices=scope.agent(Invoice).filter(family=family),
         payments=scope.agent(Payment).filter(family=family),
     )
+    mandates = list(
+        scope.agent(Mandate)
+        .filter(family=family)
+        .select_related("regie", "revoked_by")
+        .order_by("-created_at", "-pk")
+    )
     return admin_page(
         request,
         "billing/admin/statement.html",
         page_title=_("Compte de la famille %(name)s") % {"name": family.name},
         header_icon="list-ul",
         family=family,
+        active_mandates=[m for m in mandates if m.status == Mandate.Status.ACTIVE],
+        # A régie still without this family's active mandate: another one may be created.
+        can_add_mandate=scope.agent(Regie)
+        .filter(is_active=True)
+        .exclude(pk__in=[m.regie_id for m in mandates if m.status == Mandate.Status.ACTIVE])
+        .exists(),
+        revoked_mandates=[m for m in mandates if m.status == Mandate.Status.REVOKED],
         **account,
     )
 

@@ -6,7 +6,17 @@ from django.urls import path
 
 from portal.modules import Module, gate_patterns
 
-from . import accounts, certificates, exports, imports, invoices, regies, reminders, tariffs
+from . import (
+    accounts,
+    certificates,
+    direct_debit,
+    exports,
+    imports,
+    invoices,
+    regies,
+    reminders,
+    tariffs,
+)
 
 urlpatterns = gate_patterns(
     Module.BILLING,
@@ -37,5 +47,20 @@ urlpatterns = gate_patterns(
             name="certificates_generate",
         ),
         path("attestations/imprimer/", certificates.certificates_print, name="certificates_print"),
+        path("familles/<int:pk>/mandat/", direct_debit.mandate_add, name="mandate_add"),
+        path(
+            "mandats/<int:pk>/revoquer/",
+            direct_debit.mandate_revoke_view,
+            name="mandate_revoke",
+        ),
+        path("prelevements/", direct_debit.batches, name="debit_batches"),
+        path("prelevements/generer/", direct_debit.batch_add, name="debit_batch_add"),
+        path("prelevements/<int:pk>/", direct_debit.batch_detail, name="debit_batch"),
+        path("prelevements/<int:pk>/fichier/", direct_debit.batch_file, name="debit_batch_file"),
+        path(
+            "prelevements/operations/<int:pk>/rejet/",
+            direct_debit.item_reject,
+            name="debit_reject",
+        ),
     ],
 )

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from family.validators import normalize_iban, validate_bic, validate_iban
 from portal.formats import date_long, euros
 from portal.validators import TextRulesMixin
 
@@ -75,6 +76,18 @@ class RegieForm(TextRulesMixin, forms.Form):
         max_length=35,
         help_text=_("Pour le prélèvement, par exemple FR12ZZZ123456."),
     )
+    creditor_iban = forms.CharField(
+        label=_("IBAN du compte crédité par les prélèvements"),
+        required=False,
+        max_length=42,
+        help_text=_("Le compte de la régie (au Trésor public ou à sa banque)."),
+    )
+    creditor_bic = forms.CharField(
+        label=_("BIC du compte crédité"),
+        required=False,
+        max_length=14,
+        help_text=_("8 ou 11 caractères, par exemple BDFEFRPPCCT."),
+    )
     is_active = forms.BooleanField(
         label=_("Active (peut émettre des factures et recevoir des règlements)"),
         required=False,
@@ -109,6 +122,17 @@ class RegieForm(TextRulesMixin, forms.Form):
                 _("Cet identifiant créancier SEPA n’est pas valide (par exemple FR12ZZZ123456).")
             )
         return ics
+
+    def clean_creditor_iban(self):
+        iban = normalize_iban(self.cleaned_data["creditor_iban"])
+        if iban:
+            validate_iban(iban)
+        return iban
+
+    def clean_creditor_bic(self):
+        bic = "".join(self.cleaned_data["creditor_bic"].split()).upper()
+        validate_bic(bic)
+        return bic
 
     def clean(self):
         cleaned = super().clean()

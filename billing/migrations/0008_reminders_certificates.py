@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0004_tariffs_runs'),
+        ('billing', '0007_direct_debit'),
         ('family', '0003_quotientperiod'),
     ]
 

@@ -1,7 +1,14 @@
-"""State changes of billing: numbering, invoices, payments, régies, the CSV import, reminders
-and tax certificates (re-exported here)."""
+"""State changes of billing: numbering, invoices, payments, régies, the CSV import, reminders,
+tax certificates and direct debit (re-exported here)."""
 
 from .certificates import CertificateError, tax_certificates_generate
+from .direct_debit import (
+    DirectDebitError,
+    batch_generate,
+    debit_reject,
+    mandate_create,
+    mandate_revoke,
+)
 from .invoices import BillingError, LineInput, invoice_cancel, invoice_issue, invoice_status
 from .numbering import number_next
 from .online import (
@@ -22,10 +29,15 @@ __all__ = [
     "AnswerRefused",
     "BillingError",
     "CertificateError",
+    "DirectDebitError",
     "LineInput",
+    "batch_generate",
+    "debit_reject",
     "invoice_cancel",
     "invoice_issue",
     "invoice_status",
+    "mandate_create",
+    "mandate_revoke",
     "number_next",
     "online_invoices_check",
     "online_payment_check",

@@ -182,7 +182,13 @@ def invoice_cancel(*, invoice: Invoice, by, reason: str) -> Invoice:
     )
     if locked.status == Status.CANCELLED:
         raise BillingError(_("Cette facture est déjà annulée."))
-    paid = locked.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
+    # A reversed payment (a returned direct debit) no longer counts.
+    paid = (
+        locked.allocations.filter(payment__reversal__isnull=True).aggregate(total=Sum("amount"))[
+            "total"
+        ]
+        or ZERO
+    )
     if paid > 0:
         raise BillingError(
             _(

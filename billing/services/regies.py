@@ -15,6 +15,8 @@ FIELDS = (
     "payfip_numcli",
     "payfip_saisie",
     "creditor_identifier",
+    "creditor_iban",
+    "creditor_bic",
     "is_active",
 )
 

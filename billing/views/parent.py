@@ -11,7 +11,7 @@ from family.decorators import family_required
 
 from .. import selectors
 from ..forms.parent import InvoiceFilterForm
-from ..models import Invoice, TaxCertificate
+from ..models import Invoice, Mandate, TaxCertificate
 
 PAGE_SIZE = 20
 
@@ -35,6 +35,12 @@ def index(request):
             "certificates": request.scope.parent(TaxCertificate)
             .select_related("child")
             .order_by("-year", "child__birth_date", "pk"),
+            "mandates": list(
+                request.scope.parent(Mandate)
+                .filter(status=Mandate.Status.ACTIVE)
+                .select_related("regie")
+                .order_by("regie__code", "pk")
+            ),
         },
     )
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 import pytest
 
-from billing.models import Invoice, InvoiceReminder, Payment, Regie, TaxCertificate
+from billing.models import Invoice, InvoiceReminder, Mandate, Payment, Regie, TaxCertificate
 from portal.models import Collectivity
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +21,7 @@ def _snapshot():
         sorted(Payment.objects.values_list("number", "kind", "amount")),
         sorted(InvoiceReminder.objects.values_list("invoice__number", "level", "channel")),
         sorted(TaxCertificate.objects.values_list("child__first_name", "year", "amount", "pdf")),
+        sorted(Mandate.objects.values_list("rum", "status", "sequence")),
     )
 
 
@@ -57,3 +58,10 @@ def test_demo_billing_shows_every_case_and_is_idempotent():
     assert (certificate.year, certificate.child.first_name) == (2025, "Hugo")
     assert certificate.amount == Decimal("20.00")  # his evening care, not the canteen
     assert certificate.pdf.open("rb").read(5) == b"%PDF-"
+    # The family on direct debit has its mandate, and November's invoice waits for its debit.
+    mandate = Mandate.objects.get(regie=beaulieu, status=Mandate.Status.ACTIVE)
+    assert mandate.iban == mandate.family.bank_details.iban and mandate.sequence == "RCUR"
+    assert beaulieu.creditor_iban and beaulieu.creditor_bic
+    assert Invoice.objects.filter(
+        regie=beaulieu, family=mandate.family, status=Status.TO_PAY
+    ).exclude(direct_debit_date=None)

@@ -27,7 +27,18 @@ from django.urls.resolvers import RegexPattern
 
 import pytest
 
-from billing.models import Invoice, InvoicingRun, PaymentTransaction, Regie, Tariff, TaxCertificate
+from billing.models import (
+    DirectDebitBatch,
+    DirectDebitItem,
+    Invoice,
+    InvoicingRun,
+    Mandate,
+    Payment,
+    PaymentTransaction,
+    Regie,
+    Tariff,
+    TaxCertificate,
+)
 from family.models import (
     AuthorizationType,
     AuthorizedAdult,
@@ -132,9 +143,40 @@ def _family_rows(collectivity, *, name: str, day: datetime.date) -> dict:
     )
     invoice.run = run
     invoice.save(update_fields=["run"])
+    mandate = Mandate.objects.create(
+        regie=regie,
+        family=family,
+        rum=f"M01-{family.pk:07d}-01",
+        signature_date=day,
+        holder_name=f"Paul {name}",
+        iban="FR7630006000011234567890189",
+    )
+    debit_payment = Payment.objects.create(
+        regie=regie,
+        family=family,
+        number=f"R01-2026-{family.pk:06d}",
+        kind=Payment.Kind.DIRECT_DEBIT,
+        date=day,
+        amount=10,
+    )
+    batch = DirectDebitBatch.objects.create(
+        regie=regie, collection_date=day, message_id=f"MSG{family.pk}", count=1, total=10
+    )
+    debit_item = DirectDebitItem.objects.create(
+        batch=batch,
+        invoice=invoice,
+        mandate=mandate,
+        payment=debit_payment,
+        amount=10,
+        sequence="FRST",
+        end_to_end_id=invoice.number,
+    )
     return {
         "run": run,
         "tariff": Tariff.objects.create(activity=activity, valid_from=day, unit="meal"),
+        "mandate": mandate,
+        "debit_batch": batch,
+        "debit_item": debit_item,
         "invoice": invoice,
         "certificate": TaxCertificate.objects.create(
             family=family, child=child, year=day.year - 1, amount=10
@@ -384,6 +426,13 @@ EXPECTATIONS: dict[str, Row] = {
     "billing_admin:certificates": Row(AGENT),
     "billing_admin:certificates_generate": Row(AGENT),
     "billing_admin:certificates_print": Row(AGENT),
+    "billing_admin:mandate_add": Row(AGENT, _k(pk=("family", "pk"))),
+    "billing_admin:mandate_revoke": Row(AGENT, _k(pk=("mandate", "pk"))),
+    "billing_admin:debit_batches": Row(AGENT),
+    "billing_admin:debit_batch_add": Row(AGENT),
+    "billing_admin:debit_batch": Row(AGENT, _k(pk=("debit_batch", "pk"))),
+    "billing_admin:debit_batch_file": Row(AGENT, _k(pk=("debit_batch", "pk"))),
+    "billing_admin:debit_reject": Row(AGENT, _k(pk=("debit_item", "pk"))),
     "planning_admin:requests_bulk": Row(AGENT),
     "planning_admin:request_detail": Row(AGENT, _k(pk=("booking_request", "pk"))),
     "planning_admin:request_decide": Row(AGENT, _k(pk=("booking_request", "pk"))),
