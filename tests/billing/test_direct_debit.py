@@ -411,7 +411,7 @@ def test_the_agent_creates_and_revokes_a_mandate_from_the_account_page(
     mandate = Mandate.objects.get(family=family)
     page = agent.get(BASE + f"familles/{family.pk}/compte/").content.decode()
     assert mandate.rum in page and mandate.iban_masked in page and "FRST" in page
-    assert IBANS[0] not in page and "1 décembre 2026" in page
+    assert IBANS[0] not in page and "1er décembre 2026" in page
     again = agent.post(
         BASE + f"familles/{family.pk}/mandat/",
         {"regie": regie.pk, "signature_date": "2026-12-01"},
