@@ -1,6 +1,7 @@
 """What a parent or an agent uploads is checked by its content, never by its name.
 
-- PDF: it must start with ``%PDF-`` and ``filetype`` must read it as a PDF; it is kept as sent
+- PDF: it must start with ``%PDF-<version>``, end with ``%%EOF``, and ``filetype`` must read
+  it as a PDF; it is kept as sent
   (rewriting a PDF would need a PDF library we do not ship) and is only ever served as
   ``application/pdf`` with ``nosniff``, as an attachment or in a sandboxed frame.
 - JPEG and PNG: opened header first and capped in pixels (``family.photos``'s approach), then
@@ -12,6 +13,7 @@
 """
 
 import io
+import re
 import unicodedata
 import warnings
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from portal.errors import DomainError
 from .models import Format
 
 PDF_MAGIC = b"%PDF-"
+PDF_HEADER = re.compile(rb"^%PDF-[12]\.\d")
 
 
 class DocumentError(DomainError):
@@ -145,6 +148,10 @@ def file_check(upload, *, formats) -> CheckedFile:
     guessed = filetype.guess(data)
     mime = guessed.mime if guessed else ""
     if data.startswith(PDF_MAGIC) and mime == "application/pdf":
+        # A version in the header and the end-of-file marker near the end: a page of HTML
+        # behind a bare ``%PDF-`` is not a PDF.
+        if not PDF_HEADER.match(data) or b"%%EOF" not in data[-1024:]:
+            raise _refused(name, formats)
         if Format.PDF not in formats:
             raise _refused(name, formats)
         return CheckedFile(ContentFile(data), "application/pdf", len(data), name)
