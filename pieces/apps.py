@@ -8,7 +8,9 @@ class PiecesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import notifications
+        from . import hooks, notifications
 
         # « Mes demandes » and the digests list the family's documents.
         notifications.register()
+        # The fiscal-data change request carries its supporting document (family.hooks).
+        hooks.register()

@@ -74,7 +74,9 @@ def _refused(name: str, formats) -> DocumentError:
     labels = dict(Format.choices)
     accepted = ", ".join(str(labels[f]) for f in formats if f in labels)
     return DocumentError(
-        _("« %(name)s » n’est pas un fichier accepté pour ce document (formats acceptés : %(formats)s).")
+        _(
+            "« %(name)s » n’est pas un fichier accepté pour ce document (formats acceptés : %(formats)s)."
+        )
         % {"name": name or _("le fichier"), "formats": accepted}
     )
 

@@ -19,10 +19,12 @@ class MultipleFileField(forms.FileField):
     widget = MultipleFileInput
 
     def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
+        items = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if not items:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return []
+        return [super(MultipleFileField, self).clean(item, initial) for item in items]
 
 
 class DocumentFilterForm(forms.Form):
@@ -58,9 +60,7 @@ class UploadForm(forms.Form):
         required=True,
         error_messages={"required": _("Choisissez au moins un fichier.")},
     )
-    remplacer = forms.BooleanField(
-        label=_("Remplacer les fichiers déjà envoyés"), required=False
-    )
+    remplacer = forms.BooleanField(label=_("Remplacer les fichiers déjà envoyés"), required=False)
 
     def __init__(self, *args, accept="", max_mb="", **kwargs):
         super().__init__(*args, **kwargs)

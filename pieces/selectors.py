@@ -83,9 +83,7 @@ def family_items(*, family, types, children, documents, today: datetime.date) ->
     children_by_pk = {child.pk: child for child in children}
     for document in by_key.values():
         child = children_by_pk.get(document.child_id)
-        items.append(
-            Item(document.document_type, child, document, document.state_on(today))
-        )
+        items.append(Item(document.document_type, child, document, document.state_on(today)))
     return items
 
 
@@ -119,7 +117,9 @@ def review_queue(queryset, *, state="", type_id=None, search=""):
     if type_id:
         rows = rows.filter(document_type_id=type_id)
     if search:
-        rows = rows.filter(Q(family__name__icontains=search) | Q(child__first_name__icontains=search))
+        rows = rows.filter(
+            Q(family__name__icontains=search) | Q(child__first_name__icontains=search)
+        )
     return rows.order_by("submitted_at", "pk")
 
 
@@ -141,9 +141,7 @@ def missing_blocking_documents(*, child) -> list[DocumentType]:
         family_id=child.family_id, document_type__in=types
     ).filter(Q(child__isnull=True) | Q(child=child))
     valid = {
-        (d.document_type_id, d.child_id)
-        for d in documents
-        if d.state_on(today) == State.ACCEPTED
+        (d.document_type_id, d.child_id) for d in documents if d.state_on(today) == State.ACCEPTED
     }
     enrolled = enrolled_activities([child])
     missing = []

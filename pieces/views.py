@@ -89,7 +89,9 @@ def _document_page(request, *, family, document_type, child):
             else:
                 messages.success(
                     request,
-                    _("Document envoyé : il est « En cours de validation » par votre collectivité."),
+                    _(
+                        "Document envoyé : il est « En cours de validation » par votre collectivité."
+                    ),
                 )
                 return redirect(document_url(document_type, child, family))
         status = 400
@@ -118,9 +120,7 @@ def _document_page(request, *, family, document_type, child):
 @family_required
 @require_http_methods(["GET", "POST"])
 def family_document(request, type):  # noqa: A002 -- the URL's own word
-    document_type = get_object_or_404(
-        _types(request), pk=type, holder=DocumentType.Holder.FAMILY
-    )
+    document_type = get_object_or_404(_types(request), pk=type, holder=DocumentType.Holder.FAMILY)
     return _document_page(
         request, family=request.scope.family, document_type=document_type, child=None
     )

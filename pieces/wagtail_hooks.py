@@ -50,5 +50,9 @@ def register_pieces_menu():
         for label, url_name, icon, order in MENU_ENTRIES
     ]
     return PiecesSubmenuMenuItem(
-        _("Pièces justificatives"), Menu(items=items), name="pieces", icon_name="doc-full", order=260
+        _("Pièces justificatives"),
+        Menu(items=items),
+        name="pieces",
+        icon_name="doc-full",
+        order=260,
     )

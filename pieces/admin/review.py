@@ -37,8 +37,7 @@ Status = SupportingDocument.Status
 # A file shown in the review page's frame: no script, no plugin, nothing but the file itself.
 # (``sandbox`` without any ``allow-*``: a unique origin, no script, no form, no navigation.)
 FILE_FRAME_POLICY = (
-    "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
-    "frame-ancestors 'self'"
+    "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 )
 
 
@@ -154,9 +153,7 @@ def queue_bulk(request):
         request.POST, item_field="document", empty_message=_("Cochez au moins une pièce.")
     )
     if not form.is_valid():
-        messages.error(
-            request, bulk_error(form, reason_missing=_("Indiquez le motif du refus."))
-        )
+        messages.error(request, bulk_error(form, reason_missing=_("Indiquez le motif du refus.")))
         return redirect(back)
     selected = list(
         request.scope.agent(SupportingDocument)
@@ -180,7 +177,11 @@ def queue_bulk(request):
     if done:
         messages.success(
             request,
-            (_("%(count)s pièce(s) validée(s).") if form.accept else _("%(count)s pièce(s) refusée(s)."))
+            (
+                _("%(count)s pièce(s) validée(s).")
+                if form.accept
+                else _("%(count)s pièce(s) refusée(s).")
+            )
             % {"count": len(done)},
         )
     if failures:
@@ -244,7 +245,8 @@ def paper_add(request, pk: int):
             form.add_error(None, error.message)
         else:
             messages.success(
-                request, _("Document reçu sur papier enregistré : %(title)s.")
+                request,
+                _("Document reçu sur papier enregistré : %(title)s.")
                 % {"title": document_title(document)},
             )
             return redirect("pieces_admin:document", pk=document.pk)

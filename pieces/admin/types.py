@@ -26,8 +26,10 @@ def _activities(request):
 
 @require_http_methods(["GET"])
 def types(request):
-    rows = request.scope.agent(DocumentType).prefetch_related("activities").order_by(
-        "order", "name", "pk"
+    rows = (
+        request.scope.agent(DocumentType)
+        .prefetch_related("activities")
+        .order_by("order", "name", "pk")
     )
     return render(
         request,

@@ -120,9 +120,7 @@ def document_upload(
     if not uploads:
         raise DocumentError(_("Choisissez au moins un fichier."))
     if len(uploads) > max_files():
-        raise DocumentError(
-            _("%(count)s fichiers au maximum par envoi.") % {"count": max_files()}
-        )
+        raise DocumentError(_("%(count)s fichiers au maximum par envoi.") % {"count": max_files()})
     _check_holder(family=family, document_type=document_type, child=child)
     if not document_type.active:
         raise DocumentError(_("Ce document n’est plus demandé par votre collectivité."))
@@ -180,7 +178,9 @@ def document_file_remove(*, file: DocumentFile, by) -> SupportingDocument:
     with transaction.atomic():
         document = SupportingDocument.objects.select_for_update().get(pk=file.document_id)
         if document.status != Status.PENDING or not file.current:
-            raise DocumentError(_("Ce fichier ne peut plus être retiré : le document a été traité."))
+            raise DocumentError(
+                _("Ce fichier ne peut plus être retiré : le document a été traité.")
+            )
         if document.files.filter(current=True).count() <= 1:
             raise DocumentError(
                 _("C’est le seul fichier de ce document : envoyez-en un autre pour le remplacer.")

@@ -191,7 +191,10 @@ PORTAL_DOCUMENT_MAX_FILES = int(os.environ.get("PORTAL_DOCUMENT_MAX_FILES", "5")
 PORTAL_CLAMD = (
     {"socket": os.environ["PORTAL_CLAMD_SOCKET"]}
     if os.environ.get("PORTAL_CLAMD_SOCKET")
-    else {"host": os.environ["PORTAL_CLAMD_HOST"], "port": int(os.environ.get("PORTAL_CLAMD_PORT", "3310"))}
+    else {
+        "host": os.environ["PORTAL_CLAMD_HOST"],
+        "port": int(os.environ.get("PORTAL_CLAMD_PORT", "3310")),
+    }
     if os.environ.get("PORTAL_CLAMD_HOST")
     else None
 )

@@ -65,7 +65,9 @@ def test_eicar_is_refused_and_the_family_told(world, client_a, django_capture_on
     ).exists()
 
 
-def test_a_clean_file_waits_for_its_scan_then_opens(world, client_a, django_capture_on_commit_callbacks):
+def test_a_clean_file_waits_for_its_scan_then_opens(
+    world, client_a, django_capture_on_commit_callbacks
+):
     with FakeClamd() as clamd, _clamd(clamd.port):
         document = _upload(world, PDF_BYTES)  # the scan runs after commit, not yet
         row = DocumentFile.objects.get(document=document)
@@ -80,7 +82,9 @@ def test_a_clean_file_waits_for_its_scan_then_opens(world, client_a, django_capt
         assert client_a.get(f"/admin/pieces/fichiers/{row.pk}/").status_code == 200
 
 
-def test_an_unreachable_scanner_keeps_the_file_waiting(world, client_a, django_capture_on_commit_callbacks):
+def test_an_unreachable_scanner_keeps_the_file_waiting(
+    world, client_a, django_capture_on_commit_callbacks
+):
     port = _free_port()  # nobody listens there
     with _clamd(port):
         with django_capture_on_commit_callbacks(execute=True):

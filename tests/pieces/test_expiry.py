@@ -36,10 +36,18 @@ def test_the_expiry_reminder_is_sent_once(world, django_capture_on_commit_callba
     document = _accepted(world, datetime.date(2025, 12, 15))
     assert document.valid_until == datetime.date(2026, 12, 14)
     mail.outbox.clear()
-    for day in (datetime.date(2026, 11, 1), datetime.date(2026, 11, 15), datetime.date(2026, 11, 16)):
-        with time_machine.travel(datetime.datetime.combine(day, datetime.time(6), datetime.UTC)):
-            with scope(), django_capture_on_commit_callbacks(execute=True):
-                tasks.documents_daily()
+    for day in (
+        datetime.date(2026, 11, 1),
+        datetime.date(2026, 11, 15),
+        datetime.date(2026, 11, 16),
+    ):
+        moment = datetime.datetime.combine(day, datetime.time(6), datetime.UTC)
+        with (
+            time_machine.travel(moment),
+            scope(),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            tasks.documents_daily()
     rows = OutboxEmail.objects.filter(idempotency_key__startswith="document_expiry:")
     assert rows.count() == 1
     reminders = [m for m in mail.outbox if "à renouveler" in m.subject]
@@ -50,10 +58,11 @@ def test_the_expiry_reminder_is_sent_once(world, django_capture_on_commit_callba
 
 def test_past_validity_becomes_obsolete(world, client_a):
     document = _accepted(world, datetime.date(2025, 9, 1))
-    with time_machine.travel(datetime.datetime(2026, 9, 2, 6, tzinfo=datetime.UTC)):
-        with scope():
-            assert tasks.documents_daily()["obsolete"] == 1
-            assert tasks.documents_daily()["obsolete"] == 0
+    with time_machine.travel(datetime.datetime(2026, 9, 2, 6, tzinfo=datetime.UTC)), scope():
+        assert tasks.documents_daily()["obsolete"] == 1
+        assert tasks.documents_daily()["obsolete"] == 0
     document.refresh_from_db()
     assert document.status == SupportingDocument.Status.OBSOLETE
-    assert TimelineEvent.objects.filter(verb="document_obsolete", subject_id=document.pk).count() == 1
+    assert (
+        TimelineEvent.objects.filter(verb="document_obsolete", subject_id=document.pk).count() == 1
+    )
