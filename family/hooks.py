@@ -1,5 +1,6 @@
-"""What an app above family adds to a dossier change request, without family importing it
-(``pieces`` registers its provider in ``PiecesConfig.ready()``).
+"""What apps above family add to it, without family importing them (``pieces`` registers its
+providers in ``PiecesConfig.ready()``): attachments of a dossier change request, and what blocks
+a new pre-enrolment (``planning`` asks ``enrolment_blockers``).
 
 A **change attachment** provider answers three questions:
 
@@ -39,3 +40,17 @@ def change_attachments_describe(*, change_request) -> list[dict]:
         for provider in _attachments
         for item in provider.describe(change_request=change_request)
     ]
+
+
+# --- Pre-enrolment blockers: ``blocker(*, child, activity) -> list[str]`` names what the child's
+# family must provide before a new pre-enrolment (pieces: its missing mandatory documents).
+_enrolment_blockers: list = []
+
+
+def enrolment_blocker_register(blocker) -> None:
+    if blocker not in _enrolment_blockers:
+        _enrolment_blockers.append(blocker)
+
+
+def enrolment_blockers(*, child, activity) -> list[str]:
+    return [name for blocker in _enrolment_blockers for name in blocker(child=child, activity=activity)]

@@ -3,7 +3,8 @@ demo collectivities (``cms_pages.demo`` switches it), their document types, and 
 every state for the demo families — ``parent1@…``'s sees all five: « Transmis » (insurance),
 « Obsolète » (proof of address, past its three months), « En cours de validation » (tax
 notice), « Invalide » (CAF certificate, with the reason), « A compléter » (vaccinations of
-the youngest child). The scanner stays off (no ``PORTAL_CLAMD_*`` in the demo).
+the eldest child; the youngest's are « Transmis »). Every demo family has its insurance, which
+blocks new pre-enrolments while missing. The scanner stays off (no ``PORTAL_CLAMD_*`` in the demo).
 
 Everything goes through the services, so events and e-mails are the real ones. Idempotent: the
 demo families' documents, their files and their events are removed, then loaded again.
@@ -152,7 +153,7 @@ def _family_documents(family, types, agent, user, *, all_states: bool) -> None:
     )
     document_accept(document=insurance, by=agent, document_date=today - datetime.timedelta(days=40))
     children = list(family.children.order_by("birth_date", "pk"))
-    if children:
+    if children and not all_states:
         vaccines = document_upload(
             family=family,
             document_type=types[TYPES[4]["name"]],
@@ -163,6 +164,15 @@ def _family_documents(family, types, agent, user, *, all_states: bool) -> None:
         document_accept(document=vaccines, by=agent)
     if not all_states:
         return
+    if children:  # the youngest's vaccinations « Transmis », the eldest's « A compléter »
+        vaccines = document_upload(
+            family=family,
+            document_type=types[TYPES[4]["name"]],
+            child=children[-1],
+            uploads=[_upload("vaccins-page-1.pdf"), _upload("vaccins-page-2.pdf")],
+            by=user,
+        )
+        document_accept(document=vaccines, by=agent)
     address = document_upload(
         family=family,
         document_type=types[TYPES[1]["name"]],
@@ -211,7 +221,8 @@ def load(context):
             continue
         types = _types_load(collectivity, agent.user)
         _reset(families)
-        for index, family in enumerate(families[:2]):
+        # Every demo family has its insurance (it blocks new pre-enrolments while missing).
+        for index, family in enumerate(families):
             subscription = family.subscriptions.select_related("user").order_by("pk").first()
             user = subscription.user if subscription else None
             _family_documents(family, types, agent.user, user, all_states=index == 0)

@@ -1,19 +1,21 @@
 """What pieces adds to family (``family.hooks``): where the collectivity lets parents change
 their fiscal data, the change request carries its supporting document (tax notice, CAF
-certificate), and the agent sees it beside « ancien → nouveau »."""
+certificate), and the agent sees it beside « ancien → nouveau »; and a mandatory document
+marked « bloque les nouvelles pré-inscriptions » blocks them while it is missing."""
 
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from family.hooks import change_attachment_register
+from family.hooks import change_attachment_register, enrolment_blocker_register
 from family.models import ChangeRequest
 from family.services.changes import DossierError
 
 from .files import accept_attribute, max_bytes
 from .forms import MultipleFileField
 from .models import DocumentFile, DocumentType, SupportingDocument
+from .selectors import missing_blocking_documents
 from .services import DocumentError, document_upload
 from .services.documents import document_title
 
@@ -102,5 +104,11 @@ class FiscalProof:
         return items
 
 
+def enrolment_blocker(*, child, activity) -> list[str]:
+    """The names of the blocking mandatory documents this child's family has not provided."""
+    return [t.name for t in missing_blocking_documents(child=child, activity_id=activity.pk)]
+
+
 def register() -> None:
     change_attachment_register(FiscalProof())
+    enrolment_blocker_register(enrolment_blocker)

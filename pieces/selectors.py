@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 
 from family.models import Child
 
@@ -123,16 +124,17 @@ def review_queue(queryset, *, state="", type_id=None, search=""):
     return rows.order_by("submitted_at", "pk")
 
 
-def missing_blocking_documents(*, child) -> list[DocumentType]:
+def missing_blocking_documents(*, child, activity_id=None) -> list[DocumentType]:
     """The mandatory types that block new pre-enrolments and that this child (or its family)
-    has no valid document for."""
-    today = datetime.date.today()
+    has no valid document for; a type limited to some activities counts when the child is
+    enrolled in one of them or asks for ``activity_id``. Three queries."""
+    collectivity = child.family.collectivity
+    if not collectivity.module_documents:
+        return []
+    today = timezone.localdate()
     types = list(
         DocumentType.objects.filter(
-            collectivity_id=child.family.collectivity_id,
-            active=True,
-            mandatory=True,
-            blocks_enrolment=True,
+            collectivity_id=collectivity.pk, active=True, mandatory=True, blocks_enrolment=True
         ).prefetch_related("activities")
     )
     if not types:
@@ -144,13 +146,13 @@ def missing_blocking_documents(*, child) -> list[DocumentType]:
         (d.document_type_id, d.child_id) for d in documents if d.state_on(today) == State.ACCEPTED
     }
     enrolled = enrolled_activities([child])
+    if activity_id is not None:
+        enrolled.setdefault(child.pk, set()).add(activity_id)
     missing = []
     for document_type in types:
-        holder = None if document_type.holder == DocumentType.Holder.FAMILY else child
-        if document_type.holder == DocumentType.Holder.CHILD and not type_applies(
-            document_type, child, enrolled
-        ):
+        family_level = document_type.holder == DocumentType.Holder.FAMILY
+        if not family_level and not type_applies(document_type, child, enrolled):
             continue
-        if (document_type.pk, holder.pk if holder else None) not in valid:
+        if (document_type.pk, None if family_level else child.pk) not in valid:
             missing.append(document_type)
     return missing

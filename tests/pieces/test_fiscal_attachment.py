@@ -8,6 +8,7 @@ import pytest
 
 from family.models import ChangeRequest
 from pieces.models import SupportingDocument
+from pieces.services import document_accept, document_upload
 from tests.pieces.factories import DocumentTypeFactory, pdf_upload
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +58,31 @@ def test_without_the_document_or_with_a_wrong_file_nothing_is_sent(client_a, wor
     assert "n’est pas un fichier accepté" in response.content.decode()
     assert not ChangeRequest.objects.filter(family=world.own.family).exists()
     assert not SupportingDocument.objects.filter(family=world.own.family).exists()
+
+
+def test_a_missing_blocking_document_blocks_new_pre_enrolments(world):
+    from planning.services import enrolments
+    from planning.services.enrolments import PlanningError
+    from tests.planning.factories import ActivityFactory
+
+    world.insurance.blocks_enrolment = True
+    world.insurance.save()
+    activity = ActivityFactory(collectivity=world.insurance.collectivity)
+    request = {
+        "child": world.own.child,
+        "activity": activity,
+        "start_date": activity.start_date,
+        "end_date": activity.end_date,
+        "weekdays": [],
+        "user": world.own.user,
+    }
+    with pytest.raises(PlanningError, match="Attestation d’assurance"):
+        enrolments.enrolment_request(**request)
+    document = document_upload(
+        family=world.own.family,
+        document_type=world.insurance,
+        uploads=[pdf_upload()],
+        by=world.own.user,
+    )
+    document_accept(document=document, by=world.agent)
+    assert enrolments.enrolment_request(**request).status == "pending"

@@ -40,3 +40,12 @@ def test_billing_tasks_open_their_scope(collectivity_a):
 
     with scope():
         assert billing_tasks.payment_status() == {"checked": 0, "expired": 0}
+
+
+def test_pieces_tasks_open_their_scope(collectivity_a):
+    from pieces import tasks as pieces_tasks
+
+    with scope():
+        assert pieces_tasks.documents_daily() == {"obsolete": 0, "reminded": 0}
+        assert pieces_tasks.scans_retry() == 0
+        assert pieces_tasks.file_scan(999999) == ""
