@@ -173,3 +173,37 @@ def test_module_off_hides_the_back_office(client_a, world, collectivity_a):
     collectivity_a.save()
     assert client_a.get(ADMIN).status_code == 404
     assert "/admin/pieces/" not in client_a.get("/admin/").content.decode()
+
+
+def _many(world, count):
+    from tests.pieces.factories import DocumentTypeFactory
+
+    for index in range(count):
+        document_type = DocumentTypeFactory(
+            collectivity=world.insurance.collectivity, name=f"Pièce {index}"
+        )
+        document_upload(
+            family=world.own.family,
+            document_type=document_type,
+            uploads=[pdf_upload(), pdf_upload("verso.pdf")],
+            by=world.own.user,
+        )
+
+
+def test_the_pages_query_count_does_not_grow_with_rows(client_a, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for extra in (1, 6):
+        _many(world, extra)
+        client_a.force_login(world.agent)
+        client_a.get(ADMIN)  # warm the caches (content types, site) before counting
+        with CaptureQueriesContext(connection) as queue:
+            assert client_a.get(ADMIN, {"etat": "all"}).status_code == 200
+        client_a.force_login(world.own.user)
+        client_a.get("/famille/pieces-justificatives/")
+        with CaptureQueriesContext(connection) as listing:
+            assert client_a.get("/famille/pieces-justificatives/").status_code == 200
+        counts.append((len(queue), len(listing)))
+    assert counts[0] == counts[1], counts
