@@ -53,4 +53,6 @@ def enrolment_blocker_register(blocker) -> None:
 
 
 def enrolment_blockers(*, child, activity) -> list[str]:
-    return [name for blocker in _enrolment_blockers for name in blocker(child=child, activity=activity)]
+    return [
+        name for blocker in _enrolment_blockers for name in blocker(child=child, activity=activity)
+    ]
