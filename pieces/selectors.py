@@ -29,10 +29,6 @@ class Item:
     def state_label(self) -> str:
         return State(self.state).label
 
-    @property
-    def key(self) -> str:
-        return f"{self.document_type.pk}-{self.child.pk if self.child else 0}"
-
 
 def current_files_prefetch():
     return Prefetch(
