@@ -110,3 +110,15 @@ def test_an_unreachable_scanner_keeps_the_file_waiting(
 def test_without_a_scanner_files_are_clean_at_once(world):
     document = _upload(world, PDF_BYTES)
     assert document.files.get().scan == DocumentFile.Scan.CLEAN
+
+
+def test_the_stand_in_answers_clamds_null_terminated_form_too():
+    """clamd's documented form (``zINSTREAM\\0``, answers ending in ``\\0``), spoken raw."""
+    import struct
+
+    with FakeClamd() as clamd, socket.create_connection(("127.0.0.1", clamd.port), 2) as raw:
+        raw.sendall(b"zINSTREAM\0" + struct.pack("!L", len(EICAR)) + EICAR + struct.pack("!L", 0))
+        answer = b""
+        while not answer.endswith(b"\0"):
+            answer += raw.recv(64)
+    assert answer == b"stream: Eicar-Signature FOUND\0"
