@@ -6,17 +6,16 @@ notice), « Invalide » (CAF certificate, with the reason), « A compléter » (
 the eldest child; the youngest's are « Transmis »). Every demo family has its insurance, which
 blocks new pre-enrolments while missing. The scanner stays off (no ``PORTAL_CLAMD_*`` in the demo).
 
-Everything goes through the services, so events and e-mails are the real ones. Idempotent: the
-demo families' documents, their files and their events are removed, then loaded again.
+Everything goes through the services, so events and e-mails are the real ones. Idempotent (as
+billing's demo): the types are found again by name, and a family that already has documents
+keeps them, so loading twice writes no second event or e-mail.
 """
 
 import datetime
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from family.models import Family
-from notifications.models import TimelineEvent
 from portal.models import Membership
 
 from .models import DocumentType, SupportingDocument
@@ -129,20 +128,6 @@ def _types_load(collectivity, agent) -> dict[str, DocumentType]:
     return types
 
 
-def _reset(families) -> None:
-    documents = list(SupportingDocument.objects.filter(family__in=families))
-    if not documents:
-        return
-    for document in documents:
-        for row in document.files.all():
-            row.file.delete(save=False)
-    TimelineEvent.objects.filter(
-        subject_type=ContentType.objects.get_for_model(SupportingDocument),
-        subject_id__in=[d.pk for d in documents],
-    ).delete()
-    SupportingDocument.objects.filter(pk__in=[d.pk for d in documents]).delete()
-
-
 def _family_documents(family, types, agent, user, *, all_states: bool) -> None:
     today = datetime.date.today()
     insurance = document_upload(
@@ -220,9 +205,15 @@ def load(context):
         if agent is None or not families:
             continue
         types = _types_load(collectivity, agent.user)
-        _reset(families)
+        loaded_before = set(
+            SupportingDocument.objects.filter(family__in=families).values_list(
+                "family_id", flat=True
+            )
+        )
         # Every demo family has its insurance (it blocks new pre-enrolments while missing).
         for index, family in enumerate(families):
+            if family.pk in loaded_before:
+                continue
             subscription = family.subscriptions.select_related("user").order_by("pk").first()
             user = subscription.user if subscription else None
             _family_documents(family, types, agent.user, user, all_states=index == 0)
