@@ -27,7 +27,7 @@ PORTAL_LINKS: dict[str, tuple[str, str, str | None]] = {
 }
 
 # Destinations offered to editors before their page exists (key -> the issue that builds it).
-PENDING_LINKS: dict[str, int] = {"documents": 15}
+PENDING_LINKS: dict[str, int] = {}
 
 PORTAL_LINK_CHOICES = [(key, label) for key, (label, _name, _module) in PORTAL_LINKS.items()]
 

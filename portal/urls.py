@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("planning.urls")),
     path("", include("notifications.urls")),
     path("", include("billing.urls")),
+    path("", include("pieces.urls")),
 ]
 
 # The payment simulator of the demo and the browser tests (never in production settings).

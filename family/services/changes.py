@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from notifications.services import email_queue
 from portal.errors import DomainError, refusal_reason
 
+from ..hooks import change_attachments_attach
 from ..models import AuthorizationType, ChangeRequest, Child, ChildAuthorization, ChildPhoto, Family
 from ..photos import file_delete_on_commit
 from ..selectors.dossier import (
@@ -61,8 +62,12 @@ def change_request_submit(
     object_id: int | None = None,
     child: Child | None = None,
     photo=None,
+    attachments: dict | None = None,
 ) -> ChangeRequest:
     """Record a parent's edit as a pending request (validated values expected).
+
+    ``attachments``: the cleaned values of the extra fields other apps add to the form
+    (``family.hooks``: the fiscal data's supporting document), stored in this transaction.
 
     Only fields that differ from the current values are kept. A field still pending in an
     older request is taken over by this one (the older request keeps its other fields, or
@@ -125,6 +130,8 @@ def change_request_submit(
     )
     if photo is not None:
         request.photo.save(photo.name, photo, save=True)
+    if attachments:
+        change_attachments_attach(change_request=request, data=attachments, by=by)
     family_event(
         family,
         subject=request,

@@ -1,5 +1,6 @@
 """``{% load family_tags %}``: ``{{ value|dossier_value:field }}`` (see ``family.display``) and
-``{{ day|date_since }}`` (« 1er février 2027 », after « depuis le »)."""
+``{{ day|date_since }}`` (« 1er février 2027 », after « depuis le »),
+``{% change_attachments change_request %}`` (see ``family.hooks``)."""
 
 from django import template
 from django.utils import formats
@@ -29,3 +30,12 @@ def date_since(value) -> str:
         return ""
     day = "1er" if value.day == 1 else str(value.day)
     return f"{day} {formats.date_format(value, 'F Y')}"
+
+
+@register.inclusion_tag("family/admin/includes/attachments.html")
+def change_attachments(change_request):
+    """What other apps attached to a change request (``family.hooks``: the fiscal data's
+    supporting document), shown to the agent beside « ancien → nouveau »."""
+    from ..hooks import change_attachments_describe
+
+    return {"attachments": change_attachments_describe(change_request=change_request)}

@@ -27,6 +27,7 @@ from ..forms.dossier import (
     HealthForm,
     PhotoForm,
 )
+from ..hooks import change_attachment_fields
 from ..models import ChangeRequest
 from ..selectors.dossier import (
     GUARDIAN_ADDRESS_FIELDS,
@@ -144,9 +145,12 @@ def _edit(
     values=None,
 ):
     form_kwargs = form_kwargs or {}
+    extra = change_attachment_fields(family=family, target=target)
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, **form_kwargs)
+        form.fields.update(extra)
         if form.is_valid():
+            attachments = {name: form.cleaned_data.pop(name) for name in extra}
             error = _submit(
                 request,
                 anchor=anchor,
@@ -156,12 +160,14 @@ def _edit(
                 action=action,
                 object_id=object_id,
                 child=child,
+                attachments=attachments,
             )
             if not error:
                 return redirect(dossier_url(family, anchor))
             form.add_error(None, error)
     else:
         form = form_class(initial=initial, **form_kwargs)
+        form.fields.update(extra)
     return render(
         request,
         "family/dossier/form.html",
@@ -172,6 +178,7 @@ def _edit(
             "subject": subject,
             "pending_help": PENDING_HELP if action == Action.UPDATE else "",
             "back_url": dossier_url(family, anchor),
+            "multipart": bool(extra),
         },
     )
 

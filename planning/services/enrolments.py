@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from family.hooks import enrolment_blockers
 from family.models import Child
 from notifications.services import email_queue, event_record
 from portal.errors import refusal_reason
@@ -321,8 +322,19 @@ def enrolment_request(
     user,
     comment: str = "",
 ) -> Enrolment:
-    """A parent's pre-enrolment request (pending), with its acknowledgement e-mail."""
+    """A parent's pre-enrolment request (pending), with its acknowledgement e-mail. Refused
+    while a mandatory document that the collectivity made blocking is missing
+    (``family.hooks.enrolment_blockers``, filled by the supporting-documents module)."""
     comment = (comment or "").strip()
+    missing = enrolment_blockers(child=child, activity=activity)
+    if missing:
+        raise PlanningError(
+            _(
+                "Avant de demander cette pré-inscription, envoyez ces pièces justificatives "
+                "obligatoires (Espace famille → Pièces justificatives) : %(documents)s."
+            )
+            % {"documents": ", ".join(missing)}
+        )
     enrolment = _enrolment_new(
         child,
         activity,

@@ -185,6 +185,23 @@ PORTAL_CAPTCHA_ENABLED = env_bool("PORTAL_CAPTCHA_ENABLED", True)
 # The payment simulator (billing/views/simulator.py) that stands for the provider in the demo
 # and the browser tests: on in dev and test settings only, its URLs absent otherwise.
 PORTAL_PAYMENT_SIMULATOR = False
+# Supporting documents (pieces/): the size limit per file and per upload, and the antivirus.
+PORTAL_DOCUMENT_MAX_BYTES = int(os.environ.get("PORTAL_DOCUMENT_MAX_MB", "10")) * 1024 * 1024
+PORTAL_DOCUMENT_MAX_FILES = int(os.environ.get("PORTAL_DOCUMENT_MAX_FILES", "5"))
+# clamd (pieces/antivirus.py): off unless a socket or a host is given. On, a file stays
+# « analyse en cours » until clamd says it is clean; unreachable, it waits (fails closed).
+PORTAL_CLAMD = (
+    {"socket": os.environ["PORTAL_CLAMD_SOCKET"]}
+    if os.environ.get("PORTAL_CLAMD_SOCKET")
+    else {
+        "host": os.environ["PORTAL_CLAMD_HOST"],
+        "port": int(os.environ.get("PORTAL_CLAMD_PORT", "3310")),
+    }
+    if os.environ.get("PORTAL_CLAMD_HOST")
+    else None
+)
+if PORTAL_CLAMD:
+    PORTAL_CLAMD["timeout"] = float(os.environ.get("PORTAL_CLAMD_TIMEOUT", "30"))
 # Behind N reverse proxies, the client address is the N-th from the right of X-Forwarded-For
 # (allauth's rate limits and the subscriber-code throttle both use it).
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
@@ -389,4 +406,5 @@ PORTAL_DEMO_LOADERS = [
     "family.demo.load",
     "planning.demo.load",
     "billing.demo.load",
+    "pieces.demo.load",
 ]

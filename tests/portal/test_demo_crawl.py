@@ -19,7 +19,13 @@ pytestmark = pytest.mark.django_db
 
 HREF = re.compile(r'href="(/[^"#]*)')
 NEVER = ("/compte/deconnexion/", "/admin/logout/", "/static/", "/media/")
-ADMIN_AREAS = ("/admin/familles/", "/admin/enfance/", "/admin/family/", "/admin/facturation/")
+ADMIN_AREAS = (
+    "/admin/familles/",
+    "/admin/enfance/",
+    "/admin/family/",
+    "/admin/facturation/",
+    "/admin/pieces/",
+)
 BUDGET = 160
 
 
@@ -66,6 +72,7 @@ def test_no_page_of_the_demo_answers_500(host, parent, agent):
                 "/famille/dossier/",
                 "/famille/planning/",
                 "/facturation/",
+                "/famille/pieces-justificatives/",
             ],
             False,
         ),
@@ -76,6 +83,7 @@ def test_no_page_of_the_demo_answers_500(host, parent, agent):
                 "/admin/familles/demandes/",
                 "/admin/enfance/activites/",
                 "/admin/facturation/factures/",
+                "/admin/pieces/",
             ],
             True,
         ),

@@ -52,3 +52,12 @@ def test_reminder_and_certificate_tasks_open_their_scope(collectivity_a, agent_a
         assert billing_tasks.reminders_send() == 0
         assert billing_tasks.tax_certificates_generate() == 0
         assert billing_tasks.tax_certificates_generate_for(collectivity_a.pk, year, agent_a.pk) == 0
+
+
+def test_pieces_tasks_open_their_scope(collectivity_a):
+    from pieces import tasks as pieces_tasks
+
+    with scope():
+        assert pieces_tasks.documents_daily() == {"obsolete": 0, "reminded": 0}
+        assert pieces_tasks.scans_retry() == 0
+        assert pieces_tasks.file_scan(999999) == ""

@@ -43,6 +43,20 @@ SCHEDULES = [
         "schedule_type": Schedule.CRON,
         "cron": "0 6 15 1 *",
     },
+    {
+        # Documents past their validity → « Obsolète »; reminders 30 days before a mandatory
+        # document expires (each once: its idempotency key names the document and its date).
+        "name": "Pièces justificatives : obsolescence et rappels",
+        "func": "pieces.tasks.documents_daily",
+        "schedule_type": Schedule.DAILY,
+    },
+    {
+        # Files still « analyse en cours » because clamd could not be reached: try again.
+        "name": "Pièces justificatives : analyses antivirus en attente",
+        "func": "pieces.tasks.scans_retry",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 5,
+    },
 ]
 
 
