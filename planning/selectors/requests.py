@@ -15,21 +15,26 @@ from family.models import Subscription
 from notifications.models import TimelineEvent
 
 from ..models import BookingEvent, BookingRequest, BookingRequestLine
+from ..rules import reservation_closed_reason
+from .planning import booking_state_label
 
-# Status of a request or of one of its days: a symbol besides the colour and the text.
+# Status of a request or of one of its days: the code of its symbol
+# (``templates/planning/_state_icon.html``, the legend's drawings: an hourglass for what
+# waits for a decision, a tick for what is accepted, a clock for the waiting list), drawn
+# besides the colour and the text.
 STATUS_SYMBOLS = {
-    BookingRequest.Status.PENDING: "…",
-    BookingRequest.Status.ACCEPTED: "✓",
-    BookingRequest.Status.PARTIAL: "◐",
-    BookingRequest.Status.REFUSED: "✗",
-    BookingRequest.Status.CANCELLED: "⊘",
+    BookingRequest.Status.PENDING: "pending",
+    BookingRequest.Status.ACCEPTED: "reserved",
+    BookingRequest.Status.PARTIAL: "partial",
+    BookingRequest.Status.REFUSED: "refused",
+    BookingRequest.Status.CANCELLED: "cancelled",
 }
 LINE_SYMBOLS = {
-    BookingRequestLine.Status.PENDING: "…",
-    BookingRequestLine.Status.ACCEPTED: "✓",
-    BookingRequestLine.Status.WAITING: "◷",
-    BookingRequestLine.Status.REFUSED: "✗",
-    BookingRequestLine.Status.CANCELLED: "⊘",
+    BookingRequestLine.Status.PENDING: "pending",
+    BookingRequestLine.Status.ACCEPTED: "reserved",
+    BookingRequestLine.Status.WAITING: "waiting",
+    BookingRequestLine.Status.REFUSED: "refused",
+    BookingRequestLine.Status.CANCELLED: "cancelled",
 }
 
 
@@ -88,7 +93,7 @@ def request_history(booking_request: BookingRequest, *, rows, who) -> list[dict]
     booking_events = (
         rows(BookingEvent)
         .filter(request_line__request=booking_request)
-        .select_related("booking__child", "booking__slot", "actor")
+        .select_related("booking__child", "booking__slot__activity", "actor")
         .order_by("created_at", "pk")
     )
     entries += [
@@ -98,7 +103,11 @@ def request_history(booking_request: BookingRequest, *, rows, who) -> list[dict]
             text=event.get_verb_display(),
             order=1,
             booking=event.booking,
-            state=event.get_state_display(),
+            state=booking_state_label(
+                event.state,
+                closed=reservation_closed_reason(event.booking.slot.activity, event.booking.slot)
+                is not None,
+            ),
             note=event.note,
         )
         for event in booking_events

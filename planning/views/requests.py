@@ -168,9 +168,7 @@ def _outcome_message(booking_request: BookingRequest, *, child, slot, bookings) 
             "(%(activity)s), position %(position)s."
         ) % {**values, "position": position or "?"}
     if line.status == BookingRequestLine.Status.ACCEPTED:
-        return (
-            _("Réservation acceptée : %(child)s est inscrit(e) le %(day)s (%(activity)s).") % values
-        )
+        return _("Réservation acceptée pour %(child)s le %(day)s (%(activity)s).") % values
     return _("Votre demande est enregistrée (%(status)s).") % {"status": line.get_status_display()}
 
 
@@ -465,7 +463,9 @@ def offer_respond(request, booking_id: int):
                 offer_accept(booking=booking, user=request.user)
                 messages.success(
                     request,
-                    _("Place acceptée : %(child)s est inscrit(e) le %(day)s (%(activity)s).")
+                    _(
+                        "Place acceptée : réservation confirmée pour %(child)s le %(day)s (%(activity)s)."
+                    )
                     % {
                         "child": booking.child.first_name,
                         "day": date_long(booking.slot.date),
