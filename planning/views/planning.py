@@ -40,6 +40,7 @@ from ..selectors.planning import (
 )
 from ..services import calendar_feed_for_family, calendar_feed_regenerate
 from .requests import day_action_context
+from .returns import planning_return_url, with_return
 
 MONTH = "mois"
 WEEK = "semaine"
@@ -140,13 +141,14 @@ class PlanningQuery:
         return f"{reverse('planning:index')}?{urlencode(params)}"
 
 
-def _cells_for_display(cells, colours: dict[int, str]):
+def _cells_for_display(cells, colours: dict[int, str], *, return_url: str | None = None):
     """Give each cell the strings its template prints, computed once per page rather than
-    by template filters and tags once per cell (a month of 3 children is ~150 cells)."""
+    by template filters and tags once per cell (a month of 3 children is ~150 cells).
+    ``return_url``: the planning as shown, which the slot page and its request come back to."""
     icons = {
         code: render_to_string("planning/_state_icon.html", {"code": code}) for code in STATE_LEGEND
     }
-    url_pattern = reverse("planning:slot", args=[SLOT_MARK, CHILD_MARK])
+    url_pattern = with_return(reverse("planning:slot", args=[SLOT_MARK, CHILD_MARK]), return_url)
     long_dates: dict[datetime.date, str] = {}
     times: dict[datetime.time, str] = {}
     for cell in cells:
@@ -223,7 +225,7 @@ def _cells_by_day(cells, *, colours, query) -> dict[datetime.date, list]:
     that the switches can show them again at once, or after « Filtrer »)."""
     shown_children, shown_activities = set(query.child_ids), set(query.activity_ids)
     by_day: dict[datetime.date, list] = {}
-    for cell in _cells_for_display(cells, colours):
+    for cell in _cells_for_display(cells, colours, return_url=query.url()):
         cell.hidden = not (cell.child.pk in shown_children and cell.activity.pk in shown_activities)
         by_day.setdefault(cell.date, []).append(cell)
     return by_day
@@ -323,6 +325,12 @@ def planning_index(request):
         ],
         "legend": list(STATE_LEGEND.values()),
         "query": query,
+        "reservation_url": with_return(
+            reverse("planning:request_period", args=["reservation"]), query.url()
+        ),
+        "absence_url": with_return(
+            reverse("planning:request_period", args=["absence"]), query.url()
+        ),
         **_navigation(query, period, today),
     }
     return render(request, "planning/planning.html", context)
@@ -343,12 +351,15 @@ def slot_detail(request, slot_id: int, child_id: int):
     if cell is None and not history.entries:
         # Neither enrolled that day nor any request or booking: nothing of this family here.
         raise Http404(_("Ce créneau ne concerne pas cet enfant."))
-    back_url = (
+    # Back to the planning as the parent left it (checked), else the slot's week.
+    return_url = planning_return_url(request.GET.get("retour"))
+    back_url = return_url or (
         f"{reverse('planning:index')}?{urlencode({'vue': WEEK, 'date': slot.date.isoformat()})}"
     )
     context = {
         # option (planning.services.day_option), slot, child, submission_key
         **day_action_context(family=child.family, child=child, slot=slot, now=None),
+        "return_url": return_url,
         "activity": slot.activity,
         "cell": cell,
         "history": history,

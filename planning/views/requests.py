@@ -60,6 +60,7 @@ from ..services import (
     request_cancel as request_withdraw,
 )
 from ..services.bookings import waiting_positions
+from .returns import return_from, with_return
 
 KINDS = (BookingRequest.Kind.RESERVATION, BookingRequest.Kind.ABSENCE)
 LIST_PAGE_SIZE = 50
@@ -180,6 +181,7 @@ def request_day(request, slot_id: int, child_id: int, kind: str):
     child = _child(request, child_id)
     family = child.family
     slot = _slot_for_child(request, slot_id, child)
+    return_url = return_from(request)
     error = ""
     status = 200
     if request.method == "POST":
@@ -202,7 +204,8 @@ def request_day(request, slot_id: int, child_id: int, kind: str):
                     booking_request, child=child, slot=slot, bookings=request.scope.parent(Booking)
                 ),
             )
-            return redirect(_planning_url(slot.date))
+            # The planning as the parent left it (view, date, filters), else the slot's week.
+            return redirect(return_url or _planning_url(slot.date))
     option = day_option(family=family, child=child, slot=slot, kind=kind)
     title = (
         _("Demande d’absence")
@@ -221,7 +224,8 @@ def request_day(request, slot_id: int, child_id: int, kind: str):
             "family": family,
             "error": error,
             "submission_key": new_submission_key(),
-            "cancel_url": _planning_url(slot.date),
+            "cancel_url": return_url or _planning_url(slot.date),
+            "return_url": return_url,
         },
         status=status,
     )
@@ -230,7 +234,7 @@ def request_day(request, slot_id: int, child_id: int, kind: str):
 # --- a period ----------------------------------------------------------------------------
 
 
-def _period_post(request, form, *, family, kind):
+def _period_post(request, form, *, family, kind, return_url=None):
     """A valid period form posted: « Envoyer la demande » (submit, then the request's page)
     or « Voir les jours concernés » (the preview). Returns (redirect or None, preview, error)."""
     try:
@@ -250,7 +254,8 @@ def _period_post(request, form, *, family, kind):
                     "adressé par e-mail ; suivez son traitement ci-dessous."
                 ),
             )
-            return redirect("planning:request_detail", pk=booking_request.pk), None, ""
+            detail_url = reverse("planning:request_detail", args=[booking_request.pk])
+            return redirect(with_return(detail_url, return_url)), None, ""
         return None, request_preview(family=family, kind=kind, **form.service_kwargs()), ""
     except PlanningError as exc:
         return None, None, exc.message
@@ -266,13 +271,16 @@ def request_period(request, kind: str):
     families = list(request.scope.families.select_related("collectivity").order_by("name", "pk"))
     children = request.scope.parent(Child).filter(family=family).order_by("first_name", "pk")
     activities = activities_for_family(request.scope, family)
+    return_url = return_from(request)
     preview, error, status = None, "", 200
     if request.method == "POST":
         form = PeriodRequestForm(request.POST, children=children, activities=activities)
         if not form.is_valid():
             status = 400
         else:
-            done, preview, error = _period_post(request, form, family=family, kind=kind)
+            done, preview, error = _period_post(
+                request, form, family=family, kind=kind, return_url=return_url
+            )
             if done is not None:
                 return done
             status = 400 if error else 200
@@ -299,7 +307,8 @@ def request_period(request, kind: str):
         "error": error,
         "has_activities": activities.exists(),
         "submission_key": new_submission_key(),
-        "planning_url": _planning_url(),
+        "planning_url": return_url or _planning_url(),
+        "return_url": return_url,
     }
     return render(request, "planning/request_period.html", context, status=status)
 
@@ -408,6 +417,8 @@ def request_detail(request, pk: int):
             ),
             "can_cancel": booking_request.status == BookingRequest.Status.PENDING,
             "list_url": reverse("planning:list"),
+            # After a request made from the planning: back to it as it was.
+            "return_url": return_from(request),
         },
     )
 
