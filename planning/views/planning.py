@@ -52,6 +52,12 @@ VIEWS = {
     WEEK5: gettext_lazy("Semaine (5 jours)"),
     DAY: gettext_lazy("Jour"),
 }
+# On narrow screens the week views read « 7 jours », « 5 jours »: the rest of the label stays
+# for screen readers (and in the accessible name), only hidden from sight.
+VIEW_SHORT_PARTS = {
+    WEEK: (gettext_lazy("Semaine ("), gettext_lazy("7 jours"), ")"),
+    WEEK5: (gettext_lazy("Semaine ("), gettext_lazy("5 jours"), ")"),
+}
 ONE_DAY = datetime.timedelta(days=1)
 # Placeholders reversed once, then replaced by each cell's ids.
 SLOT_MARK, CHILD_MARK = 987654321, 987654322
@@ -261,6 +267,17 @@ def _calendar_days(period: Period, by_day, today) -> tuple[list[list[dict]], lis
     return weeks, [day_info(day) for day in period.days]
 
 
+def _agenda(days: list[dict], today) -> dict:
+    """The period as an agenda (narrow screens): only the days with slots, today and the
+    days after it first, then the period's earlier days."""
+    with_slots = [day for day in days if day["cells"]]
+    return {
+        "upcoming": [day for day in with_slots if day["date"] >= today],
+        "past": [day for day in with_slots if day["date"] < today],
+        "visible": any(day["visible"] for day in with_slots),
+    }
+
+
 def _navigation(query: PlanningQuery, period: Period, today) -> dict:
     previous_label, next_label = NAV_LABELS[query.view]
     return {
@@ -275,6 +292,9 @@ def _navigation(query: PlanningQuery, period: Period, today) -> dict:
                 "label": label,
                 "url": query.url(view=code),
                 "current": code == query.view,
+                **dict(
+                    zip(("prefix", "short", "suffix"), VIEW_SHORT_PARTS.get(code, ()), strict=False)
+                ),
             }
             for code, label in VIEWS.items()
         ],
@@ -309,6 +329,7 @@ def planning_index(request):
         "today": today,
         "weeks": weeks,
         "days": days,
+        "agenda": _agenda(days, today) if view != DAY else None,
         "weekday_headers": weeks[0] if weeks else days,
         "cell_count": sum(1 for cell in cells if not cell.hidden),
         "children": [

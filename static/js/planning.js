@@ -45,7 +45,8 @@
       var show = children.indexOf(cell.dataset.child) !== -1 &&
         activities.indexOf(cell.dataset.activity) !== -1;
       cell.hidden = !show;
-      if (show) visible += 1;
+      // The agenda (narrow screens) repeats the grid's cells: count them once.
+      if (show && !cell.closest("[data-agenda]")) visible += 1;
     });
     document.querySelectorAll("[data-day]").forEach(function (day) {
       var shown = day.querySelector("[data-cell]:not([hidden])");
@@ -53,6 +54,8 @@
     });
     var emptyDay = document.querySelector("[data-empty-day]");
     if (emptyDay) emptyDay.hidden = visible > 0;
+    var emptyAgenda = document.querySelector("[data-empty-agenda]");
+    if (emptyAgenda) emptyAgenda.hidden = visible > 0;
     var all = allChecked();
     document.querySelectorAll("a[data-keep-filters]").forEach(function (link) {
       link.setAttribute("href", withFilters(link.getAttribute("href"), children, activities, all));
