@@ -10,6 +10,7 @@ from collections import defaultdict
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from family.models import Subscription
 from notifications.models import TimelineEvent
@@ -36,6 +37,33 @@ LINE_SYMBOLS = {
     BookingRequestLine.Status.REFUSED: "refused",
     BookingRequestLine.Status.CANCELLED: "cancelled",
 }
+
+
+def count_text(*, kind: str, days: int, children: int, lines: int) -> str:
+    """What a request counts, said the same to the parent, in the e-mail and in the agents'
+    queue: « 8 jours, 2 enfants (16 réservations) », « 1 jour, 1 enfant (1 absence) ».
+    ``days``: distinct dates; ``children``: distinct children; ``lines``: (child, day)
+    pairs, each one reservation or absence."""
+    day_text = ngettext("%(count)s jour", "%(count)s jours", days) % {"count": days}
+    child_text = ngettext("%(count)s enfant", "%(count)s enfants", children) % {"count": children}
+    if kind == BookingRequest.Kind.ABSENCE:
+        line_text = ngettext("%(count)s absence", "%(count)s absences", lines)
+    else:
+        line_text = ngettext("%(count)s réservation", "%(count)s réservations", lines)
+    return _("%(days)s, %(children)s (%(lines)s)") % {
+        "days": day_text,
+        "children": child_text,
+        "lines": line_text % {"count": lines},
+    }
+
+
+def request_counts(booking_request: BookingRequest) -> dict[str, int]:
+    """(days, children, lines) of a request's lines, in one query."""
+    return BookingRequestLine.objects.filter(request=booking_request).aggregate(
+        days=Count("slot__date", distinct=True),
+        children=Count("child", distinct=True),
+        lines=Count("pk"),
+    )
 
 
 def family_side(booking_request: BookingRequest):
@@ -149,7 +177,8 @@ def requests_of_name(requests, name: str):
 
 def queue_filtered(pending, data: dict):
     """The agents' queue narrowed by its filters (activity, date, kind, child's name);
-    returns (queryset annotated with ``days_count``, whether a filter applied)."""
+    returns (queryset annotated with ``days_count``, ``children_count`` and ``lines_count``
+    — what ``count_text`` says —, whether a filter applied)."""
     filtered = False
     if data.get("activite"):
         pending, filtered = pending.filter(activity_id=data["activite"]), True
@@ -161,5 +190,9 @@ def queue_filtered(pending, data: dict):
     name = (data.get("enfant") or "").strip()
     if name:
         pending, filtered = requests_of_name(pending, name), True
-    pending = pending.annotate(days_count=Count("lines__slot", distinct=True))
+    pending = pending.annotate(
+        days_count=Count("lines__slot__date", distinct=True),
+        children_count=Count("lines__child", distinct=True),
+        lines_count=Count("lines", distinct=True),
+    )
     return pending.order_by("created_at", "pk"), filtered

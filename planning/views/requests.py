@@ -44,7 +44,9 @@ from ..selectors.requests import (
     LINE_SYMBOLS,
     STATUS_SYMBOLS,
     children_names,
+    count_text,
     family_side,
+    request_counts,
     request_history,
     requests_of_child,
 )
@@ -303,6 +305,7 @@ def request_period(request, kind: str):
         "form": form,
         "preview": preview,
         "preview_rows": _preview_rows(preview) if preview else [],
+        "preview_counts": _preview_counts(preview, kind) if preview else None,
         "hidden": form.hidden_values() if preview else [],
         "error": error,
         "has_activities": activities.exists(),
@@ -311,6 +314,23 @@ def request_period(request, kind: str):
         "return_url": return_url,
     }
     return render(request, "planning/request_period.html", context, status=status)
+
+
+def _preview_counts(preview, kind) -> dict[str, str]:
+    """The preview's days asked and left out, counted as everywhere else (``count_text``)."""
+
+    def said(items, date_of) -> str:
+        return count_text(
+            kind=kind,
+            days=len({date_of(item) for item in items}),
+            children=len({item.child.pk for item in items}),
+            lines=len(items),
+        )
+
+    return {
+        "asked": said(preview.days, lambda day: day.slot.date),
+        "excluded": said(preview.excluded, lambda day: day.date) if preview.excluded else "",
+    }
 
 
 def _preview_rows(preview) -> list[dict]:
@@ -411,6 +431,7 @@ def request_detail(request, pk: int):
         {
             "booking_request": booking_request,
             "status_symbol": STATUS_SYMBOLS.get(booking_request.status, ""),
+            "count_text": count_text(kind=booking_request.kind, **request_counts(booking_request)),
             "page": page,
             "history": request_history(
                 booking_request, rows=request.scope.parent, who=family_side(booking_request)
