@@ -52,8 +52,8 @@ VIEWS = {
     WEEK5: gettext_lazy("Semaine (5 jours)"),
     DAY: gettext_lazy("Jour"),
 }
-# On narrow screens the week views read « 7 jours », « 5 jours »: the rest of the label stays
-# for screen readers (and in the accessible name), only hidden from sight.
+# On narrow screens the week views read « 7 jours », « 5 jours »: the rest of the label is only
+# hidden from sight (static/css/planning.css); the link's accessible name stays the whole label.
 VIEW_SHORT_PARTS = {
     WEEK: (gettext_lazy("Semaine ("), gettext_lazy("7 jours"), ")"),
     WEEK5: (gettext_lazy("Semaine ("), gettext_lazy("5 jours"), ")"),
