@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 
 from planning.models import Booking, BookingRequest
 from planning.rules import PARIS
-from planning.services import one_day, request_submit
+from planning.services import request_submit
 from tests.planning.factories import (
     ActivityFactory,
     BookingFactory,
@@ -164,7 +164,7 @@ def test_phone_agenda_with_controls_in_the_first_screen(live_server, page, axe, 
     for control in controls:
         box = control.bounding_box()
         assert box is not None, control
-        assert 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], (control, box)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (control, box)
         assert box["y"] + box["height"] <= height, (control, box)
     # Opened, the filters show the switches right under them, still in the first screen.
     page.locator("summary", has_text="Filtres").click()
