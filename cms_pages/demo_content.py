@@ -90,6 +90,13 @@ SLOT_STATES = [
         "description": "Votre enfant est inscrit à l’activité ce jour-là ; vous pouvez demander une réservation.",
     },
     {
+        "code": "closed",
+        "label": "Inscrit, non réservable",
+        "colour": "gris clair, bordure pointillée",
+        "symbol": "cadenas",
+        "description": "Votre enfant est inscrit ce jour-là, mais le délai de réservation est dépassé ou la réservation n’est pas encore ouverte : aucune demande n’est possible.",
+    },
+    {
         "code": "pending",
         "label": "Demande en attente de validation",
         "colour": "jaune",
@@ -114,7 +121,7 @@ SLOT_STATES = [
         "code": "absent",
         "label": "Absent",
         "colour": "gris",
-        "symbol": "croix",
+        "symbol": "tiret",
         "description": "L’absence est enregistrée et n’est pas facturée.",
     },
     {

@@ -10,6 +10,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -75,3 +76,26 @@ def horizon_end(activity, today: datetime.date) -> datetime.date:
 def slot_starts_at(slot) -> datetime.datetime:
     """The slot's start as an aware datetime (Paris time)."""
     return datetime.datetime.combine(slot.date, _as_time(slot.start_time), tzinfo=PARIS)
+
+
+def reservation_closed_reason(activity, slot, now: datetime.datetime | None = None) -> str | None:
+    """Why a reservation can no longer (or not yet) be asked for on ``slot``, in French; None
+    when it can, as far as time and the activity go.
+
+    The one rule of « today »: the planning's card (« Inscrit, réservable » or « Inscrit, non
+    réservable ») and the slot page's option (``planning.services.preview``) both ask it, so
+    that they never disagree — the slot's start, the booking deadline (notice days, working
+    days, deadline time), the booking horizon and a withdrawn activity."""
+    now = local_now(now)
+    if now >= slot_starts_at(slot):
+        return _("Jour passé")
+    if not activity.is_active:
+        return _("Cette activité n’est plus proposée aux familles.")
+    if now > booking_deadline(activity, slot.date):
+        return _("Délai de réservation dépassé")
+    limit = horizon_end(activity, now.date())
+    if slot.date > limit:
+        return _("La période dépasse la date limite de réservation (%(date)s).") % {
+            "date": limit.strftime("%d/%m/%Y")
+        }
+    return None

@@ -27,6 +27,7 @@ from ..selectors.requests import (
     LINE_SYMBOLS,
     agent_side,
     children_names,
+    count_text,
     queue_filtered,
     request_history,
 )
@@ -54,6 +55,12 @@ def requests_queue(request):
     names = children_names([row.pk for row in rows], full_name=True)
     for row in rows:
         row.children_names = names.get(row.pk, [])
+        row.count_text = count_text(
+            kind=row.kind,
+            days=row.days_count,
+            children=row.children_count,
+            lines=row.lines_count,
+        )
     response = admin_page(
         request,
         "planning/admin/requests_queue.html",
@@ -164,6 +171,12 @@ def _render_detail(request, booking_request, *, refusal_form=None, status=200):
         booking_request=booking_request,
         lines=lines,
         pending_count=pending_count,
+        count_text=count_text(
+            kind=booking_request.kind,
+            days=len({line.slot.date for line in lines}),
+            children=len({line.child_id for line in lines}),
+            lines=len(lines),
+        ),
         refusal_form=refusal_form or RefusalForm(),
         history=request_history(booking_request, rows=request.scope.agent, who=agent_side),
         queue_url=reverse("planning_admin:requests"),

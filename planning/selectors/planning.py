@@ -2,7 +2,7 @@
 cells of a period and a slot's history.
 
 A cell's *display state* is what the legend of the guides shows ("Inscrit, réservable",
-"Demande en attente de validation", "Réservé / présent", "En liste d'attente", "Absent",
+"Inscrit, non réservable", "Demande en attente de validation", "Réservé / présent", "En liste d'attente", "Absent",
 "Absence facturée"): each has its own colour, symbol AND text, never colour alone.
 
 ``planning_cells`` reads a whole period in a fixed number of queries (enrolments, slots, then
@@ -33,8 +33,10 @@ from ..models import (
     Enrolment,
     Slot,
 )
+from ..rules import local_now, reservation_closed_reason
 
 BOOKABLE = "bookable"
+CLOSED = "closed"
 PENDING = "pending"
 RESERVED = "reserved"
 WAITING = "waiting"
@@ -45,6 +47,9 @@ ABSENT_BILLED = "absent_billed"
 # The legend's words for a day the child is enrolled in and may ask for; the help guide
 # (cms_pages.demo_content.SLOT_STATES) prints the same label.
 BOOKABLE_LABEL = gettext_lazy("Inscrit, réservable")
+# Enrolled that day, no booking, and a reservation can no longer (or not yet) be asked for
+# (``planning.rules.reservation_closed_reason``: the same rule as the slot page's option).
+CLOSED_LABEL = gettext_lazy("Inscrit, non réservable")
 
 
 @dataclass(frozen=True)
@@ -80,9 +85,18 @@ STATE_LEGEND: dict[str, LegendEntry] = {
             ),
         ),
         _entry(
+            CLOSED,
+            CLOSED_LABEL,
+            "🔒",
+            gettext_lazy(
+                "Votre enfant est inscrit ce jour-là, mais le délai de réservation est dépassé "
+                "ou la réservation n’est pas encore ouverte : aucune demande n’est possible."
+            ),
+        ),
+        _entry(
             PENDING,
             gettext_lazy("Demande en attente de validation"),
-            "…",
+            "⧗",
             gettext_lazy(
                 "Vous avez envoyé une demande ; la collectivité ne l’a pas encore traitée."
             ),
@@ -105,7 +119,7 @@ STATE_LEGEND: dict[str, LegendEntry] = {
         _entry(
             ABSENT,
             gettext_lazy("Absent"),
-            "✗",
+            "−",
             gettext_lazy("L’absence est enregistrée et n’est pas facturée."),
         ),
         _entry(
@@ -140,17 +154,25 @@ _State = Booking.State
 
 
 def display_state(
-    booking_state: str | None, pending_absence: bool, *, pending_reservation: bool = False
+    booking_state: str | None,
+    pending_absence: bool,
+    *,
+    pending_reservation: bool = False,
+    closed: bool = False,
 ) -> str:
     """The legend code of a (child, slot) cell.
 
     ``booking_state`` is the child's Booking state on the slot (None: no booking row);
     ``pending_absence``: a pending absence request line exists on the slot (the booking stays
     RESERVED until an agent decides); ``pending_reservation``: a pending reservation line
-    exists while no live booking does (a request not yet turned into a PENDING booking).
+    exists while no live booking does (a request not yet turned into a PENDING booking);
+    ``closed``: a reservation can no longer be asked for on the slot
+    (``planning.rules.reservation_closed_reason`` gave a reason).
     """
     if booking_state in (None, "", _State.CANCELLED):
-        return PENDING if pending_reservation else BOOKABLE
+        if pending_reservation:
+            return PENDING
+        return CLOSED if closed else BOOKABLE
     if booking_state == _State.PENDING:
         return PENDING
     if booking_state == _State.RESERVED:
@@ -173,12 +195,8 @@ def state_text(
     position: int | None = None,
     offer_expires_at: datetime | None = None,
     pending_absence: bool = False,
-    past: bool = False,
 ) -> str:
     """The words shown on a cell: the legend label, made precise where it helps."""
-    if state == BOOKABLE and past:
-        # Enrolled that day but never booked: nothing can be asked for any more.
-        return _("Inscrit, non réservé")
     if booking_state == _State.OFFERED:
         if offer_expires_at is not None:
             local = timezone.localtime(offer_expires_at)
@@ -192,6 +210,15 @@ def state_text(
     if state == PENDING and pending_absence:
         return _("Absence en attente de validation")
     return str(STATE_LEGEND[state].label)
+
+
+def booking_state_label(booking_state: str | None, *, closed: bool = False) -> str:
+    """The legend's words for a booking state, so that a slot's history says what its card
+    says (« Inscrit, réservable », never « Non réservé »); ``closed`` as in
+    ``display_state``."""
+    if booking_state == _State.OFFERED:
+        return _("Place proposée")
+    return str(STATE_LEGEND[display_state(booking_state, False, closed=closed)].label)
 
 
 @dataclass
@@ -210,6 +237,7 @@ class Cell:
     position: int | None = None
     offer_expires_at: datetime | None = None
     pending_absence: bool = False
+    closed_reason: str | None = None  # CLOSED: why no reservation can be asked for
 
     @property
     def symbol(self) -> str:
@@ -305,7 +333,8 @@ def planning_cells(*, family_children, activity_ids, start: date, end: date) -> 
     for slot in slots:
         slots_by_activity[slot.activity_id].append(slot)
 
-    today = timezone.localdate()
+    now = local_now()
+    closed_reasons: dict[int, str | None] = {}
     cells = []
     for (child_id, activity_id), ranges in periods.items():
         for slot in slots_by_activity.get(activity_id, ()):
@@ -318,10 +347,13 @@ def planning_cells(*, family_children, activity_ids, start: date, end: date) -> 
                 continue
             kinds = pending_lines.get((child_id, slot.pk), set())
             pending_absence = BookingRequest.Kind.ABSENCE in kinds
+            if slot.pk not in closed_reasons:
+                closed_reasons[slot.pk] = reservation_closed_reason(slot.activity, slot, now)
             state = display_state(
                 booking_state,
                 pending_absence,
                 pending_reservation=BookingRequest.Kind.RESERVATION in kinds,
+                closed=closed_reasons[slot.pk] is not None,
             )
             position = booking["position"] if booking_state == _State.WAITING else None
             offer_expires_at = booking["offer_expires_at"] if booking else None
@@ -338,7 +370,6 @@ def planning_cells(*, family_children, activity_ids, start: date, end: date) -> 
                         position=position,
                         offer_expires_at=offer_expires_at,
                         pending_absence=pending_absence and booking_state == _State.RESERVED,
-                        past=slot.date < today,
                     ),
                     legend=STATE_LEGEND[state],
                     booking_id=booking["pk"] if booking else None,
@@ -346,6 +377,7 @@ def planning_cells(*, family_children, activity_ids, start: date, end: date) -> 
                     position=position,
                     offer_expires_at=offer_expires_at,
                     pending_absence=pending_absence,
+                    closed_reason=closed_reasons[slot.pk] if state == CLOSED else None,
                 )
             )
     cells.sort(
@@ -424,6 +456,7 @@ def slot_history(*, child, slot) -> SlotHistory:
     their request line and request), the request lines, and both merged into one timeline
     (a line with no event of its own still shows its sending and its decision). Three
     queries."""
+    closed = reservation_closed_reason(slot.activity, slot) is not None
     events = list(
         BookingEvent.objects.filter(booking__child=child, booking__slot=slot)
         .select_related("request_line__request")
@@ -453,7 +486,7 @@ def slot_history(*, child, slot) -> SlotHistory:
                 at=event.created_at,
                 text=event.get_verb_display(),
                 actor_role=role(event.actor_id),
-                state_label=event.get_state_display(),
+                state_label=booking_state_label(event.state, closed=closed),
                 request=event.request_line.request if event.request_line else None,
                 note=event.note,
                 order=(event.created_at, 1, event.pk),

@@ -10,27 +10,60 @@ from collections import defaultdict
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from family.models import Subscription
 from notifications.models import TimelineEvent
 
 from ..models import BookingEvent, BookingRequest, BookingRequestLine
+from ..rules import reservation_closed_reason
+from .planning import booking_state_label
 
-# Status of a request or of one of its days: a symbol besides the colour and the text.
+# Status of a request or of one of its days: the code of its symbol
+# (``templates/planning/_state_icon.html``, the legend's drawings: an hourglass for what
+# waits for a decision, a tick for what is accepted, a clock for the waiting list), drawn
+# besides the colour and the text.
 STATUS_SYMBOLS = {
-    BookingRequest.Status.PENDING: "…",
-    BookingRequest.Status.ACCEPTED: "✓",
-    BookingRequest.Status.PARTIAL: "◐",
-    BookingRequest.Status.REFUSED: "✗",
-    BookingRequest.Status.CANCELLED: "⊘",
+    BookingRequest.Status.PENDING: "pending",
+    BookingRequest.Status.ACCEPTED: "reserved",
+    BookingRequest.Status.PARTIAL: "partial",
+    BookingRequest.Status.REFUSED: "refused",
+    BookingRequest.Status.CANCELLED: "cancelled",
 }
 LINE_SYMBOLS = {
-    BookingRequestLine.Status.PENDING: "…",
-    BookingRequestLine.Status.ACCEPTED: "✓",
-    BookingRequestLine.Status.WAITING: "◷",
-    BookingRequestLine.Status.REFUSED: "✗",
-    BookingRequestLine.Status.CANCELLED: "⊘",
+    BookingRequestLine.Status.PENDING: "pending",
+    BookingRequestLine.Status.ACCEPTED: "reserved",
+    BookingRequestLine.Status.WAITING: "waiting",
+    BookingRequestLine.Status.REFUSED: "refused",
+    BookingRequestLine.Status.CANCELLED: "cancelled",
 }
+
+
+def count_text(*, kind: str, days: int, children: int, lines: int) -> str:
+    """What a request counts, said the same to the parent, in the e-mail and in the agents'
+    queue: « 8 jours, 2 enfants (16 réservations) », « 1 jour, 1 enfant (1 absence) ».
+    ``days``: distinct dates; ``children``: distinct children; ``lines``: (child, day)
+    pairs, each one reservation or absence."""
+    day_text = ngettext("%(count)s jour", "%(count)s jours", days) % {"count": days}
+    child_text = ngettext("%(count)s enfant", "%(count)s enfants", children) % {"count": children}
+    if kind == BookingRequest.Kind.ABSENCE:
+        line_text = ngettext("%(count)s absence", "%(count)s absences", lines)
+    else:
+        line_text = ngettext("%(count)s réservation", "%(count)s réservations", lines)
+    return _("%(days)s, %(children)s (%(lines)s)") % {
+        "days": day_text,
+        "children": child_text,
+        "lines": line_text % {"count": lines},
+    }
+
+
+def request_counts(booking_request: BookingRequest) -> dict[str, int]:
+    """(days, children, lines) of a request's lines, in one query."""
+    return BookingRequestLine.objects.filter(request=booking_request).aggregate(
+        days=Count("slot__date", distinct=True),
+        children=Count("child", distinct=True),
+        lines=Count("pk"),
+    )
 
 
 def family_side(booking_request: BookingRequest):
@@ -88,7 +121,7 @@ def request_history(booking_request: BookingRequest, *, rows, who) -> list[dict]
     booking_events = (
         rows(BookingEvent)
         .filter(request_line__request=booking_request)
-        .select_related("booking__child", "booking__slot", "actor")
+        .select_related("booking__child", "booking__slot__activity", "actor")
         .order_by("created_at", "pk")
     )
     entries += [
@@ -98,7 +131,11 @@ def request_history(booking_request: BookingRequest, *, rows, who) -> list[dict]
             text=event.get_verb_display(),
             order=1,
             booking=event.booking,
-            state=event.get_state_display(),
+            state=booking_state_label(
+                event.state,
+                closed=reservation_closed_reason(event.booking.slot.activity, event.booking.slot)
+                is not None,
+            ),
             note=event.note,
         )
         for event in booking_events
@@ -140,7 +177,8 @@ def requests_of_name(requests, name: str):
 
 def queue_filtered(pending, data: dict):
     """The agents' queue narrowed by its filters (activity, date, kind, child's name);
-    returns (queryset annotated with ``days_count``, whether a filter applied)."""
+    returns (queryset annotated with ``days_count``, ``children_count`` and ``lines_count``
+    — what ``count_text`` says —, whether a filter applied)."""
     filtered = False
     if data.get("activite"):
         pending, filtered = pending.filter(activity_id=data["activite"]), True
@@ -152,5 +190,9 @@ def queue_filtered(pending, data: dict):
     name = (data.get("enfant") or "").strip()
     if name:
         pending, filtered = requests_of_name(pending, name), True
-    pending = pending.annotate(days_count=Count("lines__slot", distinct=True))
+    pending = pending.annotate(
+        days_count=Count("lines__slot__date", distinct=True),
+        children_count=Count("lines__child", distinct=True),
+        lines_count=Count("lines", distinct=True),
+    )
     return pending.order_by("created_at", "pk"), filtered

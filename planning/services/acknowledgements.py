@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from portal.formats import date_long
 
 from ..models import WEEKDAY_LABELS, BookingRequest, BookingRequestLine
+from ..selectors.requests import count_text
 from . import bookings as engine
 from .preview import money
 
@@ -147,6 +148,7 @@ class Acknowledgement:
     outcomes: list[ChildOutcome] = field(default_factory=list)  # one day
     period: str = ""  # « du lundi 4 janvier 2027 au vendredi 2 juillet 2027 »
     weekdays: str = ""  # « lundi, mercredi »
+    count: str = ""  # « 8 jours, 2 enfants (16 réservations) » (selectors.requests.count_text)
     groups: list[DayGroup] = field(default_factory=list)
     left_out: list[DayGroup] = field(default_factory=list)
     next_steps: list[str] = field(default_factory=list)
@@ -411,6 +413,13 @@ def acknowledgement_build(
         "end": day_long(date_to),
     }
     ack.weekdays = weekdays_text(weekdays)
+    if days:
+        ack.count = count_text(
+            kind=kind,
+            days=len({day.date for day in days}),
+            children=len({day.child for day in days}),
+            lines=len(days),
+        )
     entries = [
         (
             day.outcome,

@@ -20,7 +20,13 @@ from django.utils.translation import gettext as _
 from ..calendar import closed_reason, public_holidays, school_holidays
 from ..errors import PlanningError
 from ..models import ActivityClosure, Booking, BookingRequest, BookingRequestLine, Enrolment, Slot
-from ..rules import absence_deadline, booking_deadline, horizon_end, local_now, slot_starts_at
+from ..rules import (
+    absence_deadline,
+    horizon_end,
+    local_now,
+    reservation_closed_reason,
+    slot_starts_at,
+)
 from .bookings import bookings_by_pair
 
 Kind = BookingRequest.Kind
@@ -302,9 +308,8 @@ def _reservation_refusal(*, activity, facts, child, slot, state, now) -> str | N
         return _("Déjà réservé")
     if state == State.WAITING:
         return _("Déjà en liste d’attente")
-    if now > booking_deadline(activity, slot.date):
-        return _("Délai de réservation dépassé")
-    return None
+    # The same rule as the planning's card (« Inscrit, réservable » / « non réservable »).
+    return reservation_closed_reason(activity, slot, now)
 
 
 def _reservation_day(*, activity, facts, child, slot, state, now):

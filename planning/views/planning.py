@@ -40,6 +40,7 @@ from ..selectors.planning import (
 )
 from ..services import calendar_feed_for_family, calendar_feed_regenerate
 from .requests import day_action_context
+from .returns import planning_return_url, with_return
 
 MONTH = "mois"
 WEEK = "semaine"
@@ -50,6 +51,12 @@ VIEWS = {
     WEEK: gettext_lazy("Semaine (7 jours)"),
     WEEK5: gettext_lazy("Semaine (5 jours)"),
     DAY: gettext_lazy("Jour"),
+}
+# On narrow screens the week views read « 7 jours », « 5 jours »: the rest of the label is only
+# hidden from sight (static/css/planning.css); the link's accessible name stays the whole label.
+VIEW_SHORT_PARTS = {
+    WEEK: (gettext_lazy("Semaine ("), gettext_lazy("7 jours"), ")"),
+    WEEK5: (gettext_lazy("Semaine ("), gettext_lazy("5 jours"), ")"),
 }
 ONE_DAY = datetime.timedelta(days=1)
 # Placeholders reversed once, then replaced by each cell's ids.
@@ -140,13 +147,14 @@ class PlanningQuery:
         return f"{reverse('planning:index')}?{urlencode(params)}"
 
 
-def _cells_for_display(cells, colours: dict[int, str]):
+def _cells_for_display(cells, colours: dict[int, str], *, return_url: str | None = None):
     """Give each cell the strings its template prints, computed once per page rather than
-    by template filters and tags once per cell (a month of 3 children is ~150 cells)."""
+    by template filters and tags once per cell (a month of 3 children is ~150 cells).
+    ``return_url``: the planning as shown, which the slot page and its request come back to."""
     icons = {
         code: render_to_string("planning/_state_icon.html", {"code": code}) for code in STATE_LEGEND
     }
-    url_pattern = reverse("planning:slot", args=[SLOT_MARK, CHILD_MARK])
+    url_pattern = with_return(reverse("planning:slot", args=[SLOT_MARK, CHILD_MARK]), return_url)
     long_dates: dict[datetime.date, str] = {}
     times: dict[datetime.time, str] = {}
     for cell in cells:
@@ -223,7 +231,7 @@ def _cells_by_day(cells, *, colours, query) -> dict[datetime.date, list]:
     that the switches can show them again at once, or after « Filtrer »)."""
     shown_children, shown_activities = set(query.child_ids), set(query.activity_ids)
     by_day: dict[datetime.date, list] = {}
-    for cell in _cells_for_display(cells, colours):
+    for cell in _cells_for_display(cells, colours, return_url=query.url()):
         cell.hidden = not (cell.child.pk in shown_children and cell.activity.pk in shown_activities)
         by_day.setdefault(cell.date, []).append(cell)
     return by_day
@@ -259,6 +267,17 @@ def _calendar_days(period: Period, by_day, today) -> tuple[list[list[dict]], lis
     return weeks, [day_info(day) for day in period.days]
 
 
+def _agenda(days: list[dict], today) -> dict:
+    """The period as an agenda (narrow screens): only the days with slots, today and the
+    days after it first, then the period's earlier days."""
+    with_slots = [day for day in days if day["cells"]]
+    return {
+        "upcoming": [day for day in with_slots if day["date"] >= today],
+        "past": [day for day in with_slots if day["date"] < today],
+        "visible": any(day["visible"] for day in with_slots),
+    }
+
+
 def _navigation(query: PlanningQuery, period: Period, today) -> dict:
     previous_label, next_label = NAV_LABELS[query.view]
     return {
@@ -273,6 +292,9 @@ def _navigation(query: PlanningQuery, period: Period, today) -> dict:
                 "label": label,
                 "url": query.url(view=code),
                 "current": code == query.view,
+                **dict(
+                    zip(("prefix", "short", "suffix"), VIEW_SHORT_PARTS.get(code, ()), strict=False)
+                ),
             }
             for code, label in VIEWS.items()
         ],
@@ -307,6 +329,7 @@ def planning_index(request):
         "today": today,
         "weeks": weeks,
         "days": days,
+        "agenda": _agenda(days, today) if view != DAY else None,
         "weekday_headers": weeks[0] if weeks else days,
         "cell_count": sum(1 for cell in cells if not cell.hidden),
         "children": [
@@ -323,6 +346,12 @@ def planning_index(request):
         ],
         "legend": list(STATE_LEGEND.values()),
         "query": query,
+        "reservation_url": with_return(
+            reverse("planning:request_period", args=["reservation"]), query.url()
+        ),
+        "absence_url": with_return(
+            reverse("planning:request_period", args=["absence"]), query.url()
+        ),
         **_navigation(query, period, today),
     }
     return render(request, "planning/planning.html", context)
@@ -343,12 +372,15 @@ def slot_detail(request, slot_id: int, child_id: int):
     if cell is None and not history.entries:
         # Neither enrolled that day nor any request or booking: nothing of this family here.
         raise Http404(_("Ce créneau ne concerne pas cet enfant."))
-    back_url = (
+    # Back to the planning as the parent left it (checked), else the slot's week.
+    return_url = planning_return_url(request.GET.get("retour"))
+    back_url = return_url or (
         f"{reverse('planning:index')}?{urlencode({'vue': WEEK, 'date': slot.date.isoformat()})}"
     )
     context = {
         # option (planning.services.day_option), slot, child, submission_key
         **day_action_context(family=child.family, child=child, slot=slot, now=None),
+        "return_url": return_url,
         "activity": slot.activity,
         "cell": cell,
         "history": history,

@@ -44,7 +44,9 @@ from ..selectors.requests import (
     LINE_SYMBOLS,
     STATUS_SYMBOLS,
     children_names,
+    count_text,
     family_side,
+    request_counts,
     request_history,
     requests_of_child,
 )
@@ -60,6 +62,7 @@ from ..services import (
     request_cancel as request_withdraw,
 )
 from ..services.bookings import waiting_positions
+from .returns import return_from, with_return
 
 KINDS = (BookingRequest.Kind.RESERVATION, BookingRequest.Kind.ABSENCE)
 LIST_PAGE_SIZE = 50
@@ -168,9 +171,7 @@ def _outcome_message(booking_request: BookingRequest, *, child, slot, bookings) 
             "(%(activity)s), position %(position)s."
         ) % {**values, "position": position or "?"}
     if line.status == BookingRequestLine.Status.ACCEPTED:
-        return (
-            _("Réservation acceptée : %(child)s est inscrit(e) le %(day)s (%(activity)s).") % values
-        )
+        return _("Réservation acceptée pour %(child)s le %(day)s (%(activity)s).") % values
     return _("Votre demande est enregistrée (%(status)s).") % {"status": line.get_status_display()}
 
 
@@ -182,6 +183,7 @@ def request_day(request, slot_id: int, child_id: int, kind: str):
     child = _child(request, child_id)
     family = child.family
     slot = _slot_for_child(request, slot_id, child)
+    return_url = return_from(request)
     error = ""
     status = 200
     if request.method == "POST":
@@ -204,7 +206,8 @@ def request_day(request, slot_id: int, child_id: int, kind: str):
                     booking_request, child=child, slot=slot, bookings=request.scope.parent(Booking)
                 ),
             )
-            return redirect(_planning_url(slot.date))
+            # The planning as the parent left it (view, date, filters), else the slot's week.
+            return redirect(return_url or _planning_url(slot.date))
     option = day_option(family=family, child=child, slot=slot, kind=kind)
     title = (
         _("Demande d’absence")
@@ -223,7 +226,8 @@ def request_day(request, slot_id: int, child_id: int, kind: str):
             "family": family,
             "error": error,
             "submission_key": new_submission_key(),
-            "cancel_url": _planning_url(slot.date),
+            "cancel_url": return_url or _planning_url(slot.date),
+            "return_url": return_url,
         },
         status=status,
     )
@@ -232,7 +236,7 @@ def request_day(request, slot_id: int, child_id: int, kind: str):
 # --- a period ----------------------------------------------------------------------------
 
 
-def _period_post(request, form, *, family, kind):
+def _period_post(request, form, *, family, kind, return_url=None):
     """A valid period form posted: « Envoyer la demande » (submit, then the request's page)
     or « Voir les jours concernés » (the preview). Returns (redirect or None, preview, error)."""
     try:
@@ -252,7 +256,8 @@ def _period_post(request, form, *, family, kind):
                     "adressé par e-mail ; suivez son traitement ci-dessous."
                 ),
             )
-            return redirect("planning:request_detail", pk=booking_request.pk), None, ""
+            detail_url = reverse("planning:request_detail", args=[booking_request.pk])
+            return redirect(with_return(detail_url, return_url)), None, ""
         return None, request_preview(family=family, kind=kind, **form.service_kwargs()), ""
     except PlanningError as exc:
         return None, None, exc.message
@@ -268,13 +273,16 @@ def request_period(request, kind: str):
     families = list(request.scope.families.select_related("collectivity").order_by("name", "pk"))
     children = request.scope.parent(Child).filter(family=family).order_by("first_name", "pk")
     activities = activities_for_family(request.scope, family)
+    return_url = return_from(request)
     preview, error, status = None, "", 200
     if request.method == "POST":
         form = PeriodRequestForm(request.POST, children=children, activities=activities)
         if not form.is_valid():
             status = 400
         else:
-            done, preview, error = _period_post(request, form, family=family, kind=kind)
+            done, preview, error = _period_post(
+                request, form, family=family, kind=kind, return_url=return_url
+            )
             if done is not None:
                 return done
             status = 400 if error else 200
@@ -297,13 +305,32 @@ def request_period(request, kind: str):
         "form": form,
         "preview": preview,
         "preview_rows": _preview_rows(preview) if preview else [],
+        "preview_counts": _preview_counts(preview, kind) if preview else None,
         "hidden": form.hidden_values() if preview else [],
         "error": error,
         "has_activities": activities.exists(),
         "submission_key": new_submission_key(),
-        "planning_url": _planning_url(),
+        "planning_url": return_url or _planning_url(),
+        "return_url": return_url,
     }
     return render(request, "planning/request_period.html", context, status=status)
+
+
+def _preview_counts(preview, kind) -> dict[str, str]:
+    """The preview's days asked and left out, counted as everywhere else (``count_text``)."""
+
+    def said(items, date_of) -> str:
+        return count_text(
+            kind=kind,
+            days=len({date_of(item) for item in items}),
+            children=len({item.child.pk for item in items}),
+            lines=len(items),
+        )
+
+    return {
+        "asked": said(preview.days, lambda day: day.slot.date),
+        "excluded": said(preview.excluded, lambda day: day.date) if preview.excluded else "",
+    }
 
 
 def _preview_rows(preview) -> list[dict]:
@@ -404,12 +431,15 @@ def request_detail(request, pk: int):
         {
             "booking_request": booking_request,
             "status_symbol": STATUS_SYMBOLS.get(booking_request.status, ""),
+            "count_text": count_text(kind=booking_request.kind, **request_counts(booking_request)),
             "page": page,
             "history": request_history(
                 booking_request, rows=request.scope.parent, who=family_side(booking_request)
             ),
             "can_cancel": booking_request.status == BookingRequest.Status.PENDING,
             "list_url": reverse("planning:list"),
+            # After a request made from the planning: back to it as it was.
+            "return_url": return_from(request),
         },
     )
 
@@ -465,7 +495,9 @@ def offer_respond(request, booking_id: int):
                 offer_accept(booking=booking, user=request.user)
                 messages.success(
                     request,
-                    _("Place acceptée : %(child)s est inscrit(e) le %(day)s (%(activity)s).")
+                    _(
+                        "Place acceptée : réservation confirmée pour %(child)s le %(day)s (%(activity)s)."
+                    )
                     % {
                         "child": booking.child.first_name,
                         "day": date_long(booking.slot.date),

@@ -1,7 +1,7 @@
 /* « Planning des activités » — progressive enhancement only: without JavaScript the filter
    form is submitted with « Filtrer » and the tooltips show on hover and keyboard focus.
    With it: the switches show/hide the slots at once and keep the address (and the navigation
-   links) in sync; Escape hides the tooltip under the pointer or the focus. */
+   links, and the « retour » of the slot links and request buttons) in sync; Escape hides the tooltip under the pointer or the focus. */
 (function () {
   "use strict";
 
@@ -45,7 +45,8 @@
       var show = children.indexOf(cell.dataset.child) !== -1 &&
         activities.indexOf(cell.dataset.activity) !== -1;
       cell.hidden = !show;
-      if (show) visible += 1;
+      // The agenda (narrow screens) repeats the grid's cells: count them once.
+      if (show && !cell.closest("[data-agenda]")) visible += 1;
     });
     document.querySelectorAll("[data-day]").forEach(function (day) {
       var shown = day.querySelector("[data-cell]:not([hidden])");
@@ -53,13 +54,22 @@
     });
     var emptyDay = document.querySelector("[data-empty-day]");
     if (emptyDay) emptyDay.hidden = visible > 0;
+    var emptyAgenda = document.querySelector("[data-empty-agenda]");
+    if (emptyAgenda) emptyAgenda.hidden = visible > 0;
     var all = allChecked();
     document.querySelectorAll("a[data-keep-filters]").forEach(function (link) {
       link.setAttribute("href", withFilters(link.getAttribute("href"), children, activities, all));
     });
+    var here = withFilters(window.location.href, children, activities, all);
     if (window.history && window.history.replaceState) {
-      window.history.replaceState(null, "", withFilters(window.location.href, children, activities, all));
+      window.history.replaceState(null, "", here);
     }
+    // The slot links and the request buttons come back to the planning as now shown.
+    document.querySelectorAll("a[data-return]").forEach(function (link) {
+      var url = new URL(link.getAttribute("href"), window.location.href);
+      url.searchParams.set("retour", here);
+      link.setAttribute("href", url.pathname + "?" + url.searchParams.toString());
+    });
     if (counter) {
       counter.textContent = visible === 1
         ? counter.dataset.one

@@ -103,7 +103,10 @@ def family_world(collectivity_a):
 
 
 def _slot_link(page, slot, child):
-    return page.locator(f'a[href="/famille/planning/creneau/{slot.pk}/{child.pk}/"]')
+    """The slot's visible link (its address carries « retour », the planning as shown)."""
+    return page.locator(
+        f'a.slot__link[href^="/famille/planning/creneau/{slot.pk}/{child.pk}/"]:visible'
+    )
 
 
 def test_planning_journey(live_server, page, axe, family_world):
@@ -123,6 +126,7 @@ def test_planning_journey(live_server, page, axe, family_world):
     legend = page.locator(".planning-legend")
     for label in (
         "Inscrit, réservable",
+        "Inscrit, non réservable",
         "Demande en attente de validation",
         "Réservé / présent",
         "En liste d’attente",
@@ -233,7 +237,8 @@ def test_planning_at_320px_is_a_list_of_days(live_server, page, axe, family_worl
     lea, slot = family_world["lea"], family_world["slot"]
     link = _slot_link(page, slot, lea)
     expect(link).to_be_visible()
-    expect(page.get_by_text("jeudi 3 décembre", exact=True)).to_be_visible()
+    # The agenda of narrow screens (tests/e2e/test_planning_phone.py checks it in depth).
+    expect(page.locator(".agenda__date", has_text="Jeudi 3 décembre")).to_be_visible()
     # Nothing wider than the screen: no horizontal scrolling.
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     box = link.bounding_box()

@@ -271,7 +271,9 @@ def test_a_180_day_request_reads_at_a_glance(collectivity_a, family, parent, lea
 
     text = acknowledgement(parent).body_text
     lines = text.splitlines()
-    assert len(lines) < 40, text
+    # One line more than before: « Demandé : 123 jours, 2 enfants (… réservations) ».
+    assert len(lines) < 41, text
+    assert "Demandé : " in text and "2 enfants (" in text
     assert "Bonjour Marie Dupont," in text
     assert "Enfants : Léa et Tom" in text
     assert "Période : du lundi 4 janvier 2027 au vendredi 2 juillet 2027" in text

@@ -21,6 +21,7 @@ from planning.selectors import (
     ABSENT,
     ABSENT_BILLED,
     BOOKABLE,
+    CLOSED,
     PENDING,
     RESERVED,
     STATE_LEGEND,
@@ -186,15 +187,29 @@ def test_display_state_mapping(booking_state, pending_absence, expected):
 
 def test_display_state_pending_reservation_line_without_booking():
     assert display_state(None, False, pending_reservation=True) == PENDING
+    # A day that can no longer be booked has its own state; a pending request still shows.
+    assert display_state(None, False, closed=True) == CLOSED
+    assert display_state(State.CANCELLED, False, closed=True) == CLOSED
+    assert display_state(None, False, pending_reservation=True, closed=True) == PENDING
     with pytest.raises(ValueError):
         display_state("nonsense", False)
 
 
 def test_legend_has_colour_symbol_and_text_for_each_state():
-    assert list(STATE_LEGEND) == [BOOKABLE, PENDING, RESERVED, WAITING, ABSENT, ABSENT_BILLED]
+    assert list(STATE_LEGEND) == [
+        BOOKABLE,
+        CLOSED,
+        PENDING,
+        RESERVED,
+        WAITING,
+        ABSENT,
+        ABSENT_BILLED,
+    ]
     symbols = {entry.symbol for entry in STATE_LEGEND.values()}
     classes = {entry.css_class for entry in STATE_LEGEND.values()}
-    assert len(symbols) == len(classes) == 6
+    assert len(symbols) == len(classes) == 7
+    # No « … » (it reads as cut-off text) and no « ✗ » for an absence that is not billed.
+    assert "…" not in symbols and "✗" not in symbols
     assert str(STATE_LEGEND[PENDING].label) == "Demande en attente de validation"
     assert str(STATE_LEGEND[ABSENT_BILLED].label) == "Absence facturée"
 

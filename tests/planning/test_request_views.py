@@ -135,7 +135,7 @@ def test_one_day_reservation_accepted_at_once(setup):
     response = client.post(
         day_url(slot, child), {"submission_key": submission_key(response)}, follow=True
     )
-    assert "Réservation acceptée : Léa est inscrit(e)" in response.content.decode()
+    assert "Réservation acceptée pour Léa le" in response.content.decode()
     assert Booking.objects.get(child=child, slot=slot).state == Booking.State.RESERVED
     assert BookingRequest.objects.get().status == BookingRequest.Status.ACCEPTED
 

@@ -1,12 +1,12 @@
 """The words on a planning cell: a past day the child was enrolled for but not booked is no
-longer "réservable"."""
+longer "réservable" (its own legend state, « Inscrit, non réservable »)."""
 
 import datetime
 
 import pytest
 import time_machine
 
-from planning.selectors import BOOKABLE, planning_cells
+from planning.selectors import BOOKABLE, CLOSED, planning_cells
 from tests.planning.factories import ActivityFactory, ChildFactory, EnrolmentFactory, SlotFactory
 from tests.portal.factories import FamilyFactory
 
@@ -20,14 +20,16 @@ def test_past_bookable_day_says_not_booked(collectivity_a):
     activity = ActivityFactory(collectivity=collectivity_a)
     EnrolmentFactory(child=child, activity=activity)
     past = SlotFactory(activity=activity, date=datetime.date(2026, 12, 1))
-    future = SlotFactory(activity=activity, date=datetime.date(2026, 12, 3))
+    late = SlotFactory(activity=activity, date=datetime.date(2026, 12, 3))  # deadline past
+    future = SlotFactory(activity=activity, date=datetime.date(2026, 12, 10))
 
     cells = planning_cells(
         family_children=[child],
         activity_ids=[activity.pk],
         start=datetime.date(2026, 11, 30),
-        end=datetime.date(2026, 12, 6),
+        end=datetime.date(2026, 12, 13),
     )
     labels = {cell.slot.pk: (cell.state, cell.label) for cell in cells}
-    assert labels[past.pk] == (BOOKABLE, "Inscrit, non réservé")
+    assert labels[past.pk] == (CLOSED, "Inscrit, non réservable")
+    assert labels[late.pk] == (CLOSED, "Inscrit, non réservable")
     assert labels[future.pk] == (BOOKABLE, "Inscrit, réservable")
