@@ -20,8 +20,10 @@ def run_issue(run_id: int) -> str:
     from .services.runs import run_issue_process
 
     with scopes_disabled():
-        collectivity = InvoicingRun.objects.select_related("regie__collectivity").get(
-            pk=run_id
-        ).regie.collectivity
+        collectivity = (
+            InvoicingRun.objects.select_related("regie__collectivity")
+            .get(pk=run_id)
+            .regie.collectivity
+        )
     with tenant_scope(collectivity):
         return run_issue_process(run_id=run_id).status

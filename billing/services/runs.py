@@ -127,8 +127,7 @@ def run_create(
         created_by=by,
     )
     run.activities.set(activities)
-    run_compute(run=run)
-    return run
+    return run_compute(run=run)
 
 
 def _locked(run) -> InvoicingRun:
@@ -151,10 +150,14 @@ def run_compute(*, run) -> InvoicingRun:
     written in batches of ``WRITE_BATCH`` families)."""
     run = _locked(run)
     if run.status != Status.DRAFT:
-        raise RunError(_("Cette facturation est émise ou en cours d’émission : elle ne change plus."))
-    RunLine.objects.filter(run_family__run=run).delete()
-    RunFamily.objects.filter(run=run).delete()
-    RunAnomaly.objects.filter(run=run).delete()
+        raise RunError(
+            _("Cette facturation est émise ou en cours d’émission : elle ne change plus.")
+        )
+    # A draft's rows are in no ledger (that is written at issue): deleted in one statement
+    # each, without Django's collector reading them first (which grows with the rows).
+    RunLine.objects.filter(run_family__run=run)._raw_delete(RunLine.objects.db)
+    RunFamily.objects.filter(run=run)._raw_delete(RunFamily.objects.db)
+    RunAnomaly.objects.filter(run=run)._raw_delete(RunAnomaly.objects.db)
     collectivity_id = run.regie.collectivity_id
     activity_ids = list(run.activities.values_list("pk", flat=True))
     names = dict(Activity.objects.filter(pk__in=activity_ids).values_list("pk", "name"))
@@ -292,8 +295,17 @@ class _Context:
             pk, state, marked_at, child_id, _f, _birth, first_name, day, start, end, act = row
             common = {"booking_id": pk, "child_id": child_id, "activity_id": act, "date": day}
             if state == State.ABSENT:
-                lines.append(RunLine(**common, kind=Kind.EXCUSED, state=state, quantity=1,
-                                     unit_price=ZERO, amount=ZERO, rank=ranks.get(child_id, 1)))
+                lines.append(
+                    RunLine(
+                        **common,
+                        kind=Kind.EXCUSED,
+                        state=state,
+                        quantity=1,
+                        unit_price=ZERO,
+                        amount=ZERO,
+                        rank=ranks.get(child_id, 1),
+                    )
+                )
                 continue
             if self._unrecorded(state, marked_at, day):
                 problems[Anomaly.UNRECORDED].append((first_name, day, act))
@@ -332,9 +344,17 @@ class _Context:
             )
         for pk, state, child_id, _f, day, act, quantity, unit_price, amount in reversals:
             lines.append(
-                RunLine(booking_id=pk, child_id=child_id, activity_id=act, date=day,
-                        kind=Kind.REVERSAL, state=state, quantity=quantity,
-                        unit_price=-unit_price, amount=-amount)
+                RunLine(
+                    booking_id=pk,
+                    child_id=child_id,
+                    activity_id=act,
+                    date=day,
+                    kind=Kind.REVERSAL,
+                    state=state,
+                    quantity=quantity,
+                    unit_price=-unit_price,
+                    amount=-amount,
+                )
             )
         payer = self.payers.get(family_id)
         if payer is None and lines:
@@ -458,11 +478,13 @@ def _enqueue(run_id: int) -> None:
 
 
 def run_issue_process(
-    *, run_id: int, batch_size: int = ISSUE_BATCH, budget: float | None = TASK_BUDGET
+    *, run_id: int, batch_size: int | None = None, budget: float | None = -1.0
 ) -> InvoicingRun:
     """Issue the run's families in batches until done (or for ``budget`` seconds, then hand
     over to a new task, so that no task runs longer than the cluster's timeout). A failed
     batch changes nothing: the run goes to « Échec » with the error."""
+    batch_size = batch_size or ISSUE_BATCH
+    budget = TASK_BUDGET if budget == -1.0 else budget
     started = time.monotonic()
     while True:
         try:
@@ -497,8 +519,10 @@ def _fail(run_id: int, error: Exception) -> None:
 @transaction.atomic
 def _issue_batch(run_id: int, size: int) -> bool:
     """One transaction: the next ``size`` families of the run. False once all are done."""
-    run = InvoicingRun.objects.select_for_update().select_related("regie__collectivity").get(
-        pk=run_id
+    run = (
+        InvoicingRun.objects.select_for_update()
+        .select_related("regie__collectivity")
+        .get(pk=run_id)
     )
     if run.status != Status.ISSUING:
         return False
@@ -538,9 +562,7 @@ def _issue_batch(run_id: int, size: int) -> bool:
     ledger = []
     for row in batch:
         family_lines = [
-            line
-            for line in lines[row.pk]
-            if (line.booking_id, _ledger_kind(line)) not in already
+            line for line in lines[row.pk] if (line.booking_id, _ledger_kind(line)) not in already
         ]
         ledger += _issue_family(run, row, family_lines, credits, mandates, now)
     BilledBooking.objects.bulk_create(ledger)
@@ -633,8 +655,13 @@ def _invoice_create(run, row, lines, used, mandates):
     )
     groups = {}
     for line in lines:
-        key = (line.child_id, line.activity_id, line.kind, line.state == State.ABSENT_BILLED,
-               line.unit_price)
+        key = (
+            line.child_id,
+            line.activity_id,
+            line.kind,
+            line.state == State.ABSENT_BILLED,
+            line.unit_price,
+        )
         groups.setdefault(key, []).append(line)
     rows, members = [], []
     for position, ((_c, _a, kind, absence, unit_price), group) in enumerate(groups.items()):
@@ -669,7 +696,9 @@ def _invoice_create(run, row, lines, used, mandates):
             )
         )
     InvoiceLine.objects.bulk_create(rows)
-    invoice_lines = {line.pk: row for row, group in zip(rows, members) for line in group}
+    invoice_lines = {
+        line.pk: row for row, group in zip(rows, members, strict=False) for line in group
+    }
     from ..pdf import invoice_pdf_store
 
     invoice_pdf_store(invoice)

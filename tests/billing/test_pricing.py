@@ -173,16 +173,17 @@ def test_a_quotient_changing_mid_month(collectivity_a, regie, canteen):
     for day in (datetime.date(2026, 11, 13), datetime.date(2026, 11, 16)):
         book(child, canteen, day)
     run = draft(regie, [canteen])
-    assert [(d.day, p) for _n, d, p in prices(run)] == [(13, Decimal("2.00")), (16, Decimal("3.50"))]
+    assert [(d.day, p) for _n, d, p in prices(run)] == [
+        (13, Decimal("2.00")),
+        (16, Decimal("3.50")),
+    ]
     quotients = RunLine.objects.filter(run_family__run=run).order_by("date")
     assert [line.family_quotient for line in quotients] == [Decimal("650"), Decimal("1000")]
 
 
 def test_the_tariff_valid_on_the_day(collectivity_a, regie, canteen):
     tariff_make(canteen, valid_to=datetime.date(2026, 11, 15))
-    tariff_make(
-        canteen, (("0", None, "9.00"),), valid_from=datetime.date(2026, 11, 16)
-    )
+    tariff_make(canteen, (("0", None, "9.00"),), valid_from=datetime.date(2026, 11, 16))
     family = family_make(collectivity_a)
     child = child_make(family)
     book(child, canteen, datetime.date(2026, 11, 13))
