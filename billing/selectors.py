@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import providers
-from .models import ZERO, Invoice, Mandate, PaymentAllocation
+from .models import ZERO, Invoice, Mandate, PaymentAllocation, RunAnomaly, RunFamily
 
 Status = Invoice.Status
 
@@ -213,3 +213,52 @@ def families_on_direct_debit(regie, family_ids) -> dict[int, Mandate]:
         regie=regie, family_id__in=list(family_ids), status=Mandate.Status.ACTIVE
     )
     return {mandate.family_id: mandate for mandate in mandates}
+
+
+# --- invoicing runs -------------------------------------------------------------------------
+
+
+def runs_listed(queryset):
+    """The runs of the back office, newest period first, with their totals (one query)."""
+    return (
+        queryset.select_related("regie")
+        .annotate(
+            family_count=Count("families", distinct=True),
+            amount=Sum("families__total", filter=Q(families__blocked=False)),
+        )
+        .order_by("-period_start", "-pk")
+    )
+
+
+def run_summary(run) -> dict:
+    """A run's overall figures: families, invoices to issue, total, blocked, credits."""
+    rows = RunFamily.objects.filter(run=run)
+    totals = rows.aggregate(
+        families=Count("pk"),
+        blocked=Count("pk", filter=Q(blocked=True)),
+        to_invoice=Count("pk", filter=Q(blocked=False, total__gt=0)),
+        credits=Count("pk", filter=Q(blocked=False, total__lt=0)),
+        total=Sum("total", filter=Q(blocked=False, total__gt=0)),
+        credit_total=Sum("total", filter=Q(blocked=False, total__lt=0)),
+        credit_used=Sum("credit_used", filter=Q(blocked=False)),
+        invoices=Count("invoice"),
+    )
+    totals["total"] = totals["total"] or ZERO
+    totals["credit_total"] = -(totals["credit_total"] or ZERO)
+    totals["credit_used"] = totals["credit_used"] or ZERO
+    totals["percent"] = (
+        round(100 * run.progress_done / run.progress_total) if run.progress_total else 0
+    )
+    return totals
+
+
+def run_anomalies(queryset) -> list[dict]:
+    """The anomalies of a run grouped by kind, in the order of ``RunAnomaly.Kind``."""
+    by_kind = {kind: [] for kind in RunAnomaly.Kind.values}
+    for anomaly in queryset.order_by("family_name", "pk"):
+        by_kind[anomaly.kind].append(anomaly)
+    return [
+        {"kind": kind, "label": RunAnomaly.Kind(kind).label, "rows": rows}
+        for kind, rows in by_kind.items()
+        if rows
+    ]

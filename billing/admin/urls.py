@@ -6,7 +6,7 @@ from django.urls import path
 
 from portal.modules import Module, gate_patterns
 
-from . import accounts, imports, invoices, regies
+from . import accounts, imports, invoices, regies, runs
 
 urlpatterns = gate_patterns(
     Module.BILLING,
@@ -23,5 +23,11 @@ urlpatterns = gate_patterns(
         path("import/", imports.invoices_import, name="import"),
         path("import/modele.csv", imports.import_template, name="import_template"),
         path("reglements/export/", imports.payments_export, name="payments_export"),
+        path("facturations/", runs.runs, name="runs"),
+        path("facturations/nouvelle/", runs.run_add, name="run_add"),
+        path("facturations/<int:pk>/", runs.run_detail, name="run_detail"),
+        path("facturations/<int:pk>/recalculer/", runs.run_recompute, name="run_recompute"),
+        path("facturations/<int:pk>/emettre/", runs.run_issue, name="run_issue"),
+        path("facturations/<int:pk>/supprimer/", runs.run_remove, name="run_remove"),
     ],
 )

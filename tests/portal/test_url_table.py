@@ -27,7 +27,7 @@ from django.urls.resolvers import RegexPattern
 
 import pytest
 
-from billing.models import Invoice, PaymentTransaction, Regie
+from billing.models import Invoice, InvoicingRun, PaymentTransaction, Regie
 from family.models import (
     AuthorizationType,
     AuthorizedAdult,
@@ -127,7 +127,11 @@ def _family_rows(collectivity, *, name: str, day: datetime.date) -> dict:
         status=PaymentTransaction.Status.WAITING,
     )
     transaction.invoices.set([invoice])
+    run = InvoicingRun.objects.create(
+        regie=regie, label=f"Facturation {name}", period_start=day, period_end=day
+    )
     return {
+        "run": run,
         "invoice": invoice,
         "transaction": transaction,
         "regie": regie,
@@ -362,6 +366,12 @@ EXPECTATIONS: dict[str, Row] = {
     "billing_admin:import": Row(AGENT),
     "billing_admin:import_template": Row(AGENT),
     "billing_admin:payments_export": Row(AGENT),
+    "billing_admin:runs": Row(AGENT),
+    "billing_admin:run_add": Row(AGENT),
+    "billing_admin:run_detail": Row(AGENT, _k(pk=("run", "pk"))),
+    "billing_admin:run_recompute": Row(AGENT, _k(pk=("run", "pk"))),
+    "billing_admin:run_issue": Row(AGENT, _k(pk=("run", "pk"))),
+    "billing_admin:run_remove": Row(AGENT, _k(pk=("run", "pk"))),
     "planning_admin:requests_bulk": Row(AGENT),
     "planning_admin:request_detail": Row(AGENT, _k(pk=("booking_request", "pk"))),
     "planning_admin:request_decide": Row(AGENT, _k(pk=("booking_request", "pk"))),
