@@ -233,19 +233,26 @@ def runs_listed(queryset):
 def run_summary(run) -> dict:
     """A run's overall figures: families, invoices to issue, total, blocked, credits."""
     rows = RunFamily.objects.filter(run=run)
-    totals = rows.aggregate(
-        families=Count("pk"),
-        blocked=Count("pk", filter=Q(blocked=True)),
-        to_invoice=Count("pk", filter=Q(blocked=False, total__gt=0)),
-        credits=Count("pk", filter=Q(blocked=False, total__lt=0)),
-        total=Sum("total", filter=Q(blocked=False, total__gt=0)),
-        credit_total=Sum("total", filter=Q(blocked=False, total__lt=0)),
-        credit_used=Sum("credit_used", filter=Q(blocked=False)),
-        invoices=Count("invoice"),
+    figures = rows.aggregate(
+        n_families=Count("pk"),
+        n_blocked=Count("pk", filter=Q(blocked=True)),
+        n_to_invoice=Count("pk", filter=Q(blocked=False, total__gt=0)),
+        n_credits=Count("pk", filter=Q(blocked=False, total__lt=0)),
+        sum_total=Sum("total", filter=Q(blocked=False, total__gt=0)),
+        sum_credit=Sum("total", filter=Q(blocked=False, total__lt=0)),
+        sum_credit_used=Sum("credit_used", filter=Q(blocked=False)),
+        n_invoices=Count("invoice"),
     )
-    totals["total"] = totals["total"] or ZERO
-    totals["credit_total"] = -(totals["credit_total"] or ZERO)
-    totals["credit_used"] = totals["credit_used"] or ZERO
+    totals = {
+        "families": figures["n_families"],
+        "blocked": figures["n_blocked"],
+        "to_invoice": figures["n_to_invoice"],
+        "credits": figures["n_credits"],
+        "invoices": figures["n_invoices"],
+        "total": figures["sum_total"] or ZERO,
+        "credit_total": -(figures["sum_credit"] or ZERO),
+        "credit_used": figures["sum_credit_used"] or ZERO,
+    }
     totals["percent"] = (
         round(100 * run.progress_done / run.progress_total) if run.progress_total else 0
     )
