@@ -376,7 +376,7 @@ class RunForm(TextRulesMixin, forms.Form):
         },
     )
     period_end = forms.DateField(
-        label=_("au"),
+        label=_("Période au"),
         widget=DateInput(),
         error_messages={
             "required": _("Indiquez le dernier jour de la période."),
