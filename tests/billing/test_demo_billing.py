@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 import pytest
 
-from billing.models import Invoice, Payment, Regie
+from billing.models import Invoice, InvoicingRun, Payment, Regie, RunAnomaly
 from portal.models import Collectivity
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +42,18 @@ def test_demo_billing_shows_every_case_and_is_idempotent():
     beaulieu = Regie.objects.get(collectivity__site__hostname="localhost")
     assert beaulieu.online_backend == Regie.Backend.DUMMY
     assert beaulieu.collectivity.module_online_payment
+
+
+def test_demo_runs_one_issued_with_the_parents_invoice_one_draft_with_anomalies():
+    call_command("demo_load", quiet=True)
+    call_command("demo_load", quiet=True)
+    beaulieu = Regie.objects.get(collectivity__site__hostname="localhost")
+    runs = InvoicingRun.objects.filter(regie=beaulieu)
+    issued = runs.get(status=InvoicingRun.Status.ISSUED)
+    draft = runs.get(status=InvoicingRun.Status.DRAFT)
+    invoice = Invoice.objects.get(
+        run=issued, family__subscriptions__user__email="parent1@beaulieu.localhost"
+    )
+    assert invoice.pdf and invoice.total > 0
+    assert invoice.lines.filter(activity__name="Restauration scolaire").exists()
+    assert RunAnomaly.objects.filter(run=draft).exists()
