@@ -608,8 +608,10 @@ class RunLine(models.Model):
         REVERSAL = "reversal", _("Régularisation")
 
     run_family = models.ForeignKey(RunFamily, on_delete=models.CASCADE, related_name="lines")
-    booking = models.ForeignKey("planning.Booking", on_delete=models.PROTECT, related_name="+")
-    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    # A draft's line goes with its booking (the draft is recomputed); a billed one is held by
+    # the ledger (``BilledBooking`` protects it).
+    booking = models.ForeignKey("planning.Booking", on_delete=models.CASCADE, related_name="+")
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="+")
     activity = models.ForeignKey("planning.Activity", on_delete=models.PROTECT, related_name="+")
     date = models.DateField(_("date"))
     kind = models.CharField(max_length=10, choices=Kind.choices)
