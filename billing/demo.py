@@ -13,6 +13,13 @@ families, with their payments:
   on the bank details of its dossier, and the régie its creditor account, so that
   « Prélèvements » lists November's invoice to collect on 10 December.
 
+Invoicing runs (« Facturations »): tariffs with family-quotient brackets for the demo
+activities (the canteen with a sibling reduction and a billed-absence price, after-school care
+by the hour), a quotient for the first two demo families (the third has none: it pays the
+highest bracket), the previous month's run of the register's days already issued (its invoice
+and PDF in ``parent1@…``'s « Espace facturation »), and the current month's run in draft, whose
+reserved days not yet recorded are listed as anomalies « Jours non pointés ».
+
 Everything goes through the services (``invoice_issue``, ``payment_record``,
 ``invoice_cancel``), so numbers, PDFs and timeline events are the real ones. Idempotent: an
 invoice is found again by its régie, family and label, and its payments are recorded only when
@@ -22,12 +29,25 @@ it is first issued.
 import datetime
 from decimal import Decimal
 
-from family.models import Family
+from django.utils import timezone
+
+from family.models import Family, QuotientPeriod
+from planning.models import Activity
 from portal.models import Membership
 
-from .models import Invoice, Mandate, Payment, Regie
+from .models import (
+    Invoice,
+    InvoicingRun,
+    Mandate,
+    Payment,
+    Regie,
+    Tariff,
+    TariffBracket,
+    TariffRankReduction,
+)
 from .services import LineInput, invoice_cancel, invoice_issue, payment_record
 from .services.direct_debit import mandate_create
+from .services.runs import run_compute, run_create, run_issue_process, run_issue_start
 
 REGIES = {
     "beaulieu": {
@@ -245,6 +265,9 @@ def load(context):
         _mandate(regie, families[2], agent.user)
         _family_invoices(regie, families, agent.user)
         _reminders_and_certificates(collectivity, regie, families, agent.user)
+        _tariffs_load(collectivity)
+        _quotients_load(families)
+        _runs_load(regie, collectivity, agent.user)
         loaded.append(collectivity.name)
     if loaded:
         context.notes.append(
@@ -258,6 +281,8 @@ def load(context):
             "n° 1 (Facturation → Relances) ; les accueils périscolaires, du mercredi et de "
             "loisirs sont des « frais de garde », et parent1@… a l’attestation fiscale 2025 de "
             "son plus jeune enfant (Espace facturation → Attestations fiscales)."
+            "\nFacturations : le mois précédent émis à partir du pointage (Facturation → "
+            "Facturations), le mois en cours en brouillon avec ses anomalies (jours non pointés)."
         )
 
 
@@ -328,3 +353,130 @@ def _reminders_and_certificates(collectivity, regie, families, agent) -> None:
             reference="Chèque n° 1987342",
         )
     tax_certificates_generate(collectivity=collectivity, year=CERTIFICATE_YEAR, by=agent)
+
+
+# (activity name, unit, brackets (QF from, to, price), absence price, reductions (rank, %)).
+TARIFFS = [
+    (
+        "Restauration scolaire",
+        Tariff.Unit.MEAL,
+        [("0", "700", "2.10"), ("700.01", "1200", "3.40"), ("1200.01", None, "4.60")],
+        "1.50",
+        [(2, "80"), (3, "60")],
+    ),
+    (
+        "Accueil périscolaire soir",
+        Tariff.Unit.HOUR,
+        [("0", "700", "0.90"), ("700.01", "1200", "1.40"), ("1200.01", None, "1.90")],
+        None,
+        [],
+    ),
+    (
+        "Accueil périscolaire matin",
+        Tariff.Unit.HOUR,
+        [("0", "700", "0.90"), ("700.01", "1200", "1.40"), ("1200.01", None, "1.90")],
+        None,
+        [],
+    ),
+    (
+        "Accueil du mercredi",
+        Tariff.Unit.DAY,
+        [("0", "700", "6.00"), ("700.01", "1200", "10.50"), ("1200.01", None, "15.00")],
+        "5.00",
+        [(2, "90")],
+    ),
+]
+RUN_ACTIVITIES = ("Restauration scolaire", "Accueil périscolaire soir")
+QUOTIENTS = ("642.00", "980.00")  # the first two demo families; the third has none
+
+
+def _tariffs_load(collectivity) -> None:
+    activities = {a.name: a for a in Activity.objects.filter(collectivity=collectivity)}
+    for name, unit, brackets, absence, reductions in TARIFFS:
+        activity = activities.get(name)
+        if activity is None or Tariff.objects.filter(activity=activity).exists():
+            continue
+        tariff = Tariff.objects.create(
+            activity=activity,
+            valid_from=activity.start_date,
+            valid_to=activity.end_date,
+            unit=unit,
+            absence_price=Decimal(absence) if absence else None,
+            no_quotient=Tariff.NoQuotient.HIGHEST,
+        )
+        TariffBracket.objects.bulk_create(
+            TariffBracket(
+                tariff=tariff,
+                qf_min=Decimal(low),
+                qf_max=Decimal(high) if high else None,
+                price=Decimal(price),
+            )
+            for low, high, price in brackets
+        )
+        TariffRankReduction.objects.bulk_create(
+            TariffRankReduction(tariff=tariff, rank=rank, percent=Decimal(percent))
+            for rank, percent in reductions
+        )
+
+
+def _quotients_load(families) -> None:
+    for family, value in zip(families, QUOTIENTS, strict=False):
+        QuotientPeriod.objects.get_or_create(
+            family=family,
+            valid_from=datetime.date(2026, 1, 1),
+            defaults={"value": Decimal(value)},
+        )
+
+
+def _month_label(day: datetime.date) -> str:
+    from django.template.defaultfilters import date as date_filter
+    from django.utils.translation import override
+
+    with override("fr"):
+        return date_filter(day, "F Y").capitalize()
+
+
+def _runs_load(regie, collectivity, agent) -> None:
+    """The previous month issued, the current month in draft (recomputed on each load)."""
+    today = timezone.localdate()
+    month_start = today.replace(day=1)
+    previous_start = (month_start - datetime.timedelta(days=1)).replace(day=1)
+    next_start = (month_start + datetime.timedelta(days=32)).replace(day=1)
+    activities = list(Activity.objects.filter(collectivity=collectivity, name__in=RUN_ACTIVITIES))
+    if not activities:
+        return
+    due = today + datetime.timedelta(days=30)
+    previous_label = f"{_month_label(previous_start)} — pointage"
+    previous = InvoicingRun.objects.filter(regie=regie, label=previous_label).first()
+    if previous is None:
+        previous = run_create(
+            regie=regie,
+            label=previous_label,
+            period_start=previous_start,
+            period_end=month_start - datetime.timedelta(days=1),
+            activities=activities,
+            bill_unrecorded=True,
+            due_date=due,
+            direct_debit_date=today + datetime.timedelta(days=10),
+            by=agent,
+        )
+    if previous.status in (InvoicingRun.Status.DRAFT, InvoicingRun.Status.FAILED):
+        # The demo issues at once (the queued task finds the run issued and does nothing).
+        run_issue_start(run=previous, by=agent)
+        run_issue_process(run_id=previous.pk, budget=None)
+    current_label = _month_label(month_start)
+    current = InvoicingRun.objects.filter(regie=regie, label=current_label).first()
+    if current is None:
+        run_create(
+            regie=regie,
+            label=current_label,
+            period_start=month_start,
+            period_end=next_start - datetime.timedelta(days=1),
+            activities=activities,
+            bill_unrecorded=False,
+            due_date=due,
+            direct_debit_date=today + datetime.timedelta(days=40),
+            by=agent,
+        )
+    elif current.status == InvoicingRun.Status.DRAFT:
+        run_compute(run=current)

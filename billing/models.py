@@ -767,3 +767,182 @@ class TaxCertificate(models.Model):
 
     def __str__(self):
         return f"{self.year} — {self.child}"
+
+
+class RunFamily(models.Model):
+    """One family in an invoicing run: its draft total, what blocks it, and once issued its
+    invoice (or the credit its negative total became)."""
+
+    run = models.ForeignKey(InvoicingRun, on_delete=models.CASCADE, related_name="families")
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="+")
+    family_name = models.CharField(_("famille"), max_length=150)
+    payer = models.ForeignKey(Guardian, null=True, on_delete=models.SET_NULL, related_name="+")
+    payer_name = models.CharField(_("payeur"), max_length=200, blank=True)
+    # What the lines add up to (negative when reversals exceed charges).
+    lines_total = money_field(_("total des lignes"), default=ZERO)
+    # The family's credit deducted from this invoice (never more than the lines' total).
+    credit_used = money_field(_("crédit déduit"), default=ZERO)
+    # lines_total − credit_used: the invoice's total, or (negative) the credit it becomes.
+    total = money_field(_("total"), default=ZERO)
+    # An anomaly that prevents invoicing (no payer, no quotient under the « block » policy).
+    blocked = models.BooleanField(_("bloquée"), default=False)
+    invoice = models.OneToOneField(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="run_family"
+    )
+    # Set once the family is through the issue (invoice, credit or nothing to bill).
+    issued_at = models.DateTimeField(null=True, blank=True)
+
+    collectivity_lookup = "run__regie__collectivity"
+    family_lookup = "family"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("famille d’une facturation")
+        verbose_name_plural = _("familles d’une facturation")
+        ordering = ["family_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "family"], name="unique_run_family"),
+        ]
+
+    def __str__(self):
+        return f"{self.run} — {self.family_name}"
+
+
+class RunLine(models.Model):
+    """One booking priced by a draft run (or the reversal of one billed earlier)."""
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge", _("Facturé")
+        EXCUSED = "excused", _("Absence excusée, non facturée")
+        REVERSAL = "reversal", _("Régularisation")
+
+    run_family = models.ForeignKey(RunFamily, on_delete=models.CASCADE, related_name="lines")
+    # A draft's line goes with its booking (the draft is recomputed); a billed one is held by
+    # the ledger (``BilledBooking`` protects it).
+    booking = models.ForeignKey("planning.Booking", on_delete=models.CASCADE, related_name="+")
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="+")
+    activity = models.ForeignKey("planning.Activity", on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("date"))
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The booking's state when priced (present, reserved, absent, absent_billed…).
+    state = models.CharField(max_length=15)
+    quantity = models.DecimalField(_("quantité"), max_digits=8, decimal_places=2)
+    unit_price = money_field(_("prix unitaire"))
+    amount = money_field(_("montant"))
+    family_quotient = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    rank = models.PositiveSmallIntegerField(default=1)
+    tariff = models.ForeignKey(
+        Tariff, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    collectivity_lookup = "run_family__run__regie__collectivity"
+    family_lookup = "run_family__family"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("ligne d’une facturation")
+        verbose_name_plural = _("lignes d’une facturation")
+        ordering = ["run_family", "child", "activity", "date", "pk"]
+
+    def __str__(self):
+        return f"{self.booking_id}: {self.amount}"
+
+
+class RunAnomaly(models.Model):
+    """What a draft run could not bill, listed before anything is issued."""
+
+    class Kind(models.TextChoices):
+        NO_QUOTIENT = "no_quotient", _("Quotient familial manquant")
+        NO_TARIFF = "no_tariff", _("Pas de tarif pour la date")
+        NO_PAYER = "no_payer", _("Pas de responsable payeur")
+        UNRECORDED = "unrecorded", _("Jours non pointés")
+
+    run = models.ForeignKey(InvoicingRun, on_delete=models.CASCADE, related_name="anomalies")
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="+")
+    family_name = models.CharField(max_length=150)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    # Whether the family gets no invoice because of it.
+    blocking = models.BooleanField(default=False)
+    detail = models.TextField(blank=True)
+
+    collectivity_lookup = "run__regie__collectivity"
+    family_lookup = "family"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("anomalie d’une facturation")
+        verbose_name_plural = _("anomalies d’une facturation")
+        ordering = ["kind", "family_name", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.family_name}"
+
+
+class BilledBooking(models.Model):
+    """The ledger of billed bookings: a booking is charged once (and reversed at most once),
+    whatever the runs — the unique constraint holds it even for two issues at the same time."""
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge", _("Facturé")
+        REVERSAL = "reversal", _("Régularisé")
+
+    booking = models.ForeignKey("planning.Booking", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    run = models.ForeignKey(InvoicingRun, on_delete=models.PROTECT, related_name="+")
+    run_line = models.OneToOneField(RunLine, on_delete=models.PROTECT, related_name="ledger")
+    # Empty when the family's total made no invoice (a credit, or nothing to pay).
+    invoice_line = models.ForeignKey(
+        InvoiceLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    amount = money_field(_("montant"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    collectivity_lookup = "run__regie__collectivity"
+    family_lookup = "run_line__run_family__family"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("réservation facturée")
+        verbose_name_plural = _("réservations facturées")
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "kind"], name="unique_booking_billed_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.booking_id} ({self.kind})"
+
+
+class FamilyCredit(models.Model):
+    """A family's credit with a régie, as movements: a negative run total adds to it
+    (positive amount), an invoice that deducts it takes from it (negative amount). The balance
+    is their sum; it is never negative."""
+
+    regie = models.ForeignKey(Regie, on_delete=models.PROTECT, related_name="+")
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="credits")
+    amount = money_field(_("montant"))
+    label = models.CharField(_("libellé"), max_length=200)
+    run = models.ForeignKey(
+        InvoicingRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    collectivity_lookup = "regie__collectivity"
+    family_lookup = "family"
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("crédit de la famille")
+        verbose_name_plural = _("crédits des familles")
+        ordering = ["family", "created_at", "pk"]
+        indexes = [models.Index(fields=["regie", "family"])]
+
+    def __str__(self):
+        return f"{self.family_id}: {self.amount}"

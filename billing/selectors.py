@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import providers
-from .models import ZERO, Invoice, InvoiceLine, Mandate, PaymentAllocation
+from .models import ZERO, Invoice, InvoiceLine, Mandate, PaymentAllocation, RunAnomaly, RunFamily
 
 Status = Invoice.Status
 
@@ -305,3 +305,59 @@ def overdue_level_counts(queryset) -> dict[int, int]:
         row["last_level"]: row["count"]
         for row in queryset.order_by().values("last_level").annotate(count=Count("pk"))
     }
+
+
+# --- invoicing runs -------------------------------------------------------------------------
+
+
+def runs_listed(queryset):
+    """The runs of the back office, newest period first, with their totals (one query)."""
+    return (
+        queryset.select_related("regie")
+        .annotate(
+            family_count=Count("families", distinct=True),
+            amount=Sum("families__total", filter=Q(families__blocked=False)),
+        )
+        .order_by("-period_start", "-pk")
+    )
+
+
+def run_summary(run) -> dict:
+    """A run's overall figures: families, invoices to issue, total, blocked, credits."""
+    rows = RunFamily.objects.filter(run=run)
+    figures = rows.aggregate(
+        n_families=Count("pk"),
+        n_blocked=Count("pk", filter=Q(blocked=True)),
+        n_to_invoice=Count("pk", filter=Q(blocked=False, total__gt=0)),
+        n_credits=Count("pk", filter=Q(blocked=False, total__lt=0)),
+        sum_total=Sum("total", filter=Q(blocked=False, total__gt=0)),
+        sum_credit=Sum("total", filter=Q(blocked=False, total__lt=0)),
+        sum_credit_used=Sum("credit_used", filter=Q(blocked=False)),
+        n_invoices=Count("invoice"),
+    )
+    totals = {
+        "families": figures["n_families"],
+        "blocked": figures["n_blocked"],
+        "to_invoice": figures["n_to_invoice"],
+        "credits": figures["n_credits"],
+        "invoices": figures["n_invoices"],
+        "total": figures["sum_total"] or ZERO,
+        "credit_total": -(figures["sum_credit"] or ZERO),
+        "credit_used": figures["sum_credit_used"] or ZERO,
+    }
+    totals["percent"] = (
+        round(100 * run.progress_done / run.progress_total) if run.progress_total else 0
+    )
+    return totals
+
+
+def run_anomalies(queryset) -> list[dict]:
+    """The anomalies of a run grouped by kind, in the order of ``RunAnomaly.Kind``."""
+    by_kind = {kind: [] for kind in RunAnomaly.Kind.values}
+    for anomaly in queryset.order_by("family_name", "pk"):
+        by_kind[anomaly.kind].append(anomaly)
+    return [
+        {"kind": kind, "label": RunAnomaly.Kind(kind).label, "rows": rows}
+        for kind, rows in by_kind.items()
+        if rows
+    ]

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from portal.scoping import scopes_disabled
+from portal.scoping import scopes_disabled, tenant_scope
 
 from .services import certificates, online, reminders
 
@@ -41,3 +41,19 @@ def tax_certificates_generate_for(collectivity_id: int, year: int, by_id: int | 
     by = get_user_model().objects.filter(pk=by_id).first() if by_id else None
     with tenant_scope(collectivity):
         return certificates.tax_certificates_generate(collectivity=collectivity, year=year, by=by)
+
+
+def run_issue(run_id: int) -> str:
+    """« Émettre » an invoicing run: its invoices in batches, within its collectivity's
+    scope (queued by ``run_issue_start``; a task that runs out of time queues the next)."""
+    from .models import InvoicingRun
+    from .services.runs import run_issue_process
+
+    with scopes_disabled():
+        collectivity = (
+            InvoicingRun.objects.select_related("regie__collectivity")
+            .get(pk=run_id)
+            .regie.collectivity
+        )
+    with tenant_scope(collectivity):
+        return run_issue_process(run_id=run_id).status

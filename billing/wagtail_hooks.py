@@ -16,6 +16,7 @@ from .admin import urls as admin_urls
 # (label, URL name, icon, order)
 MENU_ENTRIES = [
     (_("Factures"), "billing_admin:invoices", "doc-full", 100),
+    (_("Facturations"), "billing_admin:runs", "list-ul", 150),
     (_("Importer des factures"), "billing_admin:import", "upload", 200),
     (_("Export des règlements"), "billing_admin:payments_export", "download", 300),
     (_("Régies"), "billing_admin:regies", "cogs", 400),

@@ -15,6 +15,7 @@ from . import (
     invoices,
     regies,
     reminders,
+    runs,
     tariffs,
 )
 
@@ -62,5 +63,11 @@ urlpatterns = gate_patterns(
             direct_debit.item_reject,
             name="debit_reject",
         ),
+        path("facturations/", runs.runs, name="runs"),
+        path("facturations/nouvelle/", runs.run_add, name="run_add"),
+        path("facturations/<int:pk>/", runs.run_detail, name="run_detail"),
+        path("facturations/<int:pk>/recalculer/", runs.run_recompute, name="run_recompute"),
+        path("facturations/<int:pk>/emettre/", runs.run_issue, name="run_issue"),
+        path("facturations/<int:pk>/supprimer/", runs.run_remove, name="run_remove"),
     ],
 )

@@ -409,3 +409,95 @@ class CertificateYearForm(forms.Form):
         self.fields["annee"].error_messages["invalid_choice"] = _(
             "Choisissez une année terminée de la liste."
         )
+
+
+class RunForm(TextRulesMixin, forms.Form):
+    """« Nouvelle facturation »: the régie, the period, the activities and the options."""
+
+    regie = forms.TypedChoiceField(
+        label=_("Régie"),
+        coerce=int,
+        error_messages={
+            "required": _("Choisissez la régie qui émet les factures."),
+            "invalid_choice": _("Choisissez une régie active de votre collectivité."),
+        },
+    )
+    label = forms.CharField(
+        label=_("Objet"),
+        max_length=200,
+        help_text=_("Imprimé sur chaque facture, par exemple « Janvier 2027 »."),
+        error_messages={"required": _("Indiquez l’objet de la facturation.")},
+    )
+    period_start = forms.DateField(
+        label=_("Période du"),
+        widget=DateInput(),
+        error_messages={
+            "required": _("Indiquez le premier jour de la période."),
+            "invalid": _("Saisissez une date valide (jj/mm/aaaa)."),
+        },
+    )
+    period_end = forms.DateField(
+        label=_("Période au"),
+        widget=DateInput(),
+        error_messages={
+            "required": _("Indiquez le dernier jour de la période."),
+            "invalid": _("Saisissez une date valide (jj/mm/aaaa)."),
+        },
+    )
+    activities = forms.TypedMultipleChoiceField(
+        label=_("Activités facturées"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("Choisissez au moins une activité à facturer."),
+            "invalid_choice": _("Choisissez des activités de votre collectivité."),
+        },
+    )
+    bill_unrecorded = forms.BooleanField(
+        label=_("Facturer les jours réservés mais non pointés"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Sinon, ces jours sont signalés en anomalie et laissés pour une prochaine facturation."
+        ),
+    )
+    due_date = forms.DateField(
+        label=_("Date d’échéance"),
+        widget=DateInput(),
+        error_messages={
+            "required": _("Indiquez la date d’échéance des factures."),
+            "invalid": _("Saisissez une date valide (jj/mm/aaaa)."),
+        },
+    )
+    direct_debit_date = forms.DateField(
+        label=_("Date de prélèvement"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Pour les familles au prélèvement (mandat actif) ; sinon, l’échéance."),
+        error_messages={"invalid": _("Saisissez une date valide (jj/mm/aaaa).")},
+    )
+
+    def __init__(self, *args, regies, activities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.regies = {regie.pk: regie for regie in regies}
+        self.activity_rows = {activity.pk: activity for activity in activities}
+        self.fields["regie"].choices = [(r.pk, f"{r.code} — {r.name}") for r in regies]
+        if len(regies) == 1:
+            self.fields["regie"].initial = regies[0].pk
+        self.fields["activities"].choices = [(a.pk, a.name) for a in activities]
+        today = timezone.localdate()
+        last_month_end = today.replace(day=1) - datetime.timedelta(days=1)
+        self.fields["period_start"].initial = last_month_end.replace(day=1)
+        self.fields["period_end"].initial = last_month_end
+        self.fields["due_date"].initial = today + datetime.timedelta(days=30)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", _("La fin de la période précède son début."))
+        cleaned["regie_obj"] = self.regies.get(cleaned.get("regie"))
+        cleaned["activity_objs"] = [
+            self.activity_rows[pk] for pk in cleaned.get("activities") or []
+        ]
+        return cleaned

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0004_tariffs_runs'),
+        ('billing', '0005_runs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,16 @@ from django.core.management import call_command
 
 import pytest
 
-from billing.models import Invoice, InvoiceReminder, Mandate, Payment, Regie, TaxCertificate
+from billing.models import (
+    Invoice,
+    InvoiceReminder,
+    InvoicingRun,
+    Mandate,
+    Payment,
+    Regie,
+    RunAnomaly,
+    TaxCertificate,
+)
 from portal.models import Collectivity
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +74,18 @@ def test_demo_billing_shows_every_case_and_is_idempotent():
     assert Invoice.objects.filter(
         regie=beaulieu, family=mandate.family, status=Status.TO_PAY
     ).exclude(direct_debit_date=None)
+
+
+def test_demo_runs_one_issued_with_the_parents_invoice_one_draft_with_anomalies():
+    call_command("demo_load", quiet=True)
+    call_command("demo_load", quiet=True)
+    beaulieu = Regie.objects.get(collectivity__site__hostname="localhost")
+    runs = InvoicingRun.objects.filter(regie=beaulieu)
+    issued = runs.get(status=InvoicingRun.Status.ISSUED)
+    draft = runs.get(status=InvoicingRun.Status.DRAFT)
+    invoice = Invoice.objects.get(
+        run=issued, family__subscriptions__user__email="parent1@beaulieu.localhost"
+    )
+    assert invoice.pdf and invoice.total > 0
+    assert invoice.lines.filter(activity__name="Restauration scolaire").exists()
+    assert RunAnomaly.objects.filter(run=draft).exists()

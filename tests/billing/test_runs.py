@@ -1,0 +1,421 @@
+"""Invoicing runs: a draft in a fixed number of queries, « Émettre » in one task (numbers,
+PDFs, e-mails, direct-debit dates, progress), a booking billed once whatever the runs,
+negative totals kept as credit and deducted next time, failures resumed without billing twice,
+and two agents issuing at once."""
+
+import datetime
+import threading
+from decimal import Decimal
+
+from django.core import mail
+from django.db import connection
+from django.test import TestCase
+
+import pytest
+import time_machine
+
+from billing.models import (
+    BilledBooking,
+    FamilyCredit,
+    Invoice,
+    InvoiceLine,
+    InvoicingRun,
+    Mandate,
+    RunAnomaly,
+    RunFamily,
+)
+from billing.services import runs as runs_service
+from billing.services.runs import (
+    RunError,
+    run_compute,
+    run_create,
+    run_delete,
+    run_issue_process,
+    run_issue_start,
+)
+from notifications.models import OutboxEmail
+from planning.models import Booking
+from portal.scoping import scopes_disabled
+from tests.billing.run_fixtures import (
+    NOVEMBER,
+    TODAY,
+    activity_make,
+    book,
+    child_make,
+    days_of_november,
+    family_make,
+    regie_make,
+    tariff_make,
+)
+
+pytestmark = pytest.mark.django_db
+State = Booking.State
+Status = InvoicingRun.Status
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(TODAY, tick=False):
+        yield
+
+
+@pytest.fixture
+def regie(collectivity_a):
+    return regie_make(collectivity_a)
+
+
+@pytest.fixture
+def canteen(collectivity_a):
+    activity = activity_make(collectivity_a, name="Restauration scolaire")
+    tariff_make(activity)
+    return activity
+
+
+def draft(regie, activities, **kwargs):
+    values = {
+        "label": "Novembre 2026",
+        "period_start": NOVEMBER[0],
+        "period_end": NOVEMBER[1],
+        "bill_unrecorded": True,
+        "due_date": datetime.date(2026, 12, 31),
+        "direct_debit_date": datetime.date(2026, 12, 20),
+        **kwargs,
+    }
+    return run_create(regie=regie, activities=activities, **values)
+
+
+def issue(run, by=None):
+    # The task is queued on commit and runs synchronously in tests.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        run_issue_start(run=run, by=by)
+    run.refresh_from_db()
+    return run
+
+
+def families(collectivity, canteen, count, days=4, email=False):
+    made = []
+    for index in range(count):
+        family = family_make(
+            collectivity,
+            f"Famille{index}",
+            qf="650",
+            email=f"famille{index}@example.test" if email else None,
+        )
+        child = child_make(family, f"Enfant{index}")
+        for day in days_of_november(days):
+            book(child, canteen, day)
+        made.append(family)
+    return made
+
+
+def test_a_draft_shows_totals_and_anomalies_and_issues_nothing(collectivity_a, regie, canteen):
+    families(collectivity_a, canteen, 2)
+    no_payer = family_make(collectivity_a, "Sanspayeur", payer=False)
+    book(child_make(no_payer, "Tom"), canteen, datetime.date(2026, 11, 3))
+    run = draft(regie, [canteen])
+    assert run.status == Status.DRAFT and run.computed_at is not None
+    rows = {row.family_name: row for row in RunFamily.objects.filter(run=run)}
+    assert rows["Famille0"].total == Decimal("8.00") and rows["Famille1"].total == Decimal("8.00")
+    assert rows["Sanspayeur"].blocked
+    anomaly = RunAnomaly.objects.get(run=run)
+    assert (anomaly.kind, anomaly.family_name, anomaly.blocking) == ("no_payer", "Sanspayeur", True)
+    assert not Invoice.objects.exists() and not BilledBooking.objects.exists()
+
+
+def test_the_draft_takes_the_same_queries_for_3_or_30_families(
+    collectivity_a, regie, canteen, django_assert_max_num_queries
+):
+    # One day each: SQLite takes 999 parameters a statement, so Django inserts lines by ~70
+    # there (PostgreSQL: one statement for 5,000); 30 lines stay in one insert on both.
+    families(collectivity_a, canteen, 3, days=1)
+    run = draft(regie, [canteen])
+    with django_assert_max_num_queries(30) as small:
+        run_compute(run=run)
+    families(collectivity_a, canteen, 27, days=1)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        run_compute(run=run)
+    assert RunFamily.objects.filter(run=run).count() == 30
+
+
+def test_issuing_numbers_invoices_with_pdfs_mails_and_debit_dates(
+    collectivity_a, regie, canteen, agent_a
+):
+    made = families(collectivity_a, canteen, 3, email=True)
+    Mandate.objects.create(
+        regie=regie,
+        family=made[1],
+        rum="RUM-0001",
+        signature_date=datetime.date(2026, 9, 1),
+        holder_name="Léa Famille1",
+        iban="FR7630006000011234567890189",
+    )
+    run = draft(regie, [canteen])
+    mail.outbox.clear()
+    run = issue(run, by=agent_a)
+    assert run.status == Status.ISSUED and (run.progress_done, run.progress_total) == (3, 3)
+    invoices = list(Invoice.objects.filter(run=run).order_by("number"))
+    assert [i.number for i in invoices] == [f"F01-2026-00000{n}" for n in (1, 2, 3)]
+    assert all(i.pdf and i.pdf.open("rb").read(5) == b"%PDF-" for i in invoices)
+    assert all(i.issue_date == datetime.date(2026, 12, 10) for i in invoices)
+    debits = {i.family.name: i.direct_debit_date for i in invoices}
+    assert debits == {
+        "Famille0": None,
+        "Famille1": datetime.date(2026, 12, 20),
+        "Famille2": None,
+    }
+    line = InvoiceLine.objects.get(invoice=invoices[0])
+    assert (line.label, line.quantity, line.unit_price, line.amount, line.period) == (
+        "Restauration scolaire",
+        Decimal("4"),
+        Decimal("2.00"),
+        Decimal("8.00"),
+        "novembre 2026",
+    )
+    assert line.details == "Jours : 02/11, 03/11, 04/11, 05/11" and line.activity == canteen
+    emails = OutboxEmail.objects.filter(subject__contains="Votre facture de novembre est dispo")
+    assert emails.count() == 3
+    assert len(mail.outbox) == 3
+    assert BilledBooking.objects.filter(run=run).count() == 12
+
+
+def test_the_same_period_run_twice_bills_nothing_twice(collectivity_a, regie, canteen):
+    made = families(collectivity_a, canteen, 2)
+    first = issue(draft(regie, [canteen]))
+    assert Invoice.objects.filter(run=first).count() == 2
+    # A day recorded late, after the first run: only it is billed by the second.
+    late = book(made[0].children.get(), canteen, datetime.date(2026, 11, 20))
+    second = draft(regie, [canteen])
+    rows = list(RunFamily.objects.filter(run=second))
+    assert [(row.family_name, row.total) for row in rows] == [("Famille0", Decimal("2.00"))]
+    issue(second)
+    assert Invoice.objects.count() == 3
+    assert BilledBooking.objects.get(booking=late).run == second
+    third = draft(regie, [canteen])
+    assert not RunFamily.objects.filter(run=third).exists()
+
+
+def test_the_ledger_refuses_a_second_charge_of_a_booking(collectivity_a, regie, canteen):
+    from django.db import IntegrityError, transaction
+
+    families(collectivity_a, canteen, 1, days=1)
+    run = issue(draft(regie, [canteen]))
+    charge = BilledBooking.objects.get(run=run)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BilledBooking.objects.create(
+            booking=charge.booking,
+            kind=BilledBooking.Kind.CHARGE,
+            run=run,
+            run_line=charge.run_line,
+            amount=Decimal("2.00"),
+        )
+
+
+def test_a_negative_total_becomes_a_credit_deducted_from_the_next_invoice(
+    collectivity_a, regie, canteen
+):
+    family = families(collectivity_a, canteen, 1, days=3)[0]
+    issue(draft(regie, [canteen]))
+    # After the invoice, the three days are excused: the corrective run reverses them.
+    Booking.objects.filter(child__family=family).update(state=State.ABSENT)
+    correction = draft(regie, [canteen], label="Novembre 2026 — régularisation")
+    row = RunFamily.objects.get(run=correction)
+    assert row.total == Decimal("-6.00")
+    correction = issue(correction)
+    assert correction.status == Status.ISSUED
+    assert not Invoice.objects.filter(run=correction).exists()
+    assert FamilyCredit.objects.get(family=family).amount == Decimal("6.00")
+    # A second correction reverses nothing again.
+    assert not RunFamily.objects.filter(run=draft(regie, [canteen], label="Encore")).exists()
+    # December: 4 days at 2 € = 8 €, minus the 6 € credit.
+    child = family.children.get()
+    for day in (1, 2, 3, 4):
+        book(child, canteen, datetime.date(2026, 12, day))
+    december = draft(
+        regie,
+        [canteen],
+        label="Décembre 2026",
+        period_start=datetime.date(2026, 12, 1),
+        period_end=datetime.date(2026, 12, 9),
+    )
+    assert RunFamily.objects.get(run=december).credit_used == Decimal("6.00")
+    issue(december)
+    invoice = Invoice.objects.get(run=december)
+    assert invoice.total == Decimal("2.00")
+    credit_line = invoice.lines.get(label="Crédit reporté")
+    assert credit_line.amount == Decimal("-6.00")
+    balance = sum(FamilyCredit.objects.filter(family=family).values_list("amount", flat=True))
+    assert balance == Decimal("0.00")
+
+
+def test_a_credit_larger_than_the_invoice_is_kept_for_the_rest(collectivity_a, regie, canteen):
+    family = families(collectivity_a, canteen, 1, days=1)[0]
+    FamilyCredit.objects.create(regie=regie, family=family, amount=Decimal("5.00"), label="x")
+    issue(draft(regie, [canteen]))
+    invoice = Invoice.objects.get()
+    assert invoice.total == Decimal("0.00")
+    balance = sum(FamilyCredit.objects.filter(family=family).values_list("amount", flat=True))
+    assert balance == Decimal("3.00")
+
+
+def test_a_second_click_on_emettre_is_refused(collectivity_a, regie, canteen, monkeypatch):
+    families(collectivity_a, canteen, 2)
+    run = draft(regie, [canteen])
+    queued = []
+    monkeypatch.setattr(runs_service, "_enqueue", queued.append)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        run_issue_start(run=run, by=None)
+    with pytest.raises(RunError, match="déjà en cours"):
+        run_issue_start(run=run, by=None)
+    assert len(queued) == 1
+    run_issue_process(run_id=run.pk)
+    with pytest.raises(RunError, match="déjà émise"):
+        run_issue_start(run=run, by=None)
+    assert Invoice.objects.count() == 2
+
+
+def test_an_issued_run_is_never_edited(collectivity_a, regie, canteen):
+    families(collectivity_a, canteen, 1)
+    run = issue(draft(regie, [canteen]))
+    with pytest.raises(RunError, match="ne change plus"):
+        run_compute(run=run)
+    with pytest.raises(RunError, match="brouillon"):
+        run_delete(run=run)
+
+
+def test_a_draft_can_be_deleted(collectivity_a, regie, canteen):
+    families(collectivity_a, canteen, 1)
+    run = draft(regie, [canteen])
+    run_delete(run=run)
+    assert not InvoicingRun.objects.exists() and not RunFamily.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            {"period_start": datetime.date(2026, 11, 30), "period_end": datetime.date(2026, 11, 1)},
+            "La fin de la période précède son début",
+        ),
+        ({"label": "  "}, "objet"),
+        ({"due_date": datetime.date(2026, 12, 1)}, "échéance"),
+    ],
+)
+def test_bad_input_is_refused_and_creates_nothing(regie, canteen, kwargs, message):
+    with pytest.raises(RunError, match=message):
+        draft(regie, [canteen], **kwargs)
+    assert not InvoicingRun.objects.exists()
+
+
+def test_another_collectivitys_activity_is_refused(regie, canteen, collectivity_b):
+    other = activity_make(collectivity_b, name="Cantine Bêta")
+    with pytest.raises(RunError, match="collectivité"):
+        draft(regie, [canteen, other])
+    assert not InvoicingRun.objects.exists()
+
+
+def test_a_failure_rolls_back_its_batch_and_resume_bills_once(
+    collectivity_a, regie, canteen, monkeypatch
+):
+    families(collectivity_a, canteen, 5)
+    run = draft(regie, [canteen])
+    monkeypatch.setattr(runs_service, "ISSUE_BATCH", 2)
+    calls = {"n": 0}
+    original = runs_service._invoice_create
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:  # the second invoice of the second batch
+            raise OSError("disque plein")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(runs_service, "_invoice_create", flaky)
+    run = issue(run)
+    assert run.status == Status.FAILED and "disque plein" in run.error
+    assert run.progress_done == 2
+    assert Invoice.objects.count() == 2  # the failed batch left nothing, not even a number
+    run = issue(run)  # « Reprendre l'émission »
+    assert run.status == Status.ISSUED and run.error == ""
+    numbers = sorted(Invoice.objects.values_list("number", flat=True))
+    assert numbers == [f"F01-2026-00000{n}" for n in range(1, 6)]
+    assert BilledBooking.objects.count() == 20
+    assert RunFamily.objects.filter(run=run, invoice__isnull=True).count() == 0
+
+
+def test_a_booking_billed_meanwhile_by_another_run_is_left_out(collectivity_a, regie, canteen):
+    families(collectivity_a, canteen, 1, days=2)
+    first = draft(regie, [canteen])
+    second = draft(regie, [canteen], label="Doublon")
+    issue(first)
+    issue(second)
+    assert Invoice.objects.filter(run=second).count() == 0
+    assert BilledBooking.objects.filter(run=second).count() == 0
+    assert Invoice.objects.get(run=first).total == Decimal("4.00")
+
+
+def test_a_long_run_hands_over_to_a_new_task(collectivity_a, regie, canteen, monkeypatch):
+    families(collectivity_a, canteen, 3)
+    run = draft(regie, [canteen])
+    monkeypatch.setattr(runs_service, "ISSUE_BATCH", 1)
+    monkeypatch.setattr(runs_service, "TASK_BUDGET", -0.5)  # every batch is over budget
+    run = issue(run)
+    assert run.status == Status.ISSUED and Invoice.objects.count() == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_issuing_at_once_bill_once_with_gapless_numbers(
+    collectivity_a, regie, canteen, monkeypatch
+):
+    """Two threads click « Émettre » at the same time: one issue starts. Then two workers
+    process the same run at once (a task delivered twice): the invoices are numbered 1 to N
+    without gap, and each booking is billed once."""
+    count = 12
+    families(collectivity_a, canteen, count)
+    run = draft(regie, [canteen])
+    monkeypatch.setattr(runs_service, "_enqueue", lambda run_id: None)
+    monkeypatch.setattr(runs_service, "ISSUE_BATCH", 3)
+    barrier = threading.Barrier(2)
+    started, refused, errors = [], [], []
+
+    def click():
+        try:
+            barrier.wait(timeout=10)
+            with scopes_disabled():
+                run_issue_start(run=run, by=None)
+            started.append(1)
+        except RunError:
+            refused.append(1)
+        except Exception as error:  # noqa: BLE001 -- reported to the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert (len(started), len(refused), errors) == (1, 1, [])
+
+    def work():
+        try:
+            barrier.wait(timeout=10)
+            with scopes_disabled():
+                run_issue_process(run_id=run.pk, budget=None)
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    run.refresh_from_db()
+    assert run.status == Status.ISSUED
+    numbers = sorted(Invoice.objects.values_list("number", flat=True))
+    assert numbers == [f"F01-2026-{n:06d}" for n in range(1, count + 1)]
+    assert BilledBooking.objects.count() == count * 4
+    assert Booking.objects.count() == count * 4
