@@ -162,7 +162,7 @@ def _load_pages(collectivity, spec):
             {"page": pages["terms"]},
             {"page": pages["legal"]},
             {"page": pages["privacy"]},
-            {"label": "Accessibilité : en cours d'audit", "page": pages["accessibility"]},
+            {"label": "Accessibilité : en cours d’audit", "page": pages["accessibility"]},
             {"label": "Aide", "page": index},
         ],
         terms_page=pages["terms"],

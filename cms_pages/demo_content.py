@@ -57,7 +57,7 @@ URLS = {
     "family_creation": "/famille/creation/",
     "dossier": "/famille/dossier/",
     "planning": "/famille/planning/",
-    "long_period_request": "/famille/planning/demande/",
+    "long_period_request": "/famille/planning/",
     "documents": "/famille/pieces-justificatives/",
     "billing": "/facturation/",
     "help": "/aide/",

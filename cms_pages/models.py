@@ -21,8 +21,8 @@ from .colours import contrast_ratio
 class HomePage(Page):
     """The collectivity's home page: welcome text and tiles to the parents' spaces."""
 
-    welcome_title = models.CharField(_("titre d'accueil"), max_length=200)
-    welcome_text = RichTextField(_("texte d'accueil"), features=["bold", "italic", "link", "ul"])
+    welcome_title = models.CharField(_("titre d’accueil"), max_length=200)
+    welcome_text = RichTextField(_("texte d’accueil"), features=["bold", "italic", "link", "ul"])
     tiles = StreamField([("tile", TileBlock())], blank=True, verbose_name=_("tuiles"))
 
     content_panels = Page.content_panels + [
@@ -37,7 +37,7 @@ class HomePage(Page):
     template = "cms_pages/home_page.html"
 
     class Meta:
-        verbose_name = _("page d'accueil")
+        verbose_name = _("page d’accueil")
 
 
 class HelpIndexPage(Page):
@@ -50,7 +50,7 @@ class HelpIndexPage(Page):
     template = "cms_pages/help_index_page.html"
 
     class Meta:
-        verbose_name = _("index de l'aide")
+        verbose_name = _("index de l’aide")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -68,7 +68,7 @@ class HelpGuidePage(Page):
     template = "cms_pages/help_guide_page.html"
 
     class Meta:
-        verbose_name = _("guide d'aide")
+        verbose_name = _("guide d’aide")
 
 
 class StandardPage(Page):
@@ -162,7 +162,7 @@ class NavigationSettings(ClusterableModel, BaseSiteSetting):
 
     terms_page = models.ForeignKey(
         "cms_pages.StandardPage",
-        verbose_name=_("conditions générales d'utilisation"),
+        verbose_name=_("conditions générales d’utilisation"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -207,7 +207,7 @@ class BrandingSettings(BaseSiteSetting):
         default="#1f4e8c",
         help_text=_(
             "Au format #RRGGBB. Le texte blanc posé sur cette couleur doit rester lisible "
-            "(contraste d'au moins 4,5:1, RGAA / WCAG AA)."
+            "(contraste d’au moins 4,5:1, RGAA / WCAG AA)."
         ),
     )
     tagline = models.CharField(_("accroche"), max_length=150, blank=True)

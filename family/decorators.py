@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 def family_required(view):
     """Log-in required; an account with no family in this collectivity gets the "no code
-    yet" page (status 200) that offers "J'ai un code abonné" / "Je n'ai pas de code abonné"."""
+    yet" page (status 200) that offers "J’ai un code abonné" / "Je n’ai pas de code abonné"."""
 
     @login_required
     @wraps(view)

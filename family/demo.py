@@ -1,5 +1,5 @@
 """Demo loader of the family app: three families per demo collectivity, with fixed subscriber
-codes, and parent accounts (one already subscribed, one who still has to use « M'abonner »).
+codes, and parent accounts (one already subscribed, one who still has to use « M’abonner »).
 
 Idempotent: families are found again by their ``external_ref``; guardians by rank, children by
 first name; codes and subscriptions are reset to the demo's state on every run.
@@ -38,15 +38,15 @@ from .services.subscriptions import CODE_ALPHABET, CODE_LENGTH, subscription_cre
 
 AUTHORIZATION_TYPES = [
     (
-        "Droit à l'image / photos",
-        "J'autorise la collectivité à photographier mon enfant lors des activités et à "
+        "Droit à l’image / photos",
+        "J’autorise la collectivité à photographier mon enfant lors des activités et à "
         "utiliser ces photos dans ses publications.",
     ),
-    ("Rentrer seul", "Mon enfant peut quitter seul l'accueil à la fin de l'activité."),
+    ("Rentrer seul", "Mon enfant peut quitter seul l’accueil à la fin de l’activité."),
     ("Transport en car", "Mon enfant peut être transporté en car lors des sorties."),
     (
-        "Soins d'urgence",
-        "J'autorise les responsables à faire soigner mon enfant en cas d'urgence.",
+        "Soins d’urgence",
+        "J’autorise les responsables à faire soigner mon enfant en cas d’urgence.",
     ),
 ]
 
@@ -61,7 +61,7 @@ HEALTH = [
         "doctor_name": "Dr Martine Lefèvre",
         "doctor_phone": "02 38 00 00 01",
         "has_pai": True,
-        "pai_details": "Stylo d'adrénaline dans le sac ; appeler le 15 en cas de réaction.",
+        "pai_details": "Stylo d’adrénaline dans le sac ; appeler le 15 en cas de réaction.",
     },
     {
         "allergies": "",
@@ -69,7 +69,7 @@ HEALTH = [
         "vaccinations": "DTP à jour",
         "doctor_name": "Dr Paul Marchand",
         "doctor_phone": "02 38 00 00 02",
-        "medical_notes": "Asthme léger à l'effort.",
+        "medical_notes": "Asthme léger à l’effort.",
     },
     {"allergies": "Pollen de graminées", "vaccinations": "DTP à jour"},
 ]
@@ -207,7 +207,7 @@ def _check_code(code: str) -> str:
 def load(context):
     context.notes.append(
         "\nCodes abonnés des familles de démonstration (Mon espace citoyen → Mes abonnements "
-        "→ M'abonner) :"
+        "→ M’abonner) :"
     )
     for key, specs in FAMILIES.items():
         collectivity = context.collectivities.get(key)
@@ -357,8 +357,8 @@ def _health_role_load(context) -> None:
     ).select_related("user"):
         membership_grant(user=membership.user, collectivity=beaulieu, role=Membership.Role.HEALTH)
         context.notes.append(
-            f"\nDonnées sanitaires : l'agent {membership.user.email} (Beaulieu) y a accès "
-            "(rôle « agent habilité aux données sanitaires ») ; l'agent de Val Fleuri non, "
+            f"\nDonnées sanitaires : l’agent {membership.user.email} (Beaulieu) y a accès "
+            "(rôle « agent habilité aux données sanitaires ») ; l’agent de Val Fleuri non, "
             "il voit « accès restreint »."
         )
 

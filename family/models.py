@@ -84,7 +84,7 @@ class Guardian(Person):
     phone_home = models.CharField(_("téléphone fixe"), max_length=30, blank=True)
     phone_work = models.CharField(_("téléphone professionnel"), max_length=30, blank=True)
     address = models.CharField(_("adresse"), max_length=200, blank=True)
-    address_complement = models.CharField(_("complément d'adresse"), max_length=200, blank=True)
+    address_complement = models.CharField(_("complément d’adresse"), max_length=200, blank=True)
     postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
     city = models.CharField(_("commune"), max_length=100, blank=True)
     occupation = models.CharField(_("profession"), max_length=100, blank=True)
@@ -233,10 +233,10 @@ class FiscalData(models.Model):
         _("nombre de parts fiscales"), max_digits=4, decimal_places=2, null=True, blank=True
     )
     allowance_body = models.CharField(
-        _("organisme d'allocations"), max_length=3, choices=AllowanceBody.choices, blank=True
+        _("organisme d’allocations"), max_length=3, choices=AllowanceBody.choices, blank=True
     )
     allowance_number = models.CharField(
-        _("numéro d'allocataire CAF/MSA"), max_length=20, blank=True
+        _("numéro d’allocataire CAF/MSA"), max_length=20, blank=True
     )
     family_quotient = models.DecimalField(
         _("quotient familial (€)"), max_digits=8, decimal_places=2, null=True, blank=True
@@ -301,8 +301,8 @@ class AuthorizationType(models.Model):
     objects = TenantManager()
 
     class Meta:
-        verbose_name = _("type d'autorisation")
-        verbose_name_plural = _("types d'autorisation")
+        verbose_name = _("type d’autorisation")
+        verbose_name_plural = _("types d’autorisation")
         ordering = ["collectivity", "order", "pk"]
 
     def __str__(self):
@@ -355,7 +355,7 @@ class HealthRecord(models.Model):
     doctor_name = models.CharField(_("médecin traitant"), max_length=150, blank=True)
     doctor_phone = models.CharField(_("téléphone du médecin"), max_length=30, blank=True)
     medical_notes = models.TextField(_("observations médicales"), blank=True)
-    has_pai = models.BooleanField(_("projet d'accueil individualisé (PAI)"), default=False)
+    has_pai = models.BooleanField(_("projet d’accueil individualisé (PAI)"), default=False)
     pai_details = models.TextField(_("détails du PAI"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -378,10 +378,10 @@ class AuthorizedAdult(models.Model):
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="authorized_adults")
     last_name = models.CharField(_("nom"), max_length=100)
     first_name = models.CharField(_("prénom"), max_length=100)
-    relation = models.CharField(_("lien avec l'enfant"), max_length=100)
+    relation = models.CharField(_("lien avec l’enfant"), max_length=100)
     phone = models.CharField(_("téléphone"), max_length=30)
     phone_alt = models.CharField(_("autre téléphone"), max_length=30, blank=True)
-    may_pick_up = models.BooleanField(_("peut venir chercher l'enfant"), default=True)
+    may_pick_up = models.BooleanField(_("peut venir chercher l’enfant"), default=True)
 
     collectivity_lookup = "child__family__collectivity"
     family_lookup = "child__family"
@@ -515,8 +515,8 @@ class FamilyCreationRequest(models.Model):
     objects = TenantManager()
 
     class Meta:
-        verbose_name = _("demande de création de l'espace famille")
-        verbose_name_plural = _("demandes de création de l'espace famille")
+        verbose_name = _("demande de création de l’espace famille")
+        verbose_name_plural = _("demandes de création de l’espace famille")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self):

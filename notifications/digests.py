@@ -29,6 +29,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from portal.branding import branding_for
+from portal.formats import time_fr
 from portal.models import Collectivity
 
 from .emails import absolute_url, email_render
@@ -95,7 +96,8 @@ def _requested_by(row: RequestRow | None, names: dict[int, str]) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _when_cached(moment: datetime.datetime) -> str:
-    return date_format(timezone.localtime(moment), "j F à H:i")
+    local = timezone.localtime(moment)
+    return f"{date_format(local, 'j F')} à {time_fr(local)}"
 
 
 def _when(moment: datetime.datetime) -> str:

@@ -96,6 +96,7 @@ class FiscalProof:
                             "inline_url": reverse("pieces_admin:file_inline", args=[row.pk]),
                             "download_url": reverse("pieces_admin:file_download", args=[row.pk]),
                             "ready": row.scan == DocumentFile.Scan.CLEAN,
+                            "is_image": row.is_image,
                         }
                         for row in files
                     ],

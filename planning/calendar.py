@@ -38,7 +38,8 @@ def _public_holidays_of_year(year: int) -> MappingProxyType:
         calendar = holidays.France(years=year, language="fr")
     except (NotImplementedError, TypeError):  # pragma: no cover - older library versions
         calendar = holidays.France(years=year)
-    return MappingProxyType(dict(calendar.items()))
+    # French typography: the library writes « Jour de l'an » with a straight apostrophe.
+    return MappingProxyType({day: name.replace("'", "’") for day, name in calendar.items()})
 
 
 def public_holidays(start: date, end: date) -> dict[date, str]:
@@ -64,13 +65,15 @@ def _school_holidays_of_year(zone: str, year: int) -> MappingProxyType:
         # Unknown zone or a year the official data does not cover yet: no holidays known.
         return MappingProxyType({})
     rows = source.holidays_for_year_and_zone(year, zone)
-    return MappingProxyType({day: row["nom_vacances"] for day, row in rows.items()})
+    return MappingProxyType(
+        {day: row["nom_vacances"].replace("'", "’") for day, row in rows.items()}
+    )
 
 
 def school_holidays(zone: str, start: date, end: date) -> dict[date, str]:
     """School holidays (« vacances scolaires ») of a zone between two dates, included.
 
-    Names are the official ones (« Vacances de Noël », « Vacances d'hiver »…). Weekends that
+    Names are the official ones (« Vacances de Noël », « Vacances d’hiver »…). Weekends that
     fall inside a holiday are part of it.
     """
     zone = (zone or "").upper()
@@ -102,7 +105,7 @@ def closed_reason(
     None is loaded for that day only.
     """
     if day < activity.start_date or day > activity.end_date:
-        return _("Hors calendrier de l'activité")
+        return _("Hors calendrier de l’activité")
     if day.weekday() not in set(activity.weekdays or ()):
         return _("Fermé ce jour de la semaine")
     if closures is None:

@@ -68,7 +68,7 @@ def _activity_specs(key: str, holiday: tuple[datetime.date, datetime.date]) -> l
             "unit_price": Decimal("3.45"),
             # The activity without approval: reservations are accepted at once.
             "requires_approval": False,
-            "description": "Repas du midi les jours d'école.",
+            "description": "Repas du midi les jours d’école.",
         },
         {
             "name": MORNING,
@@ -165,10 +165,10 @@ def load(context):
     context.notes.append(
         "\nPlanning : activités 2026-2027, inscriptions (dont une pré-inscription en attente "
         "et une refusée), réservations, une demande de réservation en attente et une liste "
-        "d'attente sur l'accueil de loisirs de Noël (Enfance → Pré-inscriptions, Demandes de "
+        "d’attente sur l’accueil de loisirs de Noël (Enfance → Pré-inscriptions, Demandes de "
         "réservation). « Mes demandes » (Mon espace citoyen) de parent1@… montre de nouveaux "
         "messages : les inscriptions décidées, la pré-inscription refusée et un message de "
-        "l'agent sur la demande en attente ; les récapitulatifs partent à 13 h et 18 h."
+        "l’agent sur la demande en attente ; les récapitulatifs partent à 13 h et 18 h."
     )
 
 
@@ -260,7 +260,7 @@ def _enrolments_load(families, activities, agent) -> None:
             enrolment_refuse(
                 enrolment=enrolment,
                 agent=agent,
-                reason="Effectif complet le mercredi pour cette tranche d'âge.",
+                reason="Effectif complet le mercredi pour cette tranche d’âge.",
             )
 
 
@@ -335,8 +335,8 @@ def _pending_request_load(family, evening: Activity, today, agent) -> None:
         kind=request_kind("reservation"),
         subject=request,
         agent=agent,
-        text="Bonjour, pouvez-vous nous préciser l'heure à laquelle vous viendrez chercher "
-        "votre enfant le soir ? L'accueil ferme à 18 h 30.",
+        text="Bonjour, pouvez-vous nous préciser l’heure à laquelle vous viendrez chercher "
+        "votre enfant le soir ? L’accueil ferme à 18 h 30.",
     )
 
 

@@ -48,7 +48,7 @@ class Activity(models.Model):
     class Opening(models.TextChoices):
         TERM_TIME = "term_time", _("Période scolaire (fermé pendant les vacances)")
         SCHOOL_HOLIDAYS = "school_holidays", _("Vacances scolaires uniquement")
-        ALL_YEAR = "all_year", _("Toute l'année")
+        ALL_YEAR = "all_year", _("Toute l’année")
 
     class WaitingListMode(models.TextChoices):
         AUTOMATIC = "automatic", _("La place libérée est attribuée automatiquement")
@@ -72,7 +72,7 @@ class Activity(models.Model):
     start_date = models.DateField(_("premier jour"))
     end_date = models.DateField(_("dernier jour"))
     # Opening weekdays, Monday = 0 … Sunday = 6.
-    weekdays = models.JSONField(_("jours d'ouverture"), default=list)
+    weekdays = models.JSONField(_("jours d’ouverture"), default=list)
     opening = models.CharField(
         _("ouverture"), max_length=20, choices=Opening.choices, default=Opening.TERM_TIME
     )
@@ -86,10 +86,10 @@ class Activity(models.Model):
     booking_notice_days = models.PositiveSmallIntegerField(
         _("délai de réservation (jours)"),
         default=2,
-        help_text=_("Réservation possible jusqu'à J-N, à l'heure limite ci-dessous."),
+        help_text=_("Réservation possible jusqu’à J-N, à l’heure limite ci-dessous."),
     )
     cancellation_notice_days = models.PositiveSmallIntegerField(
-        _("délai d'absence sans facturation (jours)"), default=2
+        _("délai d’absence sans facturation (jours)"), default=2
     )
     notice_in_working_days = models.BooleanField(
         _("délais comptés en jours ouvrés"),
@@ -98,7 +98,7 @@ class Activity(models.Model):
     )
     notice_deadline_time = models.TimeField(_("heure limite"), default="23:59")
     booking_horizon_days = models.PositiveSmallIntegerField(
-        _("réservation possible jusqu'à (jours à l'avance)"),
+        _("réservation possible jusqu’à (jours à l’avance)"),
         default=365,
         validators=[MinValueValidator(1), MaxValueValidator(730)],
     )
@@ -106,7 +106,7 @@ class Activity(models.Model):
         _("demandes validées par un agent"),
         default=True,
         help_text=_(
-            "Sinon, les demandes sont acceptées immédiatement tant qu'il reste des places."
+            "Sinon, les demandes sont acceptées immédiatement tant qu’il reste des places."
         ),
     )
     late_absence_billed = models.BooleanField(_("absence tardive facturée"), default=True)
@@ -114,13 +114,13 @@ class Activity(models.Model):
         _("tarif par séance (€)"), max_digits=8, decimal_places=2, default=0
     )
     waiting_list_mode = models.CharField(
-        _("liste d'attente"),
+        _("liste d’attente"),
         max_length=10,
         choices=WaitingListMode.choices,
         default=WaitingListMode.AUTOMATIC,
     )
     offer_hours = models.PositiveSmallIntegerField(
-        _("durée de validité d'une place proposée (heures)"), default=24
+        _("durée de validité d’une place proposée (heures)"), default=24
     )
     # --- billing (read by billing/: tariffs, accounting exports, tax certificates)
     childcare = models.BooleanField(
@@ -248,7 +248,7 @@ class Booking(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("Demande en attente de validation")
         RESERVED = "reserved", _("Réservé")
-        WAITING = "waiting", _("En liste d'attente")
+        WAITING = "waiting", _("En liste d’attente")
         OFFERED = "offered", _("Place proposée")
         PRESENT = "present", _("Présent")
         ABSENT = "absent", _("Absent")
@@ -327,8 +327,8 @@ class BookingRequest(models.Model):
     objects = TenantManager()
 
     class Meta:
-        verbose_name = _("demande de réservation ou d'absence")
-        verbose_name_plural = _("demandes de réservation ou d'absence")
+        verbose_name = _("demande de réservation ou d’absence")
+        verbose_name_plural = _("demandes de réservation ou d’absence")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -353,7 +353,7 @@ class BookingRequestLine(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("En attente de validation")
         ACCEPTED = "accepted", _("Acceptée")
-        WAITING = "waiting", _("En liste d'attente")
+        WAITING = "waiting", _("En liste d’attente")
         REFUSED = "refused", _("Refusée")
         CANCELLED = "cancelled", _("Annulée")
 
@@ -397,10 +397,10 @@ class BookingEvent(models.Model):
         ACCEPTED = "accepted", _("Demande acceptée")
         REFUSED = "refused", _("Demande refusée")
         CANCELLED = "cancelled", _("Demande annulée")
-        WAITING = "waiting", _("Inscrit en liste d'attente")
+        WAITING = "waiting", _("Inscrit en liste d’attente")
         OFFERED = "offered", _("Place proposée")
         OFFER_EXPIRED = "offer_expired", _("Place proposée expirée")
-        PROMOTED = "promoted", _("Place attribuée depuis la liste d'attente")
+        PROMOTED = "promoted", _("Place attribuée depuis la liste d’attente")
         BOOKED = "booked", _("Réservation enregistrée")
         ABSENCE = "absence", _("Absence enregistrée")
         PRESENT = "present", _("Présence pointée")

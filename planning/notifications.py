@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from notifications.registry import RequestKind, RequestRow, request_kind_register
 from portal.formats import date_long
+from portal.modules import Module, module_enabled
 
 from .models import BookingRequest, Enrolment
 from .selectors.requests import children_names
@@ -77,7 +78,11 @@ def _enrolment_describe(enrolment: Enrolment) -> RequestRow:
         family_id=enrolment.child.family_id,
         children=(enrolment.child.first_name,),
         account_id=None if direct else enrolment.requested_by_id,
-        url=reverse("planning:enrolments"),
+        # The pre-enrolments page exists only where the module is on (an agent's direct
+        # enrolment is shown without a link elsewhere).
+        url=reverse("planning:enrolments")
+        if module_enabled(enrolment.activity.collectivity, Module.ENROLMENT)
+        else "",
     )
 
 
@@ -99,7 +104,7 @@ def register() -> None:
             code="inscription",
             label=gettext_lazy("Pré-inscription"),
             model=Enrolment,
-            queryset=lambda: Enrolment.objects.select_related("activity", "child"),
+            queryset=lambda: Enrolment.objects.select_related("activity__collectivity", "child"),
             # Pre-enrolments a parent asked for, and the enrolments an agent made directly
             # (the family is told of them like of a decision).
             mine=lambda queryset, *, account, families: queryset.filter(child__family__in=families),

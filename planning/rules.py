@@ -69,7 +69,7 @@ def absence_deadline(activity, day: datetime.date) -> datetime.datetime:
 
 
 def horizon_end(activity, today: datetime.date) -> datetime.date:
-    """Last date that may be booked today ("réservation possible jusqu'à J+N")."""
+    """Last date that may be booked today ("réservation possible jusqu’à J+N")."""
     return today + datetime.timedelta(days=activity.booking_horizon_days)
 
 

@@ -2,7 +2,7 @@
 that ``reverse("account_login")`` and allauth's own redirects keep working.
 
 Mirrors ``allauth/account/urls.py`` for the settings in use (e-mail log-in, links rather than
-codes), plus « Renvoyer le lien d'activation ».
+codes), plus « Renvoyer le lien d’activation ».
 """
 
 from django import forms

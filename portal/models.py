@@ -148,7 +148,7 @@ class Collectivity(BaseSiteSetting):
     contact_phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     address = models.TextField(_("adresse postale"), blank=True)
     sender_email = models.EmailField(
-        _("adresse d'expédition des e-mails"),
+        _("adresse d’expédition des e-mails"),
         blank=True,
         help_text=_("Adresse « De : » des e-mails envoyés aux familles."),
     )
@@ -209,7 +209,7 @@ class Collectivity(BaseSiteSetting):
         _("les familles peuvent modifier leurs données fiscales"),
         default=False,
         help_text=_(
-            "Par défaut, les données fiscales sont en lecture seule : les familles s'adressent "
+            "Par défaut, les données fiscales sont en lecture seule : les familles s’adressent "
             "à la collectivité avec leurs pièces justificatives."
         ),
     )

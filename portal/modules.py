@@ -50,7 +50,7 @@ def module_required(module: str):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not module_enabled(getattr(request, "collectivity", None), module):
-                raise Http404(_("Ce service n'est pas proposé par votre collectivité."))
+                raise Http404(_("Ce service n’est pas proposé par votre collectivité."))
             return view(request, *args, **kwargs)
 
         wrapped.portal_module = module

@@ -40,7 +40,7 @@ class CollectivityMiddleware:
             return self.get_response(request)
         collectivity = collectivity_for_host(request.get_host())
         if collectivity is None:
-            raise Http404(_("Aucun portail n'est publié à cette adresse."))
+            raise Http404(_("Aucun portail n’est publié à cette adresse."))
         request.collectivity = collectivity
         request._wagtail_site = collectivity.site
         request.scope = SimpleLazyObject(lambda: _make_scope(request))
@@ -74,5 +74,5 @@ class AdminMembershipMiddleware:
                 user=request.user, collectivity=request.collectivity
             ).exists()
         ):
-            raise PermissionDenied(_("Vous n'êtes pas membre de cette collectivité."))
+            raise PermissionDenied(_("Vous n’êtes pas membre de cette collectivité."))
         return self.get_response(request)

@@ -69,7 +69,7 @@ def certificates(request):
 
 @require_POST
 def certificates_generate(request):
-    """« Générer les attestations de l'année »: the missing ones only."""
+    """« Générer les attestations de l’année »: the missing ones only."""
     form, year = _year_form(request.POST)
     if year is None:
         messages.error(request, _("Choisissez une année terminée de la liste."))

@@ -134,7 +134,7 @@ def run_recompute(request, pk: int):
 
 @require_POST
 def run_issue(request, pk: int):
-    """« Émettre » (or « Reprendre l'émission »): a second click finds the run issuing and
+    """« Émettre » (or « Reprendre l’émission »): a second click finds the run issuing and
     only goes back to its progress."""
     run = _run(request, pk)
     try:

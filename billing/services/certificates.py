@@ -2,7 +2,7 @@
 
 **The rule** (article 200 quater B of the code général des impôts, as impots.gouv.fr states
 it): childcare outside the home gives a tax credit for « enfants âgés de moins de 6 ans au 1er
-janvier de l'année d'imposition ». For the expenses of year Y a certificate is made for each
+janvier de l’année d’imposition ». For the expenses of year Y a certificate is made for each
 child born after 1 January Y-6 (under 6 on 1 January Y; it is what the issue calls « under 7 »:
 such a child is at most 6 at the end of Y). A child without a birth date on file gets none
 (its age cannot be shown).

@@ -106,7 +106,7 @@ def _decode(data: bytes) -> str:
         )
     if b"\x00" in data:
         message = _(
-            "ce fichier n'est pas un fichier CSV (texte). Exportez les factures au format CSV "
+            "ce fichier n’est pas un fichier CSV (texte). Exportez les factures au format CSV "
             "depuis votre logiciel."
         )
         raise InvoiceImportError([ImportRowError(1, message)])
@@ -114,7 +114,7 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         message = _(
-            "le fichier n'est pas encodé en UTF-8. Enregistrez-le au format « CSV UTF-8 » puis "
+            "le fichier n’est pas encodé en UTF-8. Enregistrez-le au format « CSV UTF-8 » puis "
             "importez-le à nouveau."
         )
         raise InvoiceImportError([ImportRowError(1, message)]) from None

@@ -23,7 +23,7 @@ The rules (README « Facturations (runs) »):
 - **Once.** ``BilledBooking`` holds one charge (and one reversal) per booking, by a unique
   constraint: two issues at the same time cannot bill a booking twice. Batches are
   transactions: a failure rolls back its batch (numbers included), the run goes to « Échec »
-  with the error, and « Reprendre l'émission » goes on with the families not yet issued.
+  with the error, and « Reprendre l’émission » goes on with the families not yet issued.
 """
 
 import datetime
@@ -434,7 +434,7 @@ def _write(pending) -> None:
 
 @transaction.atomic
 def run_issue_start(*, run, by) -> InvoicingRun:
-    """« Émettre » (or « Reprendre l'émission » after a failure): the run goes to « Émission
+    """« Émettre » (or « Reprendre l’émission » after a failure): the run goes to « Émission
     en cours » and one task is queued once the transaction commits. A second click, or a
     second agent at the same time, finds the run already issuing and is refused."""
     locked = _locked(run)

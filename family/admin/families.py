@@ -111,12 +111,12 @@ def subscription_unlink(request, pk: int, subscription_pk: int):
     return _confirmed(
         request,
         act=lambda: services.subscription_unlink(subscription=subscription, by=request.user),
-        done=_("L'abonnement du compte %(email)s à la famille %(family)s a été supprimé.") % names,
+        done=_("L’abonnement du compte %(email)s à la famille %(family)s a été supprimé.") % names,
         back_url=reverse("family_admin:detail", args=[family.pk]),
         title=_("Délier un abonnement"),
         message=_(
-            "Le compte %(email)s n'aura plus accès à la famille %(family)s. Il pourra "
-            "s'abonner de nouveau avec le code abonné de la famille."
+            "Le compte %(email)s n’aura plus accès à la famille %(family)s. Il pourra "
+            "s’abonner de nouveau avec le code abonné de la famille."
         )
         % names,
         submit_label=_("Délier"),
@@ -129,7 +129,7 @@ def code_revoke(request, pk: int):
     family = _family(request, pk)
     detail_url = reverse("family_admin:detail", args=[family.pk])
     if not family.subscriber_code:
-        messages.error(request, _("Cette famille n'a pas de code abonné."))
+        messages.error(request, _("Cette famille n’a pas de code abonné."))
         return redirect(detail_url)
     return _confirmed(
         request,
@@ -153,7 +153,7 @@ def code_regenerate(request, pk: int):
     family = _family(request, pk)
     if family.subscriber_code:
         message = _(
-            "Un nouveau code remplacera le code actuel de la famille %(family)s : l'ancien "
+            "Un nouveau code remplacera le code actuel de la famille %(family)s : l’ancien "
             "code ne fonctionnera plus. Les abonnements existants sont conservés."
         )
     else:
@@ -179,8 +179,8 @@ def _letters_confirm(request, *, families, hidden, cancel_url):
     if without_code:
         extra.append(
             _(
-                "%(count)s famille(s) n'ont pas encore de code abonné : un code sera généré "
-                "pour chacune avant l'impression (%(names)s)."
+                "%(count)s famille(s) n’ont pas encore de code abonné : un code sera généré "
+                "pour chacune avant l’impression (%(names)s)."
             )
             % {
                 "count": len(without_code),

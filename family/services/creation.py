@@ -1,4 +1,4 @@
-"""The family-space creation form of a parent without a subscriber code (« Je n'ai pas de
+"""The family-space creation form of a parent without a subscriber code (« Je n’ai pas de
 code abonné »): a draft kept on the server step by step, sent as a pending request, then
 accepted by an agent (the family, its code and the parent's subscription exist at once) or
 refused with a reason the parent reads.

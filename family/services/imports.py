@@ -147,7 +147,7 @@ def _decode(data: bytes) -> str:
                 ImportRowError(
                     1,
                     _(
-                        "ce fichier n'est pas un fichier CSV (texte). Exportez les familles "
+                        "ce fichier n’est pas un fichier CSV (texte). Exportez les familles "
                         "au format CSV depuis votre logiciel."
                     ),
                 )
@@ -161,7 +161,7 @@ def _decode(data: bytes) -> str:
                 ImportRowError(
                     1,
                     _(
-                        "le fichier n'est pas encodé en UTF-8. Enregistrez-le au format "
+                        "le fichier n’est pas encodé en UTF-8. Enregistrez-le au format "
                         "« CSV UTF-8 » puis importez-le à nouveau."
                     ),
                 )
@@ -273,14 +273,14 @@ class _RowValidator:
         for name in CHILD_REQUIRED:
             if not get(prefix + name):
                 self.error(
-                    _("%(field)s de l'%(who)s manquant (colonne %(column)s).")
+                    _("%(field)s de l’%(who)s manquant (colonne %(column)s).")
                     % {"field": names[name].capitalize(), "who": label, "column": prefix + name}
                 )
         birth_date = self.date(prefix + "date_naissance", label, article="de l'")
         sex = get(prefix + "sexe", "").upper()
         if sex and sex not in {"F", "M"}:
             self.error(
-                _("sexe « %(value)s » invalide pour l'%(who)s (F ou M).")
+                _("sexe « %(value)s » invalide pour l’%(who)s (F ou M).")
                 % {"value": get(prefix + "sexe"), "who": label}
             )
             sex = ""

@@ -1,4 +1,4 @@
-"""The letter that carries a family's subscriber code ("Votre collectivité vous l'a transmis
+"""The letter that carries a family's subscriber code ("Votre collectivité vous l’a transmis
 par courrier"): one page per family, rendered to PDF by ``portal.pdf``."""
 
 from django.template.loader import render_to_string

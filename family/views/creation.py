@@ -1,7 +1,7 @@
-"""Parent pages of the family-space creation form (« Je n'ai pas de code abonné »).
+"""Parent pages of the family-space creation form (« Je n’ai pas de code abonné »).
 
 Each step is saved on the server (``FamilyCreationRequest.data``): leaving and coming back
-resumes at the saved step with its values. Without JavaScript, « Copier l'adresse du
+resumes at the saved step with its values. Without JavaScript, « Copier l’adresse du
 responsable 1 », « Ajouter un enfant » and « Retirer » are submit buttons that re-render
 step 1; JavaScript only does the same without a round trip.
 """
@@ -112,7 +112,7 @@ def holder_from_guardian(guardian: dict) -> dict:
 
 @login_required
 def creation(request):
-    """« Je n'ai pas de code abonné » leads here: the form, or the request's status."""
+    """« Je n’ai pas de code abonné » leads here: the form, or the request's status."""
     if _has_family(request):
         return redirect("family:space")
     open_request = _open(request)

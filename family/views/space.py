@@ -1,5 +1,5 @@
 """« Espace famille »: the families this account is subscribed to here, and the services the
-collectivity offers them; « Je n'ai pas de code abonné »."""
+collectivity offers them; « Je n’ai pas de code abonné »."""
 
 from datetime import date
 
@@ -25,7 +25,7 @@ FAMILY_SERVICES = [
 
 @login_required
 def no_code(request):
-    """« Je n'ai pas de code abonné »: how to get one from the collectivity."""
+    """« Je n’ai pas de code abonné »: how to get one from the collectivity."""
     return render(request, "family/no_code.html")
 
 

@@ -1,4 +1,4 @@
-"""Parent pages of subscriptions: « Mes abonnements », « M'abonner » and its confirmation."""
+"""Parent pages of subscriptions: « Mes abonnements », « M’abonner » and its confirmation."""
 
 import secrets
 import time
@@ -114,7 +114,7 @@ def _already_subscribed_message(family: Family) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def subscription_add(request):
-    """« M'abonner »: « Code abonné » → « Rechercher »."""
+    """« M’abonner »: « Code abonné » → « Rechercher »."""
     form = SubscriberCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -140,7 +140,7 @@ def subscription_add(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def subscription_confirm(request, token):
-    """The family found, masked: « Confirmer l'abonnement » or « Annuler »."""
+    """The family found, masked: « Confirmer l’abonnement » or « Annuler »."""
     family = _candidate_family(request, token)
     if family is None:
         confirmed = request.session.get(CONFIRMED_SESSION_KEY, {})

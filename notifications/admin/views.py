@@ -71,7 +71,7 @@ def email_resend(request, pk: int):
         lambda: outbox_resend(email=email, agent=request.user),
         errors=OutboxError,
         error_url=detail_url,
-        done=_("E-mail remis dans la file d'envoi : « %(subject)s ».") % {"subject": email.subject},
+        done=_("E-mail remis dans la file d’envoi : « %(subject)s ».") % {"subject": email.subject},
         done_url=detail_url,
     )
 

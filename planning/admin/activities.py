@@ -94,8 +94,8 @@ _RESTORED = ngettext_lazy(
     "count",
 )
 _PROMOTED = ngettext_lazy(
-    "%(count)s enfant a obtenu une place depuis la liste d'attente.",
-    "%(count)s enfants ont obtenu une place depuis la liste d'attente.",
+    "%(count)s enfant a obtenu une place depuis la liste d’attente.",
+    "%(count)s enfants ont obtenu une place depuis la liste d’attente.",
     "count",
 )
 _ORPHANS = ngettext_lazy(
@@ -106,10 +106,10 @@ _ORPHANS = ngettext_lazy(
     "count",
 )
 _OVER_CAPACITY = ngettext_lazy(
-    "%(count)s créneau compte plus d'enfants que la nouvelle capacité "
-    "(personne n'a été retiré) : %(dates)s.",
-    "%(count)s créneaux comptent plus d'enfants que la nouvelle capacité "
-    "(personne n'a été retiré) : %(dates)s.",
+    "%(count)s créneau compte plus d’enfants que la nouvelle capacité "
+    "(personne n’a été retiré) : %(dates)s.",
+    "%(count)s créneaux comptent plus d’enfants que la nouvelle capacité "
+    "(personne n’a été retiré) : %(dates)s.",
     "count",
 )
 
@@ -202,7 +202,7 @@ def activity_add(request):
     if request.method == "POST":
         form = ActivityForm(request.POST)
         if form.is_valid():
-            message = _("L'activité « %(name)s » est créée.")
+            message = _("L’activité « %(name)s » est créée.")
             return _saved(request, form, message, collectivity=scope.collectivity)
     else:
         form = ActivityForm(initial=activity_initial(kind))
@@ -215,13 +215,13 @@ def activity_edit(request, pk: int):
     if request.method == "POST":
         form = ActivityForm(request.POST, instance=activity)
         if form.is_valid():
-            return _saved(request, form, _("L'activité « %(name)s » est enregistrée."))
+            return _saved(request, form, _("L’activité « %(name)s » est enregistrée."))
     else:
         form = ActivityForm(instance=activity)
     return _form_page(
         request,
         form,
-        title=_("Modifier l'activité « %(name)s »") % {"name": activity.name},
+        title=_("Modifier l’activité « %(name)s »") % {"name": activity.name},
         activity=activity,
     )
 
@@ -303,12 +303,12 @@ def activity_delete(request, pk: int):
         except PlanningError as error:
             messages.error(request, error.message)
             return redirect(detail_url)
-        messages.success(request, _("L'activité « %(name)s » est supprimée.") % {"name": name})
+        messages.success(request, _("L’activité « %(name)s » est supprimée.") % {"name": name})
         return redirect("planning_admin:activities")
     return admin_page(
         request,
         "planning/admin/activity_delete.html",
-        page_title=_("Supprimer l'activité « %(name)s »") % {"name": activity.name},
+        page_title=_("Supprimer l’activité « %(name)s »") % {"name": activity.name},
         header_icon="warning",
         activity=activity,
         in_use=in_use,
@@ -349,7 +349,7 @@ def closure_delete(request, pk: int, closure_pk: int):
         _announce(
             request,
             report,
-            _("Le %(date)s n'est plus un jour sans activité.") % {"date": _short(day)},
+            _("Le %(date)s n’est plus un jour sans activité.") % {"date": _short(day)},
         )
         return redirect(detail_url)
     return admin_page(

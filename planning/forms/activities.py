@@ -88,7 +88,7 @@ class TimeInput(forms.TimeInput):
 
 # The activity form's fieldsets, in the order the page shows them.
 FIELD_GROUPS = [
-    (_("L'activité"), ["name", "kind", "place", "description", "color", "is_active"]),
+    (_("L’activité"), ["name", "kind", "place", "description", "color", "is_active"]),
     (_("Âge des enfants"), ["age_min", "age_max"]),
     (
         _("Calendrier"),
@@ -120,14 +120,14 @@ FIELD_GROUPS = [
 
 class ActivityForm(TextRulesMixin, forms.ModelForm):
     weekdays = forms.TypedMultipleChoiceField(
-        label=_("Jours d'ouverture"),
+        label=_("Jours d’ouverture"),
         choices=WEEKDAY_CHOICES,
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Les jours de la semaine où l'activité a lieu."),
+        help_text=_("Les jours de la semaine où l’activité a lieu."),
         error_messages={
-            "required": _("Cochez au moins un jour d'ouverture."),
-            "invalid_choice": _("Jour d'ouverture inconnu."),
+            "required": _("Cochez au moins un jour d’ouverture."),
+            "invalid_choice": _("Jour d’ouverture inconnu."),
         },
     )
 
@@ -147,14 +147,14 @@ class ActivityForm(TextRulesMixin, forms.ModelForm):
         }
         help_texts = {
             "name": _("Le nom que les familles lisent dans leur planning."),
-            "kind": _("Détermine l'ouverture proposée par défaut."),
+            "kind": _("Détermine l’ouverture proposée par défaut."),
             "place": _("École, centre de loisirs… (facultatif)."),
-            "color": _("Couleur de l'activité dans le planning des familles."),
-            "age_min": _("Laisser vide si l'activité n'a pas d'âge minimum."),
-            "age_max": _("Laisser vide si l'activité n'a pas d'âge maximum."),
+            "color": _("Couleur de l’activité dans le planning des familles."),
+            "age_min": _("Laisser vide si l’activité n’a pas d’âge minimum."),
+            "age_max": _("Laisser vide si l’activité n’a pas d’âge maximum."),
             "is_active": _("Décochez pour ne plus la proposer aux familles."),
-            "start_date": _("Premier jour de l'activité sur l'année scolaire."),
-            "end_date": _("Dernier jour de l'activité sur l'année scolaire."),
+            "start_date": _("Premier jour de l’activité sur l’année scolaire."),
+            "end_date": _("Dernier jour de l’activité sur l’année scolaire."),
             "opening": _(
                 "Les jours fériés sont toujours fermés ; les vacances scolaires sont celles de "
                 "la zone de la collectivité."
@@ -162,15 +162,15 @@ class ActivityForm(TextRulesMixin, forms.ModelForm):
             "start_time": _("Heure locale (Europe/Paris)."),
             "end_time": _("Heure locale (Europe/Paris)."),
             "capacity": _("Nombre de places par créneau."),
-            "booking_notice_days": _("Réservation possible jusqu'à J-N, à l'heure limite."),
+            "booking_notice_days": _("Réservation possible jusqu’à J-N, à l’heure limite."),
             "cancellation_notice_days": _(
-                "Une absence déclarée après J-N, à l'heure limite, est facturée si l'absence "
+                "Une absence déclarée après J-N, à l’heure limite, est facturée si l’absence "
                 "tardive est facturée."
             ),
             "notice_deadline_time": _("Heure limite des délais ci-dessus (heure locale)."),
-            "booking_horizon_days": _("Nombre de jours à l'avance où les familles réservent."),
+            "booking_horizon_days": _("Nombre de jours à l’avance où les familles réservent."),
             "unit_price": _("En euros, par séance (par exemple 3,50)."),
-            "offer_hours": _("Pour le mode « place proposée » de la liste d'attente."),
+            "offer_hours": _("Pour le mode « place proposée » de la liste d’attente."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -190,7 +190,7 @@ class ActivityForm(TextRulesMixin, forms.ModelForm):
             elif isinstance(field, forms.TypedChoiceField):
                 field.error_messages["invalid_choice"] = _("Choisissez une valeur de la liste.")
         self.fields["weekdays"].error_messages["required"] = _(
-            "Cochez au moins un jour d'ouverture."
+            "Cochez au moins un jour d’ouverture."
         )
 
     def clean_weekdays(self):
@@ -205,14 +205,14 @@ class ActivityForm(TextRulesMixin, forms.ModelForm):
                     "end_date", _("Le dernier jour doit être postérieur ou égal au premier jour.")
                 )
             elif (end - start).days > 731:
-                self.add_error("end_date", _("La période d'une activité ne dépasse pas deux ans."))
+                self.add_error("end_date", _("La période d’une activité ne dépasse pas deux ans."))
         start_time, end_time = cleaned.get("start_time"), cleaned.get("end_time")
         if start_time and end_time and end_time <= start_time:
-            self.add_error("end_time", _("L'heure de fin doit être après l'heure de début."))
+            self.add_error("end_time", _("L’heure de fin doit être après l’heure de début."))
         age_min, age_max = cleaned.get("age_min"), cleaned.get("age_max")
         if age_min is not None and age_max is not None and age_max < age_min:
             self.add_error(
-                "age_max", _("L'âge maximum doit être supérieur ou égal à l'âge minimum.")
+                "age_max", _("L’âge maximum doit être supérieur ou égal à l’âge minimum.")
             )
         return cleaned
 
@@ -235,7 +235,7 @@ class ClosureForm(TextRulesMixin, forms.ModelForm):
         if day < self.activity.start_date or day > self.activity.end_date:
             raise forms.ValidationError(
                 _(
-                    "Choisissez une date comprise dans la période de l'activité (du %(start)s au %(end)s)."
+                    "Choisissez une date comprise dans la période de l’activité (du %(start)s au %(end)s)."
                 )
                 % {
                     "start": self.activity.start_date.strftime("%d/%m/%Y"),

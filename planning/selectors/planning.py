@@ -2,7 +2,7 @@
 cells of a period and a slot's history.
 
 A cell's *display state* is what the legend of the guides shows ("Inscrit, réservable",
-"Inscrit, non réservable", "Demande en attente de validation", "Réservé / présent", "En liste d'attente", "Absent",
+"Inscrit, non réservable", "Demande en attente de validation", "Réservé / présent", "En liste d’attente", "Absent",
 "Absence facturée"): each has its own colour, symbol AND text, never colour alone.
 
 ``planning_cells`` reads a whole period in a fixed number of queries (enrolments, slots, then
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from family.models import Child, Subscription
+from portal.formats import time_fr
 
 from ..models import (
     Activity,
@@ -202,7 +203,7 @@ def state_text(
             local = timezone.localtime(offer_expires_at)
             return _("Place proposée jusqu’au %(date)s à %(time)s") % {
                 "date": formats.date_format(local, "j F"),
-                "time": formats.time_format(local, "H:i"),
+                "time": time_fr(local),
             }
         return _("Place proposée")
     if state == WAITING and position:
@@ -417,7 +418,7 @@ _DECISION_VERBS = {
 }
 _LINE_DECISION_TEXT = {
     BookingRequestLine.Status.ACCEPTED: gettext_lazy("Demande acceptée"),
-    BookingRequestLine.Status.WAITING: gettext_lazy("Inscrit en liste d'attente"),
+    BookingRequestLine.Status.WAITING: gettext_lazy("Inscrit en liste d’attente"),
     BookingRequestLine.Status.REFUSED: gettext_lazy("Demande refusée"),
     BookingRequestLine.Status.CANCELLED: gettext_lazy("Demande annulée"),
 }

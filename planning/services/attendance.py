@@ -106,9 +106,9 @@ def attendance_mark(*, slot: Slot, marks: dict[int, str], agent) -> AttendanceRe
     """Record the register of ``slot``: ``marks`` maps child ids to "present", "absent" or
     "excused". All or nothing: one bad line refuses the whole register."""
     if slot.date > timezone.localdate():
-        raise PlanningError(_("Le pointage n'est possible qu'à partir du jour de l'activité."))
+        raise PlanningError(_("Le pointage n’est possible qu’à partir du jour de l’activité."))
     if not marks:
-        raise PlanningError(_("Aucun enfant n'est pointé : choisissez au moins une case."))
+        raise PlanningError(_("Aucun enfant n’est pointé : choisissez au moins une case."))
     try:
         marks = {int(child_id): mark for child_id, mark in marks.items()}
     except (TypeError, ValueError) as error:
@@ -131,7 +131,7 @@ def attendance_mark(*, slot: Slot, marks: dict[int, str], agent) -> AttendanceRe
     if missing:
         raise PlanningError(
             _(
-                "%(count)s enfant(s) n'ont pas de place sur ce créneau : le pointage n'a pas "
+                "%(count)s enfant(s) n’ont pas de place sur ce créneau : le pointage n’a pas "
                 "été enregistré."
             )
             % {"count": len(missing)}

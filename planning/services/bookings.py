@@ -17,13 +17,12 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from family.models import Subscription
 from notifications.services import event_record
-from portal.formats import actor_or_none, date_long
+from portal.formats import actor_or_none, date_long, datetime_long
 
 from ..errors import PlanningError
 from ..models import Activity, Booking, BookingEvent, Slot
@@ -337,9 +336,7 @@ def _tell_families(bookings: list[Booking], *, verb: str, actor=None) -> None:
             }
             if booking.state == State.OFFERED:
                 what += " " + _("(place proposée jusqu’au %(until)s)") % {
-                    "until": date_format(
-                        timezone.localtime(booking.offer_expires_at), "j F Y à H:i"
-                    )
+                    "until": datetime_long(booking.offer_expires_at)
                 }
             details.append(what)
         if verb == "booking_offered":

@@ -1,7 +1,7 @@
 """What a reservation or absence request would do, day by day, before anything is written.
 
 ``request_preview`` tells each day's outcome (« Acceptée immédiatement », « Soumise à
-validation », « Liste d'attente, position N », « Absence facturée : X € »…) and why the other
+validation », « Liste d’attente, position N », « Absence facturée : X € »…) and why the other
 days are left out; ``request_submit`` (``planning.services.requests``) recomputes the same
 preview with the slots locked and applies it; ``day_option`` is the one-day version the slot
 page and the one-day confirmation page offer. A fixed number of queries whatever the number

@@ -3,7 +3,7 @@
 A request covers one activity, one or more children, a period and some weekdays; it becomes
 one ``BookingRequestLine`` per child and day that the rules allow. ``request_preview`` tells,
 before anything is written, what will happen to each day (« Acceptée immédiatement »,
-« Soumise à validation », « Liste d'attente, position N », « Absence facturée : X € »…) and why
+« Soumise à validation », « Liste d’attente, position N », « Absence facturée : X € »…) and why
 the other days are left out. ``request_submit`` recomputes the same preview inside its
 transaction (slots locked) and applies it: through the capacity engine (``planning.services.bookings``)
 at once, or as lines waiting for an agent (``request_accept`` / ``request_refuse``).

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from family.decorators import family_required
 from family.models import Child, Family
-from portal.formats import date_long
+from portal.formats import date_long, time_fr
 
 from ..models import Slot
 from ..selectors.ical import FEED_PAST_DAYS, feed_find, feed_render
@@ -163,7 +163,7 @@ def _cells_for_display(cells, colours: dict[int, str], *, return_url: str | None
             long_dates[cell.date] = date_long(cell.date)
         for moment in (slot.start_time, slot.end_time):
             if moment not in times:
-                times[moment] = moment.strftime("%H:%M")
+                times[moment] = time_fr(moment)
         cell.start, cell.end = times[slot.start_time], times[slot.end_time]
         cell.time_text = _("de %(start)s à %(end)s") % {"start": cell.start, "end": cell.end}
         cell.url = url_pattern.replace(str(SLOT_MARK), str(slot.pk)).replace(
@@ -399,7 +399,7 @@ def _feed_url(request, feed) -> str:
 @require_http_methods(["GET", "POST"])
 @family_required
 def calendar_settings(request):
-    """« S'abonner à l'agenda »: each family's private address and its regeneration."""
+    """« S’abonner à l’agenda »: each family's private address and its regeneration."""
     families = list(request.scope.families.order_by("name", "pk"))
     if request.method == "POST":
         family = _family_from_post(request, families)

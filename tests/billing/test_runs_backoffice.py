@@ -90,7 +90,7 @@ def test_the_journey_create_preview_issue_progress(agent, world, foreign):
     assert "2,00" in preview and "Dupont" in preview
     assert "http-equiv" not in preview
     confirm = agent.get(BASE + f"{run.pk}/?confirmer=1").content.decode()
-    assert "Confirmer l’émission" in confirm or "Confirmer l'émission" in confirm
+    assert "Confirmer l’émission" in confirm or "Confirmer l’émission" in confirm
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = agent.post(BASE + f"{run.pk}/emettre/")
     assert response.status_code == 302

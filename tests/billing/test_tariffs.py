@@ -194,7 +194,7 @@ def test_a_bad_tariff_is_refused_and_nothing_is_saved(agent, canteen, changes, m
     response = agent.post(BASE + "ajouter/", form_data(canteen, **changes))
     assert response.status_code == 400
     html = response.content.decode()
-    assert "rien n&#x27;a été enregistré" in html or "rien n'a été enregistré" in html
+    assert "rien n&#x27;a été enregistré" in html or "rien n’a été enregistré" in html
     from django.utils.html import escape
 
     assert escape(message) in html or message in html, html
@@ -285,7 +285,7 @@ def test_a_billed_tariff_keeps_its_prices(agent, canteen):
     assert (
         "Tarif déjà facturé" in page
         and "jusqu&#x27;au 30/09/2026" in page
-        or ("jusqu'au 30/09/2026" in page)
+        or ("jusqu’au 30/09/2026" in page)
     )
     before = list(tariff.brackets.values_list("price", flat=True))
     response = agent.post(

@@ -66,14 +66,14 @@ def test_agent_back_office_journey(live_server, page, axe, collectivity_a, agent
     expect(page.get_by_role("heading", level=1)).to_contain_text("Délier un abonnement")
     axe(page)
     page.get_by_role("button", name="Délier").click()
-    expect(page.get_by_text("Aucun compte n'est abonné à cette famille.")).to_be_visible()
+    expect(page.get_by_text("Aucun compte n’est abonné à cette famille.")).to_be_visible()
     assert not Subscription.objects.filter(family=families[0]).exists()
 
     page.get_by_role("link", name="Révoquer le code").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Révoquer le code")
     axe(page)
     page.get_by_role("button", name="Révoquer le code").click()
-    expect(page.get_by_text("n'a pas de code abonné")).to_be_visible()
+    expect(page.get_by_text("n’a pas de code abonné")).to_be_visible()
     assert Family.objects.get(pk=families[0].pk).subscriber_code is None
 
     page.goto(live_server.url + "/admin/familles/import/")

@@ -34,10 +34,10 @@ def test_agent_creates_an_activity_and_marks_attendance(
         # Pre-filled for a canteen: term time, Monday, Tuesday, Thursday, Friday.
         expect(page.get_by_label("mercredi")).not_to_be_checked()
         expect(page.get_by_label("jeudi")).to_be_checked()
-        page.get_by_label("Nom").fill("Cantine de l'école Jules-Ferry")
+        page.get_by_label("Nom").fill("Cantine de l’école Jules-Ferry")
         page.get_by_label("Heure de fin").fill("11:00")  # before the start: refused
         page.get_by_role("button", name="Enregistrer et générer les créneaux").click()
-        expect(page.get_by_text("L'heure de fin doit être après l'heure de début.")).to_be_visible()
+        expect(page.get_by_text("L’heure de fin doit être après l’heure de début.")).to_be_visible()
         axe(page)
         assert not Activity.objects.exists()
 
@@ -45,7 +45,7 @@ def test_agent_creates_an_activity_and_marks_attendance(
         page.get_by_label("Capacité (places)").fill("2")
         page.get_by_role("button", name="Enregistrer et générer les créneaux").click()
         expect(
-            page.get_by_text("L'activité « Cantine de l'école Jules-Ferry » est créée.")
+            page.get_by_text("L’activité « Cantine de l’école Jules-Ferry » est créée.")
         ).to_be_visible()
         activity = Activity.objects.get()
         created = Slot.objects.filter(activity=activity).count()
@@ -63,7 +63,7 @@ def test_agent_creates_an_activity_and_marks_attendance(
         for child in (zoe, hugo):
             BookingFactory(slot=slot, child=child, state=Booking.State.RESERVED)
 
-        page.get_by_role("link", name="Voir l'occupation").click()
+        page.get_by_role("link", name="Voir l’occupation").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Occupation des créneaux")
         expect(page.get_by_text("Complet").first).to_be_visible()
         axe(page)
@@ -71,7 +71,7 @@ def test_agent_creates_an_activity_and_marks_attendance(
         page.goto(live_server.url + "/admin/enfance/pointage/")
         expect(page.get_by_role("heading", level=1)).to_contain_text("Pointage")
         axe(page)
-        page.get_by_role("link", name="Pointer Cantine de l'école Jules-Ferry").click()
+        page.get_by_role("link", name="Pointer Cantine de l’école Jules-Ferry").click()
         expect(page.get_by_role("group", name="MARTIN Zoé")).to_be_visible()
         axe(page)
         page.get_by_role("group", name="MARTIN Zoé").get_by_text("Présent").click()

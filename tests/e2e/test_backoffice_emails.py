@@ -42,7 +42,7 @@ def test_agent_resends_a_failed_email(live_server, page, axe, collectivity_a, ag
     expect(page.get_by_role("heading", name="Texte")).to_be_visible()
     axe(page)
     page.get_by_role("button", name="Renvoyer").click()
-    expect(page.get_by_text("remis dans la file d'envoi")).to_be_visible()
+    expect(page.get_by_text("remis dans la file d’envoi")).to_be_visible()
     axe(page)
     emails["failed"].refresh_from_db()
     assert emails["failed"].status == OutboxEmail.Status.SENT

@@ -54,7 +54,7 @@ def test_agent_creates_a_tariff_and_sets_a_quotient(
     page.get_by_label("Réduction n° 1 : À partir du rang").fill("2")
     page.get_by_label("Réduction n° 1 : Pourcentage du tarif (%)").fill("80")
     page.get_by_role("button", name="Enregistrer").click()
-    expect(page.get_by_role("alert").first).to_contain_text("rien n'a été enregistré")
+    expect(page.get_by_role("alert").first).to_contain_text("rien n’a été enregistré")
     expect(page.get_by_text("Aucune tranche ne couvre les quotients de 500,01")).to_be_visible()
     axe(page)
     _shot(page, "tariff-refused")

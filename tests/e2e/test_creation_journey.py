@@ -1,4 +1,4 @@
-"""The family-space creation form in a browser: Espace famille → « Je n'ai pas de code
+"""The family-space creation form in a browser: Espace famille → « Je n’ai pas de code
 abonné » → step 1 (copy address, two children) → step 2 (holder pre-filled, IBAN) → step 3
 → sent; the agent accepts in the back office; the parent sees the family. axe-core runs on
 every page, a step with errors included."""
@@ -41,7 +41,7 @@ def test_creation_form_journey(live_server, page, browser, axe, collectivity_a, 
     page.goto(live_server.url + "/famille/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("pas encore reliée")
     axe(page)
-    page.get_by_role("link", name="Je n'ai pas de code abonné").click()
+    page.get_by_role("link", name="Je n’ai pas de code abonné").click()
     expect(page.get_by_role("heading", level=2)).to_have_text("Étape 1 sur 3 : Ma famille")
     expect(page.locator('[aria-current="step"]')).to_contain_text("Ma famille")
     axe(page)
@@ -65,7 +65,7 @@ def test_creation_form_journey(live_server, page, browser, axe, collectivity_a, 
     r2.get_by_label(NOM).fill("Bernard")
     r2.get_by_label("Prénom").fill("Louis")
     # With JavaScript, the copy is instant (no reload).
-    r2.get_by_role("button", name="Copier l'adresse du responsable 1").click()
+    r2.get_by_role("button", name="Copier l’adresse du responsable 1").click()
     expect(r2.get_by_label("Adresse", exact=True)).to_have_value("12 avenue Foch")
     expect(r2.get_by_label("Code postal")).to_have_value("31000")
     expect(r2.get_by_label("Commune")).to_have_value("Toulouse")

@@ -1,4 +1,4 @@
-"""The subscription journey in a browser: Mon espace citoyen → Mes abonnements → M'abonner →
+"""The subscription journey in a browser: Mon espace citoyen → Mes abonnements → M’abonner →
 code → Rechercher → Famille D••••• → Confirmer → the Espace famille opens, without logging out.
 axe-core runs on every page."""
 
@@ -71,33 +71,33 @@ def test_subscribe_with_a_code_and_open_the_family_space(live_server, page, axe,
     axe(page)
 
     # With JavaScript, « M'abonner » opens a dialog holding the same form.
-    page.get_by_role("link", name="M'abonner").click()
-    dialog = page.get_by_role("dialog", name="M'abonner")
+    page.get_by_role("link", name="M’abonner").click()
+    dialog = page.get_by_role("dialog", name="M’abonner")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("textbox", name="Code abonné")).to_be_focused()
-    axe(page, context="Mes abonnements, dialogue M'abonner")
+    axe(page, context="Mes abonnements, dialogue M’abonner")
 
     # A wrong code first: the answer is the « M'abonner » page with a French error,
     # announced and tied to the field.
     dialog.get_by_role("textbox", name="Code abonné").fill("ACDE-FGHJ-KMNP")
     dialog.get_by_role("button", name="Rechercher").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("M'abonner")
+    expect(page.get_by_role("heading", level=1)).to_have_text("M’abonner")
     expect(page.get_by_role("alert")).to_contain_text("Ce code abonné n’est pas reconnu")
     expect(page.get_by_role("textbox", name="Code abonné")).to_have_attribute(
         "aria-invalid", "true"
     )
     expect(page.get_by_text("Où obtenir votre code abonné ?")).to_be_visible()
-    axe(page, context="M'abonner, code erroné")
+    axe(page, context="M’abonner, code erroné")
 
     spaced = f"{code[:4].lower()} {code[4:8]} {code[8:]}"
     page.get_by_role("textbox", name="Code abonné").fill(spaced)
     page.get_by_role("button", name="Rechercher").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Confirmer l'abonnement")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirmer l’abonnement")
     expect(page.get_by_text("Famille D•••••")).to_be_visible()
     assert "Dupont" not in page.locator("main").inner_text()
     axe(page)
 
-    page.get_by_role("button", name="Confirmer l'abonnement").click()
+    page.get_by_role("button", name="Confirmer l’abonnement").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes abonnements")
     expect(page.get_by_role("status")).to_contain_text("Votre abonnement est actif")
     expect(page.get_by_role("rowheader", name="Famille Dupont")).to_be_visible()
@@ -125,12 +125,12 @@ def test_no_code_yet_pages(live_server, page, axe, collectivity_a):
     axe(page)
 
     page.get_by_role("link", name="Contacter le service enfance").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Je n'ai pas de code abonné")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Je n’ai pas de code abonné")
     expect(page.locator("main").get_by_role("link", name="enfance@alpha.test")).to_be_visible()
     axe(page)
 
-    page.get_by_role("link", name="J'ai un code abonné").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("M'abonner")
+    page.get_by_role("link", name="J’ai un code abonné").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("M’abonner")
 
 
 def test_without_javascript_m_abonner_is_a_page(live_server, browser, collectivity_a):
@@ -139,7 +139,7 @@ def test_without_javascript_m_abonner_is_a_page(live_server, browser, collectivi
     _log_in(page, live_server, _parent())
     page.goto(live_server.url + "/mon-espace/abonnements/")
     expect(page.get_by_role("dialog")).to_have_count(0)
-    page.get_by_role("link", name="M'abonner").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("M'abonner")
+    page.get_by_role("link", name="M’abonner").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("M’abonner")
     expect(page.get_by_role("textbox", name="Code abonné")).to_be_visible()
     context.close()

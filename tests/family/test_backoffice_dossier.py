@@ -141,7 +141,7 @@ def test_queue_shows_labels_booleans_choices_and_authorisations(
     agent_client, family_a, collectivity_a, health_agent
 ):
     child = family_a.children.get()
-    photos = AuthorizationType.objects.create(collectivity=collectivity_a, label="Droit à l'image")
+    photos = AuthorizationType.objects.create(collectivity=collectivity_a, label="Droit à l’image")
     change_request_submit(
         family=family_a,
         target=Target.AUTHORIZATIONS,
@@ -158,7 +158,7 @@ def test_queue_shows_labels_booleans_choices_and_authorisations(
         by=UserFactory(),
     )
     content = agent_client.get(QUEUE).content.decode()
-    assert "Droit à l&#x27;image</strong> : Non → Oui" in content
+    assert "Droit à l’image</strong> : Non → Oui" in content
     assert "Sexe</strong> : <em>(vide)</em> → Fille" in content
     assert "Date de naissance</strong> : 01/01/2016 → 03/02/2016" in content
 
@@ -399,7 +399,7 @@ def test_authorisation_types_are_managed_in_scope(
         add_url,
         {
             "label": "Rentrer seul",
-            "description": "L'enfant peut rentrer seul.",
+            "description": "L’enfant peut rentrer seul.",
             "order": "2",
             "active": "on",
             "collectivity": collectivity_b.pk,  # ignored: never taken from the form
@@ -420,14 +420,14 @@ def test_authorisation_types_are_managed_in_scope(
     assert "Rentrer seul" in listing and "Type de Bêta" not in listing
 
     edit_url = reverse("family_admin:authorization_type_edit", args=[created.pk])
-    assert "L&#x27;enfant peut rentrer seul." in agent_client.get(edit_url).content.decode()
+    assert "L’enfant peut rentrer seul." in agent_client.get(edit_url).content.decode()
     agent_client.post(
         edit_url,
-        {"label": "Rentrer seul après l'école", "description": "", "order": "3", "active": "on"},
+        {"label": "Rentrer seul après l’école", "description": "", "order": "3", "active": "on"},
     )
     created.refresh_from_db()
     assert (created.label, created.order, created.description) == (
-        "Rentrer seul après l'école",
+        "Rentrer seul après l’école",
         3,
         "",
     )

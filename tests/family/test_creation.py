@@ -1,4 +1,4 @@
-"""The family-space creation form (« Je n'ai pas de code abonné »): steps, draft, agent
+"""The family-space creation form (« Je n’ai pas de code abonné »): steps, draft, agent
 decision."""
 
 from datetime import timedelta

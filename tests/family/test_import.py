@@ -100,7 +100,7 @@ def test_one_bad_row_imports_nothing_and_names_the_line(collectivity_a):
         (ROW_MARTIN.replace("15/05/2014", "15/05/2999"), "dans le futur"),
         (ROW_MARTIN.replace("15/05/2014", "2014.05.15"), "jj/mm/aaaa ou aaaa-mm-jj"),
         (ROW_MARTIN.replace("F-2;M;", "F-2;Dr;"), "civilité « Dr » inconnue"),
-        (ROW_MARTIN.replace("Martin;Inès;15/05/2014", ";Inès;"), "Nom de l'enfant 1 manquant"),
+        (ROW_MARTIN.replace("Martin;Inès;15/05/2014", ";Inès;"), "Nom de l’enfant 1 manquant"),
     ],
 )
 def test_each_invalid_value_is_reported_in_french(collectivity_a, row, expected):
@@ -134,7 +134,7 @@ def test_template_file_imports_as_is(collectivity_a):
 def test_binary_file_is_refused_in_french(collectivity_a):
     with pytest.raises(FamilyImportError) as excinfo:
         families_import_csv(collectivity=collectivity_a, data=b"%PDF-1.7\n\x00\x01\x02\xff\xfe")
-    assert "n'est pas un fichier CSV" in error_text(excinfo)[0]
+    assert "n’est pas un fichier CSV" in error_text(excinfo)[0]
     with pytest.raises(FamilyImportError) as excinfo:
         families_import_csv(collectivity=collectivity_a, data="Nom;Prénom\n".encode("utf-16"))
     assert Family.objects.count() == 0
@@ -213,7 +213,7 @@ def test_import_page_reports_errors_and_imports_nothing(agent_client):
     assert response.status_code == 200
     assert 'role="alert"' in content
     assert "Ligne 3 :" in content
-    assert "Aucune famille n'a été importée" in content
+    assert "Aucune famille n’a été importée" in content
     assert Family.objects.count() == 0
 
 

@@ -67,7 +67,7 @@ def test_letter_html_carries_code_address_and_instructions(collectivity_a):
     assert "45000 ORLÉANS" in html
     assert "Ville de Alpha" in html and "1 place de la Mairie" in html
     assert collectivity_a.site.root_url in html
-    assert "Mes abonnements" in html and "M'abonner" in html
+    assert "Mes abonnements" in html and "M’abonner" in html
     assert "Code abonné famille" in html
     assert "size: A4" in html
 

@@ -1,4 +1,4 @@
-"""« Mes abonnements » and « M'abonner »: the subscription by subscriber code, end to end
+"""« Mes abonnements » and « M’abonner »: the subscription by subscriber code, end to end
 through the test client."""
 
 import re
@@ -89,7 +89,7 @@ def test_full_journey_subscription_is_active_at_once(collectivity_a):
     page = _content(confirm_page)
     assert "Famille D•••••" in page
     assert "Dupont" not in page  # masked until the parent confirms
-    assert "Confirmer l'abonnement" in page and "Annuler" in page
+    assert "Confirmer l’abonnement" in page and "Annuler" in page
     assert not Subscription.objects.exists()  # nothing happens before confirmation
 
     done = client.post(_confirm_url(token), {"action": "confirm"}, follow=True)
@@ -333,8 +333,8 @@ def test_unsubscribed_account_gets_the_no_family_page_on_the_family_space(collec
     assert response.status_code == 200
     assert [t.name for t in response.templates][0] == "family/no_family.html"
     page = _content(response)
-    assert f'href="{ADD_URL}"' in page and "J'ai un code abonné" in page
-    assert 'href="/famille/creation/"' in page and "Je n'ai pas de code abonné" in page
+    assert f'href="{ADD_URL}"' in page and "J’ai un code abonné" in page
+    assert 'href="/famille/creation/"' in page and "Je n’ai pas de code abonné" in page
     assert "Dupont" not in page
 
 

@@ -82,7 +82,7 @@ def test_resend_from_the_page(agent_client, collectivity_a, django_capture_on_co
         response = agent_client.post(
             reverse("notifications_admin:email_resend", args=[email.pk]), follow=True
         )
-    assert "remis dans la file d&#x27;envoi" in response.content.decode()
+    assert "remis dans la file d’envoi" in response.content.decode()
     email.refresh_from_db()
     assert email.status == Status.SENT and len(mail.outbox) == 1
 

@@ -33,7 +33,7 @@ ABSOLUTE_LINK = f"http://localhost{LINK}"
 CONTEXT = {
     "email": "claire.durand@example.test",
     "expire_days": 3,
-    "message": "Une place s'est libérée pour l'enfant « Léa » & son frère.",
+    "message": "Une place s’est libérée pour l’enfant « Léa » & son frère.",
     "activate_url": ABSOLUTE_LINK,
     "password_reset_url": "http://localhost/compte/mot-de-passe-oublie/",
     "signup_url": "http://localhost/compte/inscription/",
@@ -47,13 +47,13 @@ def _acknowledgement(**fields):
     day = datetime.date(2027, 1, 13)
     values = {
         "kind": "reservation",
-        "activity": "Accueil de l'enfant",
+        "activity": "Accueil de l’enfant",
         "children": ["Léa", "Tom"],
         "date_from": day,
         "date_to": datetime.date(2027, 2, 24),
         "weekdays": [2],
         "days": [AskedDay("Léa", day, "accepted"), AskedDay("Tom", day, "waiting", position=2)],
-        "left_out": [LeftOutDay("Tom", datetime.date(2027, 2, 17), "Vacances d'hiver")],
+        "left_out": [LeftOutDay("Tom", datetime.date(2027, 2, 17), "Vacances d’hiver")],
         "start_time": datetime.time(8, 30),
         "end_time": datetime.time(17, 0),
         **fields,
@@ -69,7 +69,7 @@ TEMPLATE_CONTEXTS = {
     },
     "planning/enrolment_received": lambda: {
         "child": "Léa",
-        "activity": "Accueil de l'après-midi",
+        "activity": "Accueil de l’après-midi",
         "period_long": "du lundi 4 janvier 2027 au vendredi 2 juillet 2027",
         "weekdays": "lundi, mardi",
         "recipient_name": "Marie Dupont",
@@ -79,9 +79,9 @@ TEMPLATE_CONTEXTS = {
         "recipient_name": "Marie Dupont",
     },
     "family/creation_received": lambda: {
-        "guardians": ["Marie d'Arc"],
+        "guardians": ["Marie d’Arc"],
         "children": ["Léa", "Tom"],
-        "recipient_name": "Marie d'Arc",
+        "recipient_name": "Marie d’Arc",
     },
 }
 
@@ -92,9 +92,9 @@ def _change_acknowledgement():
     return ChangeAcknowledgement(
         what="Responsable",
         action="",
-        whose="Marie d'Arc",
+        whose="Marie d’Arc",
         child="",
-        fields=[ChangedField(label="Commune", old="L'Haÿ-les-Roses", new="Orléans")],
+        fields=[ChangedField(label="Commune", old="L’Haÿ-les-Roses", new="Orléans")],
     )
 
 

@@ -14,6 +14,7 @@ import time_machine
 from family.models import ChangeRequest, FamilyCreationRequest, Guardian
 from family.services import change_request_refuse, change_request_submit
 from notifications.models import NotificationPreference, RequestRead, TimelineEvent
+from portal.formats import datetime_fr
 from tests.planning.factories import ChildFactory
 from tests.portal.factories import FamilyFactory, SubscriptionFactory, UserFactory
 
@@ -113,7 +114,7 @@ def test_the_agents_message_reaches_the_history_and_the_digest(
     # The message is the request's last change, though nothing was decided.
     client_a.force_login(parent)
     listing = client_a.get(URL).content.decode()
-    assert f"{timezone.localtime(event.created_at):%d/%m/%Y à %H:%M}" in listing
+    assert datetime_fr(event.created_at) in listing
     client_a.force_login(agent_a)
     request.refresh_from_db()
     assert request.status == ChangeRequest.Status.PENDING  # not decided
@@ -182,7 +183,7 @@ def test_query_count_does_not_grow_with_requests(client_a, family, parent, agent
 def test_preferences_are_per_account(client_a, family, parent):
     client_a.force_login(parent)
     page = client_a.get("/mon-espace/preferences/").content.decode()
-    assert "Dans un récapitulatif" in page and "13:00, 18:00" in page
+    assert "Dans un récapitulatif" in page and "13\u00a0h, 18\u00a0h" in page
     response = client_a.post("/mon-espace/preferences/", {"decisions": "immediate"})
     assert response.status_code == 302
     assert parent.notification_preference.decisions == NotificationPreference.Decisions.IMMEDIATE

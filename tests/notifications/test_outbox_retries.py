@@ -230,14 +230,14 @@ def test_no_lock_is_held_while_the_mail_server_is_spoken_to(collectivity_a, sett
         assert BlockingBackend.entered.wait(timeout=10), results
         with transaction.atomic():
             other = queue(collectivity_a, to=["b@example.test"])
-            OutboxEmail.objects.filter(pk=other.pk).update(subject="Écrit pendant l'envoi")
+            OutboxEmail.objects.filter(pk=other.pk).update(subject="Écrit pendant l’envoi")
         assert OutboxEmail.objects.get(pk=email.pk).status == OutboxEmail.Status.SENDING
     finally:
         BlockingBackend.release.set()
         worker.join(timeout=30)
     assert results == [True]
     assert OutboxEmail.objects.get(pk=email.pk).status == OutboxEmail.Status.SENT
-    assert OutboxEmail.objects.get(pk=other.pk).subject == "Écrit pendant l'envoi"
+    assert OutboxEmail.objects.get(pk=other.pk).subject == "Écrit pendant l’envoi"
 
 
 @pytest.mark.postgres

@@ -155,7 +155,7 @@ def test_left_out_days_group_by_reason_every_weekday_and_kind_of_day():
         for name in ("Léa", "Tom")
     ]
     winter = [
-        LeftOutDay("Léa", day, "Vacances scolaires : Vacances d'hiver")
+        LeftOutDay("Léa", day, "Vacances scolaires : Vacances d’hiver")
         for day in (D(2027, 2, 22), D(2027, 3, 1))
     ]
     ack = build(
@@ -168,7 +168,7 @@ def test_left_out_days_group_by_reason_every_weekday_and_kind_of_day():
     )
     assert [(g.title, g.children, g.inline) for g in ack.left_out] == [
         ("Fermé ce jour de la semaine", "", "tous les mercredis"),
-        ("Vacances scolaires : Vacances d'hiver", "Léa", "22 février 2027 ; 1er mars 2027"),
+        ("Vacances scolaires : Vacances d’hiver", "Léa", "22 février 2027 ; 1er mars 2027"),
         (
             "Jour férié",
             "",

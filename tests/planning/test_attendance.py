@@ -100,7 +100,7 @@ def test_future_slot_is_refused(collectivity_a, agent_a):
     (booking,) = book(tomorrow)
     with pytest.raises(PlanningError) as error:
         attendance_mark(slot=tomorrow, marks={booking.child_id: "present"}, agent=agent_a)
-    assert error.value.message == "Le pointage n'est possible qu'à partir du jour de l'activité."
+    assert error.value.message == "Le pointage n’est possible qu’à partir du jour de l’activité."
     booking.refresh_from_db()
     assert booking.state == State.RESERVED and not BookingEvent.objects.exists()
 
@@ -114,7 +114,7 @@ def test_children_without_a_place_refuse_the_whole_register(slot, agent_a):
             attendance_mark(
                 slot=slot, marks={reserved.child_id: "present", intruder: "present"}, agent=agent_a
             )
-        assert "n'ont pas de place sur ce créneau" in error.value.message
+        assert "n’ont pas de place sur ce créneau" in error.value.message
     assert set(Booking.objects.values_list("state", flat=True)) == {State.RESERVED, State.WAITING}
     assert not BookingEvent.objects.exists()
 
@@ -123,7 +123,7 @@ def test_bad_input_is_refused_in_french(slot, agent_a):
     (booking,) = book(slot)
     with pytest.raises(PlanningError, match="Pointage inconnu : malade"):
         attendance_mark(slot=slot, marks={booking.child_id: "malade"}, agent=agent_a)
-    with pytest.raises(PlanningError, match="Aucun enfant n'est pointé"):
+    with pytest.raises(PlanningError, match="Aucun enfant n’est pointé"):
         attendance_mark(slot=slot, marks={}, agent=agent_a)
     with pytest.raises(PlanningError, match="Enfant inconnu"):
         attendance_mark(slot=slot, marks={"abc": "present"}, agent=agent_a)

@@ -122,7 +122,7 @@ def activity_post(**overrides):
 def test_agent_creates_edits_and_deletes_an_activity(agent_client, collectivity_a):
     response = agent_client.get(reverse("planning_admin:activities"))
     assert response.status_code == 200
-    assert "Aucune activité n'est encore créée." in page_text(response)
+    assert "Aucune activité n’est encore créée." in page_text(response)
 
     # The form is pre-filled by kind: a holiday centre opens in the school holidays.
     response = agent_client.get(reverse("planning_admin:activity_add") + "?type=holiday_centre")
@@ -142,7 +142,7 @@ def test_agent_creates_edits_and_deletes_an_activity(agent_client, collectivity_
     slot_count = Slot.objects.filter(activity=activity).count()
     assert slot_count > 90
     page = page_text(agent_client.get(response["Location"]))
-    assert "L'activité « Cantine Jules-Ferry » est créée." in page
+    assert "L’activité « Cantine Jules-Ferry » est créée." in page
     assert f"Créneaux : {slot_count} créé(s), 0 mis à jour, 0 supprimé(s)." in page
     assert "Vacances scolaires : Vacances de Noël" in page  # upcoming closures listed
 
@@ -191,9 +191,9 @@ def test_form_errors_are_french_and_nothing_is_saved(agent_client):
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert errors["end_date"] == ["Le dernier jour doit être postérieur ou égal au premier jour."]
-    assert errors["end_time"] == ["L'heure de fin doit être après l'heure de début."]
-    assert errors["age_max"] == ["L'âge maximum doit être supérieur ou égal à l'âge minimum."]
-    assert errors["weekdays"] == ["Cochez au moins un jour d'ouverture."]
+    assert errors["end_time"] == ["L’heure de fin doit être après l’heure de début."]
+    assert errors["age_max"] == ["L’âge maximum doit être supérieur ou égal à l’âge minimum."]
+    assert errors["weekdays"] == ["Cochez au moins un jour d’ouverture."]
     assert errors["name"] == ["Ce champ est obligatoire."]
     assert errors["unit_price"] == ["Saisissez un montant (par exemple 3,50)."]
     assert "capacity" in errors
@@ -412,7 +412,7 @@ def test_register_marks_attendance_without_health_data(agent_client, agent_a, co
     # A child without a place: refused, nothing changed, the agent reads why.
     response = agent_client.post(url, {f"presence-{waiting.pk}": "present"})
     assert response.status_code == 400
-    assert "n'ont pas de place sur ce créneau" in page_text(response)
+    assert "n’ont pas de place sur ce créneau" in page_text(response)
     assert Booking.objects.get(child=waiting).state == State.WAITING
 
 
@@ -422,7 +422,7 @@ def test_register_of_a_future_slot_is_refused(agent_client, collectivity_a):
     BookingFactory(slot=slot, child=child, state=State.RESERVED)
     url = reverse("planning_admin:register", args=[slot.pk])
     page = page_text(agent_client.get(url))
-    assert "Le pointage n'est possible qu'à partir du jour de l'activité." in page
+    assert "Le pointage n’est possible qu’à partir du jour de l’activité." in page
     assert "Enregistrer le pointage" not in page
     response = agent_client.post(url, {f"presence-{child.pk}": "present"})
     assert response.status_code == 400

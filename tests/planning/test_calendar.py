@@ -30,7 +30,7 @@ def test_public_holidays_have_french_names():
     found = public_holidays(D(2026, 11, 1), D(2027, 1, 1))
     assert found[D(2026, 11, 11)] == "Armistice"
     assert found[D(2026, 12, 25)] == "Noël"
-    assert found[D(2027, 1, 1)] == "Jour de l'an"
+    assert found[D(2027, 1, 1)] == "Jour de l’an"
     assert D(2026, 11, 12) not in found
     assert list(found) == sorted(found)
 
@@ -43,7 +43,7 @@ def test_school_holidays_of_zone_a_for_christmas_and_winter():
     # Winter holidays differ by zone: the zone matters.
     winter_a = school_holidays("A", D(2027, 2, 1), D(2027, 3, 31))
     winter_c = school_holidays("C", D(2027, 2, 1), D(2027, 3, 31))
-    assert winter_a and set(winter_a.values()) == {"Vacances d'hiver"}
+    assert winter_a and set(winter_a.values()) == {"Vacances d’hiver"}
     assert set(winter_a) != set(winter_c)
     # A year the official data does not cover yet is simply empty, not an error.
     assert school_holidays("A", D(2040, 1, 1), D(2040, 12, 31)) == {}
@@ -56,7 +56,7 @@ def test_term_time_activity_skips_public_holiday_and_christmas(zone_a):
     assert closed_reason(canteen, D(2026, 11, 12)) is None
     assert closed_reason(canteen, D(2026, 12, 21)) == "Vacances scolaires : Vacances de Noël"
     assert closed_reason(canteen, D(2026, 11, 14)) == "Fermé ce jour de la semaine"
-    assert closed_reason(canteen, D(2027, 8, 2)) == "Hors calendrier de l'activité"
+    assert closed_reason(canteen, D(2027, 8, 2)) == "Hors calendrier de l’activité"
 
     dates = activity_open_dates(canteen)
     assert D(2026, 11, 11) not in dates

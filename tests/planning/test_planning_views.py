@@ -233,7 +233,7 @@ def test_planning_cells_states_positions_and_enrolment_cover(world):
     assert waiting.label == "En liste d’attente (position 3)"
     offered = by_key[(slots[days[2]].pk, hugo.pk)]
     assert offered.state == WAITING
-    assert offered.label.startswith("Place proposée jusqu’au 24 novembre à 14:00")
+    assert offered.label.startswith("Place proposée jusqu’au 24 novembre à 14\u00a0h")
     assert by_key[(slots[days[3]].pk, lea.pk)].state == ABSENT
     assert by_key[(slots[days[4]].pk, lea.pk)].state == ABSENT_BILLED
     assert by_key[(slots[days[5]].pk, lea.pk)].state == BOOKABLE
@@ -291,7 +291,7 @@ def test_month_view_shows_states_legend_and_only_enrolled_activities(parent_clie
     for entry in STATE_LEGEND.values():
         assert str(entry.label) in html
     assert "En liste d’attente (position 3)" in html
-    assert "Place proposée jusqu’au 24 novembre à 14:00" in html
+    assert "Place proposée jusqu’au 24 novembre à 14\u00a0h" in html
     assert "Cantine" in html and "Mercredi loisirs" in html
     assert "Judo du soir" not in html  # same collectivity, nobody enrolled
     assert "Cantine de Bêta" not in html and "Nina" not in html  # collectivity B
@@ -302,7 +302,7 @@ def test_month_view_shows_states_legend_and_only_enrolled_activities(parent_clie
     assert (slots[world["days"][0]].pk, world["other_child"].pk) not in items
     # Each slot link shows first name, activity, time, symbol and text.
     reserved = items[(slots[world["days"][0]].pk, lea.pk)]
-    assert "Léa" in reserved and "Cantine" in reserved and "11:30" in reserved
+    assert "Léa" in reserved and "Cantine" in reserved and "11\u00a0h\u00a030" in reserved
     assert "slot__symbol" in reserved and "Réservé / présent" in reserved
     assert "state--reserved" in reserved
     billed = items[(slots[world["days"][4]].pk, lea.pk)]
@@ -511,7 +511,7 @@ def test_slot_page_shows_facts_state_history_and_action(parent_client, world, ag
     html = response.content.decode()
     assert "Cantine — Léa" in html
     assert "Jeudi 3 décembre 2026" in html
-    assert "de 11:30 à 13:30" in html
+    assert "de 11\u00a0h\u00a030 à 13\u00a0h\u00a030" in html
     assert "École Jules-Ferry" in html
     assert "Demande en attente de validation" in html
     assert "Historique du créneau" in html

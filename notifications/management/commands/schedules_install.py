@@ -19,7 +19,7 @@ SCHEDULES = [
         "minutes": 1,
     },
     {
-        "name": "Expiration des places proposées (liste d'attente)",
+        "name": "Expiration des places proposées (liste d’attente)",
         "func": "planning.tasks.offers_expire",
         "schedule_type": Schedule.MINUTES,
         "minutes": 10,
@@ -38,7 +38,7 @@ SCHEDULES = [
         "cron": "0 7 * * *",
     },
     {
-        "name": "Attestations fiscales de l'année écoulée (15 janvier, 6 h)",
+        "name": "Attestations fiscales de l’année écoulée (15 janvier, 6 h)",
         "func": "billing.tasks.tax_certificates_generate",
         "schedule_type": Schedule.CRON,
         "cron": "0 6 15 1 *",
