@@ -40,9 +40,10 @@ FILE_FRAME_POLICY = (
     "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 )
 # A PDF: browsers draw it with their own viewer, which a ``sandbox`` refuses to start (Chromium
-# shows nothing). Its bytes were checked to be a PDF at upload and it is served as
-# ``application/pdf`` with ``nosniff``, so it can never be read as HTML; it is framed by this
-# site only, and nothing else may load from it.
+# shows nothing), and which takes the page's focus when framed (the agent's first click on
+# « Accepter » was lost). So a PDF opens in its own tab: its bytes were checked to be a PDF at
+# upload and it is served as ``application/pdf`` with ``nosniff``, so it can never be read as
+# HTML, and nothing else may load from it.
 PDF_FRAME_POLICY = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
 
 

@@ -44,7 +44,7 @@ def test_the_fiscal_change_carries_its_document_and_the_agent_sees_it(client_a, 
     page = client_a.get(f"/admin/familles/demandes/{change.pk}/").content.decode()
     assert "→" in page and "Pièces justificatives jointes" in page
     file_row = document.files.get()
-    assert f'<iframe src="/admin/pieces/fichiers/{file_row.pk}/" title=' in page
+    assert f'<a href="/admin/pieces/fichiers/{file_row.pk}/" target="_blank"' in page
 
 
 def test_without_the_document_or_with_a_wrong_file_nothing_is_sent(client_a, world, fiscal):
