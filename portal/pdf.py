@@ -30,8 +30,15 @@ def _time_limit(seconds: float):
         yield
         return
 
+    message = f"PDF rendering took more than {seconds} s."
+    state = {"expired": False}
+
     def expired(signum, frame):
-        raise PdfTimeout(f"PDF rendering took more than {seconds} s.")
+        state["expired"] = True
+        # Raised wherever the render is. Python drops an exception raised inside a ``__del__``
+        # or a C callback (WeasyPrint's cffi), so the timer fires again shortly, elsewhere.
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        raise PdfTimeout(message)
 
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -40,6 +47,8 @@ def _time_limit(seconds: float):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if state["expired"]:  # every alarm was swallowed: the render still went past its limit
+        raise PdfTimeout(message)
 
 
 def render_pdf(html: str, *, time_limit: float | None = None) -> bytes:
