@@ -15,16 +15,20 @@
 2. ``run_create`` (the draft: every family's lines, totals, anomalies): time, queries, the
    growth of the process's maximum resident set (``ru_maxrss``), then the same draft
    recomputed under ``tracemalloc`` for the peak of Python allocations.
-3. ``run_issue_start`` then ``run_issue_process`` (what the task runs; batches of 50 families,
-   each one transaction: numbers, invoices, lines, ledger, PDF rendered and stored, event,
-   e-mail queued): time, invoices a second, and the resident set at each quarter (flat memory:
-   it must not grow with the invoices issued).
+3. ``run_issue_start`` then the batches of ``run_issue_process`` (what the issue task runs;
+   batches of 50 families, each one transaction: numbers, invoices, lines, ledger, event,
+   e-mail queued), while ``--workers`` forked processes render and store the PDFs of each
+   committed batch (``billing.tasks.invoices_pdf_render``, what the cluster's other workers
+   run), as the cluster does: the numbering time, the time until the last PDF is stored, and
+   each renderer's resident set after each batch (flat memory: it must not grow with the
+   invoices rendered).
 
 A benchmark, not a test: it prints figures and asserts no timing.
 """
 
 import argparse
 import datetime
+import multiprocessing
 import os
 import random
 import resource
@@ -50,6 +54,9 @@ def arguments(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--families", type=int, default=10000)
     parser.add_argument("--no-issue", action="store_true", help="measure the draft only")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes rendering the PDFs (the cluster's)"
+    )
     parser.add_argument("--db", default=DEFAULT_DB, help="PostgreSQL URL of the bench database")
     return parser.parse_args(argv)
 
@@ -66,6 +73,17 @@ def environment(args, var_dir: Path) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     }
+
+
+def render_batch(invoice_ids):
+    """In a renderer process: what ``billing.tasks.invoices_pdf_render`` does for one batch;
+    returns how many it rendered, its pid and its resident set afterwards (MiB)."""
+    from billing.tasks import invoices_pdf_render
+
+    rendered = invoices_pdf_render(invoice_ids)
+    with open("/proc/self/status") as status:
+        rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    return rendered, os.getpid(), rss / 1024
 
 
 def rss_mib() -> float:
@@ -237,7 +255,7 @@ def main(argv=None) -> int:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection, reset_queries
+    from django.db import connection, connections, reset_queries
     from django.test.utils import CaptureQueriesContext
 
     import time_machine
@@ -286,24 +304,43 @@ def main(argv=None) -> int:
     if args.no_issue:
         return 0
     runs._enqueue = lambda run_id: None  # the bench runs the task's body itself
+    batches = []
+    runs._enqueue_pdfs = batches.append  # handed to the renderers below as each batch commits
     runs.run_issue_start(run=run, by=None)
-    total = run.progress_total or 1
-    marks, rss = {total // 4, total // 2, 3 * total // 4}, []
+    connections.close_all()  # each renderer opens its own connection
+    context = multiprocessing.get_context("fork")
     start = time.perf_counter()
-    while runs._issue_batch(run.pk, runs.ISSUE_BATCH):
-        done = RunFamily.objects.filter(run=run, issued_at__isnull=False).count()
-        if any(done >= mark for mark in marks):
-            marks = {mark for mark in marks if mark > done}
-            rss.append(f"{done}: {rss_mib():.0f} MiB")
+    with context.Pool(args.workers, initializer=connections.close_all) as pool:
+        results = []
+        while runs._issue_batch(run.pk, runs.ISSUE_BATCH):
+            while batches:
+                results.append(pool.apply_async(render_batch, (batches.pop(0),)))
+        numbered = time.perf_counter() - start
+        results += [pool.apply_async(render_batch, (ids,)) for ids in batches]
+        figures = [result.get() for result in results]
     elapsed = time.perf_counter() - start
     count = Invoice.objects.filter(run=run).count()
+    missing = Invoice.objects.filter(run=run, pdf="").count()
     stored = sum(path.stat().st_size for path in var_dir.rglob("*.pdf"))
+    rendered = sum(rendered for rendered, _pid, _rss in figures)
     print(
-        f"Issue: {elapsed:.1f} s for {count} invoices with their PDFs and e-mails, "
-        f"{count / elapsed:.1f} invoices/s, {elapsed / max(count, 1) * 1000:.0f} ms each; "
+        f"Issue: {count} invoices numbered, written and e-mailed in {numbered:.1f} s; "
+        f"their {rendered} PDFs rendered by {args.workers} worker(s) alongside, the last one "
+        f"stored after {elapsed:.1f} s ({count / elapsed:.1f} invoices/s, "
+        f"{elapsed / max(count, 1) * 1000:.0f} ms each overall); {missing} without PDF; "
         f"{stored / 2**20:.1f} MiB of PDFs"
     )
-    print(f"  max RSS along the issue: {' · '.join(rss)} · end: {rss_mib():.0f} MiB")
+    by_worker = {}
+    for _rendered, pid, rss in figures:
+        by_worker.setdefault(pid, []).append(rss)
+    for pid, values in sorted(by_worker.items()):
+        quarters = [values[min(len(values) - 1, len(values) * q // 4)] for q in (0, 1, 2, 3)]
+        print(
+            f"  renderer {pid}: {len(values)} batches; resident set after the first batch and "
+            f"at ¼ · ½ · ¾ · end: {' · '.join(f'{v:.0f}' for v in quarters)} · "
+            f"{values[-1]:.0f} MiB"
+        )
+    print(f"  issue task (numbering) max RSS: {rss_mib():.0f} MiB")
     traveller.stop()
     return 0
 

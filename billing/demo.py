@@ -45,6 +45,7 @@ from .models import (
     TariffBracket,
     TariffRankReduction,
 )
+from .pdf import invoices_pdf_render
 from .services import LineInput, invoice_cancel, invoice_issue, payment_record
 from .services.direct_debit import mandate_create
 from .services.runs import run_compute, run_create, run_issue_process, run_issue_start
@@ -464,6 +465,10 @@ def _runs_load(regie, collectivity, agent) -> None:
         # The demo issues at once (the queued task finds the run issued and does nothing).
         run_issue_start(run=previous, by=agent)
         run_issue_process(run_id=previous.pk, budget=None)
+        # Its PDFs too (their queued tasks then find them rendered and do nothing).
+        invoices_pdf_render(
+            list(Invoice.objects.filter(run=previous, pdf="").values_list("pk", flat=True))
+        )
     current_label = _month_label(month_start)
     current = InvoicingRun.objects.filter(regie=regie, label=current_label).first()
     if current is None:

@@ -2,6 +2,7 @@
 Rendering goes through ``portal.pdf`` only (no network, no disk, escaped values)."""
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -22,6 +23,34 @@ def invoice_pdf_store(invoice) -> None:
     pdf = render_pdf(invoice_html(invoice))
     invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(pdf), save=False)
     type(invoice).objects.filter(pk=invoice.pk).update(pdf=invoice.pdf.name)
+
+
+def invoices_pdf_render(invoice_ids) -> int:
+    """Render and store the PDF of each of these invoices that has none yet, each in its own
+    transaction under the invoice's row lock (a PDF is rendered once, even when a parent asks
+    for it while the task is rendering it). Returns how many were rendered."""
+    from .models import Invoice
+
+    rendered = 0
+    for invoice_id in invoice_ids:
+        rendered += invoice_pdf_ensure(Invoice.objects.filter(pk=invoice_id)) is not None
+    return rendered
+
+
+def invoice_pdf_ensure(invoices):
+    """The stored PDF of the one invoice of ``invoices`` (an already scoped queryset),
+    rendered and stored now if it has none yet. Returns the invoice when it rendered it,
+    ``None`` when the PDF was already there (or the invoice does not exist)."""
+    with transaction.atomic():
+        invoice = (
+            invoices.select_for_update(of=("self",))
+            .select_related("regie", "family__collectivity")
+            .first()
+        )
+        if invoice is None or invoice.pdf:
+            return None
+        invoice_pdf_store(invoice)
+        return invoice
 
 
 def reminder_letters_pdf(invoices, *, collectivity, today) -> bytes:

@@ -334,6 +334,7 @@ def run_summary(run) -> dict:
         sum_credit=Sum("total", filter=Q(blocked=False, total__lt=0)),
         sum_credit_used=Sum("credit_used", filter=Q(blocked=False)),
         n_invoices=Count("invoice"),
+        n_pdfs=Count("invoice", filter=~Q(invoice__pdf="")),
     )
     totals = {
         "families": figures["n_families"],
@@ -341,6 +342,8 @@ def run_summary(run) -> dict:
         "to_invoice": figures["n_to_invoice"],
         "credits": figures["n_credits"],
         "invoices": figures["n_invoices"],
+        "pdfs": figures["n_pdfs"],
+        "pdfs_pending": figures["n_invoices"] - figures["n_pdfs"],
         "total": figures["sum_total"] or ZERO,
         "credit_total": -(figures["sum_credit"] or ZERO),
         "credit_used": figures["sum_credit_used"] or ZERO,

@@ -57,3 +57,20 @@ def run_issue(run_id: int) -> str:
         )
     with tenant_scope(collectivity):
         return run_issue_process(run_id=run_id).status
+
+
+def invoices_pdf_render(invoice_ids: list[int]) -> int:
+    """The PDFs of one batch of an invoicing run's invoices (queued when the batch commits;
+    the cluster's workers render several batches side by side). Invoices that already have
+    their PDF are left alone, so a retried task renders nothing twice."""
+    from .models import Invoice
+    from .pdf import invoices_pdf_render as render
+
+    with scopes_disabled():
+        first = (
+            Invoice.objects.filter(pk__in=invoice_ids).select_related("regie__collectivity").first()
+        )
+    if first is None:
+        return 0
+    with tenant_scope(first.regie.collectivity):
+        return render(invoice_ids)

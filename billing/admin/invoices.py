@@ -20,6 +20,7 @@ from portal.views_helpers import queue_filters
 from .. import selectors
 from ..forms.admin import InvoiceAdminFilterForm, InvoiceCancelForm
 from ..models import Invoice
+from ..pdf import invoice_pdf_ensure
 from ..services import BillingError
 from ..services import invoice_cancel as invoice_cancel_service
 
@@ -80,6 +81,11 @@ def invoice_detail(request, pk: int):
 def invoice_pdf(request, pk: int):
     """The stored PDF, as an attachment, to this collectivity's agents only."""
     invoice = _invoice(request, pk)
+    if not invoice.pdf:
+        # Still waiting for its task (a run's PDFs are rendered after numbering): rendered
+        # now, once, and stored like the others.
+        invoice_pdf_ensure(Invoice.objects.filter(pk=invoice.pk))
+        invoice.refresh_from_db(fields=["pdf"])
     if not invoice.pdf:
         raise Http404(_("Le PDF de cette facture n’est pas disponible."))
     response = FileResponse(

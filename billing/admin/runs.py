@@ -109,7 +109,10 @@ def run_detail(request, pk: int):
         summary=summary,
         families=families,
         anomalies=selectors.run_anomalies(request.scope.agent(RunAnomaly).filter(run=run)),
-        refresh=REFRESH_SECONDS if run.status == InvoicingRun.Status.ISSUING else None,
+        refresh=REFRESH_SECONDS
+        if run.status == InvoicingRun.Status.ISSUING
+        or (run.status == InvoicingRun.Status.ISSUED and summary["pdfs_pending"])
+        else None,
         confirm=request.GET.get("confirmer") == "1",
     )
     add_never_cache_headers(response)

@@ -568,7 +568,18 @@ def _issue_batch(run_id: int, size: int) -> bool:
     BilledBooking.objects.bulk_create(ledger)
     run.progress_done = RunFamily.objects.filter(run=run, issued_at__isnull=False).count()
     run.save(update_fields=["progress_done"])
+    invoice_ids = [row.invoice_id for row in batch if row.invoice_id]
+    if invoice_ids:
+        # The PDFs are rendered by their own tasks once the batch is committed, so that the
+        # cluster's workers render them side by side while this task numbers the next batch.
+        transaction.on_commit(lambda: _enqueue_pdfs(invoice_ids))
     return True
+
+
+def _enqueue_pdfs(invoice_ids: list[int]) -> None:
+    from django_q.tasks import async_task
+
+    async_task("billing.tasks.invoices_pdf_render", invoice_ids)
 
 
 def _ledger_kind(line) -> str:
@@ -699,9 +710,6 @@ def _invoice_create(run, row, lines, used, mandates):
     invoice_lines = {
         line.pk: row for row, group in zip(rows, members, strict=False) for line in group
     }
-    from ..pdf import invoice_pdf_store
-
-    invoice_pdf_store(invoice)
     _notify(run, invoice)
     return invoice, invoice_lines
 

@@ -12,6 +12,7 @@ from family.decorators import family_required
 from .. import selectors
 from ..forms.parent import InvoiceFilterForm
 from ..models import Invoice, Mandate, TaxCertificate
+from ..pdf import invoice_pdf_ensure
 
 PAGE_SIZE = 20
 
@@ -80,6 +81,11 @@ def invoice_detail(request, pk: int):
 def invoice_pdf(request, pk: int):
     """The stored PDF, as an attachment, to the family's accounts only."""
     invoice = _invoice(request, pk)
+    if not invoice.pdf:
+        # Still waiting for its task (a run's PDFs are rendered after numbering): rendered
+        # now, once, and stored like the others.
+        invoice_pdf_ensure(Invoice.objects.filter(pk=invoice.pk))
+        invoice.refresh_from_db(fields=["pdf"])
     if not invoice.pdf:
         raise Http404(_("Le PDF de cette facture n’est pas disponible."))
     response = FileResponse(

@@ -84,8 +84,12 @@ def _journey(live_server, page, axe, collectivity_a, agent_a, tmp_path):
     axe(page)
     page.get_by_role("button", name="Confirmer l’émission").click()
     # The task runs synchronously in tests: the progress page shows the run done.
-    expect(page.locator("progress")).to_have_attribute("value", "2")
+    expect(page.locator("#run-progress")).to_have_attribute("value", "2")
     expect(page.get_by_text("2 / 2")).to_be_visible()
+    # Its one invoice's PDF, rendered by its own task once the batch was committed.
+    expect(page.get_by_role("progressbar", name="PDF des factures rendus")).to_have_attribute(
+        "value", "1"
+    )
     run = InvoicingRun.objects.get()
     assert run.status == InvoicingRun.Status.ISSUED
     invoice = Invoice.objects.get(run=run)
