@@ -84,7 +84,7 @@ def invoice_pdf(request, pk: int):
     if not invoice.pdf:
         # Still waiting for its task (a run's PDFs are rendered after numbering): rendered
         # now, once, and stored like the others.
-        invoice_pdf_ensure(Invoice.objects.filter(pk=invoice.pk))
+        invoice_pdf_ensure(request.scope.agent(Invoice).filter(pk=invoice.pk))
         invoice.refresh_from_db(fields=["pdf"])
     if not invoice.pdf:
         raise Http404(_("Le PDF de cette facture n’est pas disponible."))
