@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from planning.models import Booking, BookingEvent, BookingRequest, BookingRequestLine
+from tests.e2e.helpers import slot_link
 from tests.planning.factories import (
     ActivityFactory,
     BookingFactory,
@@ -102,13 +103,6 @@ def family_world(collectivity_a):
     }
 
 
-def _slot_link(page, slot, child):
-    """The slot's visible link (its address carries « retour », the planning as shown)."""
-    return page.locator(
-        f'a.slot__link[href^="/famille/planning/creneau/{slot.pk}/{child.pk}/"]:visible'
-    )
-
-
 def test_planning_journey(live_server, page, axe, family_world):
     lea, hugo = family_world["lea"], family_world["hugo"]
     slot, evening_slot = family_world["slot"], family_world["evening_slot"]
@@ -120,9 +114,9 @@ def test_planning_journey(live_server, page, axe, family_world):
     expect(page.locator("#planning-periode")).to_have_text("Décembre 2026")
     expect(page.get_by_role("table")).to_be_visible()
     expect(page.get_by_role("columnheader")).to_have_count(7)
-    expect(_slot_link(page, slot, lea)).to_contain_text("Réservé / présent")
-    expect(_slot_link(page, slot, hugo)).to_contain_text("En liste d’attente")
-    expect(_slot_link(page, evening_slot, lea)).to_contain_text("Absence facturée")
+    expect(slot_link(page, slot, lea)).to_contain_text("Réservé / présent")
+    expect(slot_link(page, slot, hugo)).to_contain_text("En liste d’attente")
+    expect(slot_link(page, evening_slot, lea)).to_contain_text("Absence facturée")
     legend = page.locator(".planning-legend")
     for label in (
         "Inscrit, réservable",
@@ -152,7 +146,7 @@ def test_planning_journey(live_server, page, axe, family_world):
     views.get_by_role("link", name="Jour", exact=True).click()
     expect(page.locator("#planning-periode")).to_have_text("Jeudi 3 décembre 2026")
     expect(page.get_by_role("table")).to_have_count(0)
-    expect(_slot_link(page, slot, lea)).to_be_visible()
+    expect(slot_link(page, slot, lea)).to_be_visible()
     axe(page, context="planning, jour")
 
     # Next day, then back: the navigation keeps the view.
@@ -172,12 +166,12 @@ def test_planning_journey(live_server, page, axe, family_world):
     expect(hugo_switch).to_be_checked()
     hugo_switch.click()
     expect(hugo_switch).not_to_be_checked()
-    expect(_slot_link(page, slot, hugo)).to_be_hidden()
-    expect(_slot_link(page, slot, lea)).to_be_visible()
+    expect(slot_link(page, slot, hugo)).to_be_hidden()
+    expect(slot_link(page, slot, lea)).to_be_visible()
     expect(page).to_have_url(re.compile(rf"filtre=1&enfant={lea.pk}(&|$)"))
     page.get_by_role("switch", name="Accueil du soir").click()
-    expect(_slot_link(page, evening_slot, lea)).to_be_hidden()
-    expect(_slot_link(page, slot, lea)).to_be_visible()
+    expect(slot_link(page, evening_slot, lea)).to_be_hidden()
+    expect(slot_link(page, slot, lea)).to_be_visible()
     # Léa's canteen on the 1st, 3rd and 4th.
     expect(page.locator("[data-planning-count]")).to_have_text("3 créneaux affichés")
     # The navigation links carry the filters: the next month keeps them.
@@ -187,13 +181,13 @@ def test_planning_journey(live_server, page, axe, family_world):
     # A reload (what the « Filtrer » button gives without JavaScript) shows the same.
     page.reload()
     expect(page.get_by_role("switch", name="Hugo")).not_to_be_checked()
-    expect(_slot_link(page, slot, hugo)).to_be_hidden()
-    expect(_slot_link(page, evening_slot, lea)).to_be_hidden()
+    expect(slot_link(page, slot, hugo)).to_be_hidden()
+    expect(slot_link(page, evening_slot, lea)).to_be_hidden()
     page.get_by_role("switch", name="Hugo").click()
-    expect(_slot_link(page, slot, hugo)).to_be_visible()
+    expect(slot_link(page, slot, hugo)).to_be_visible()
 
     # The tooltip, by keyboard: Tab to Léa's Thursday canteen slot.
-    target = _slot_link(page, slot, lea)
+    target = slot_link(page, slot, lea)
     tooltip = page.locator(f"#infobulle-{slot.pk}-{lea.pk}")
     expect(tooltip).to_be_hidden()
     page.locator("body").click(position={"x": 1, "y": 1})
@@ -235,7 +229,7 @@ def test_planning_at_320px_is_a_list_of_days(live_server, page, axe, family_worl
     page.set_viewport_size({"width": 320, "height": 800})
     page.goto(live_server.url + "/famille/planning/?vue=mois&date=2026-12-03")
     lea, slot = family_world["lea"], family_world["slot"]
-    link = _slot_link(page, slot, lea)
+    link = slot_link(page, slot, lea)
     expect(link).to_be_visible()
     # The agenda of narrow screens (tests/e2e/test_planning_phone.py checks it in depth).
     expect(page.locator(".agenda__date", has_text="Jeudi 3 décembre")).to_be_visible()

@@ -24,6 +24,7 @@ from playwright.sync_api import expect
 from planning.models import Booking, BookingRequest
 from planning.rules import PARIS
 from planning.services import request_submit
+from tests.e2e.helpers import slot_link
 from tests.planning.factories import (
     ActivityFactory,
     BookingFactory,
@@ -110,13 +111,6 @@ def world(collectivity_a):
     }
 
 
-def _slot_link(page, slot, child):
-    """The slot's visible link (the grid's on wide screens, the agenda's on narrow ones)."""
-    return page.locator(
-        f'a.slot__link[href^="/famille/planning/creneau/{slot.pk}/{child.pk}/"]:visible'
-    )
-
-
 def _box_inside(page, selector: str) -> bool:
     return page.locator(selector).first.evaluate(
         "(el) => el.getBoundingClientRect().bottom <= window.innerHeight"
@@ -183,8 +177,8 @@ def test_phone_agenda_with_controls_in_the_first_screen(live_server, page, axe, 
 
     # A switch hides the child in the agenda at once.
     page.get_by_role("switch", name="Hugo").click()
-    expect(_slot_link(page, world["slots"][world["days"][1]], world["hugo"])).to_have_count(0)
-    expect(_slot_link(page, world["slots"][world["days"][1]], world["lea"])).to_be_visible()
+    expect(slot_link(page, world["slots"][world["days"][1]], world["hugo"])).to_have_count(0)
+    expect(slot_link(page, world["slots"][world["days"][1]], world["lea"])).to_be_visible()
     expect(page.locator("[data-planning-count]")).to_have_text("6 créneaux affichés")
 
 
@@ -230,8 +224,8 @@ def test_request_from_the_month_with_a_child_hidden_comes_back_there(live_server
     page.set_viewport_size(DESKTOP)
     page.goto(live_server.url + "/famille/planning/?vue=mois&date=2026-12-02")
     page.get_by_role("switch", name="Hugo").click()
-    expect(_slot_link(page, slot, hugo)).to_have_count(0)
-    _slot_link(page, slot, lea).click()
+    expect(slot_link(page, slot, hugo)).to_have_count(0)
+    slot_link(page, slot, lea).click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
     expect(dialog.locator(".state-badge")).to_have_text(re.compile("Inscrit, réservable"))
@@ -249,9 +243,9 @@ def test_request_from_the_month_with_a_child_hidden_comes_back_there(live_server
     expect(page.locator("#planning-periode")).to_have_text("Décembre 2026")
     expect(page.get_by_role("switch", name="Hugo")).not_to_be_checked()
     expect(page.get_by_role("switch", name="Léa")).to_be_checked()
-    expect(_slot_link(page, slot, hugo)).to_have_count(0)
+    expect(slot_link(page, slot, hugo)).to_have_count(0)
     # The card now says what the legend calls it, with the hourglass, not « … ».
-    card = _slot_link(page, slot, lea)
+    card = slot_link(page, slot, lea)
     expect(card).to_contain_text("Demande en attente de validation")
     expect(card.locator(".slot__symbol--pending")).to_have_count(1)
     assert "…" not in card.inner_text()
@@ -272,7 +266,7 @@ def test_request_without_javascript_comes_back_to_the_month(live_server, browser
     assert _query(page.url)["enfant"] == [str(lea.pk)]
     # Léa's Friday 4 canteen, from the agenda.
     target = world["slots"][world["days"][2]]
-    _slot_link(page, target, lea).click()
+    slot_link(page, target, lea).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Restauration scolaire — Léa")
     # (axe-core needs JavaScript: the same page is checked in tests/e2e/test_planning_journey.py.)
     page.get_by_role("button", name="Confirmer la demande").click()
@@ -286,7 +280,7 @@ def test_request_without_javascript_comes_back_to_the_month(live_server, browser
     # (The switches are behind the closed « Filtres » disclosure.)
     expect(page.locator(f"#filtre-enfant-{hugo.pk}")).not_to_be_checked()
     expect(page.locator(f"#filtre-enfant-{lea.pk}")).to_be_checked()
-    expect(_slot_link(page, slot, hugo)).to_have_count(0)
+    expect(slot_link(page, slot, hugo)).to_have_count(0)
     context.close()
 
 

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from planning.models import Activity, Booking, BookingRequest
 from planning.services import request_submit
+from tests.e2e.helpers import slot_link
 from tests.e2e.test_backoffice import login_as
 from tests.planning.factories import (
     ActivityFactory,
@@ -107,9 +108,7 @@ def test_one_day_reservation_from_the_planning(live_server, page, axe, family_se
     axe(page, context="planning")
 
     # With JavaScript the slot's page opens in a dialog (requests.js).
-    page.locator(
-        f'a.slot__link[href^="/famille/planning/creneau/{slot.pk}/{lea.pk}/"]:visible'
-    ).click()
+    slot_link(page, slot, lea).click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_role("heading", level=2).first).to_contain_text("Léa")
     expect(dialog.get_by_text("La demande sera soumise à validation")).to_be_visible()
@@ -117,9 +116,7 @@ def test_one_day_reservation_from_the_planning(live_server, page, axe, family_se
 
     page.get_by_role("button", name="Confirmer la demande").click()
     expect(page.get_by_text("Votre demande de réservation pour Léa")).to_be_visible()
-    cell = page.locator(
-        f'a.slot__link[href^="/famille/planning/creneau/{slot.pk}/{lea.pk}/"]:visible'
-    )
+    cell = slot_link(page, slot, lea)
     expect(cell).to_contain_text("Demande en attente de validation")
     axe(page, context="planning après la demande")
     assert Booking.objects.get(child=lea, slot=slot).state == Booking.State.PENDING
@@ -139,9 +136,7 @@ def test_absence_on_a_reserved_day(live_server, page, axe, family_setup):
     BookingFactory(child=hugo, slot=slot, state=Booking.State.RESERVED)
     _log_in(page, live_server, family_setup["parent"])
     page.goto(_week_url(live_server, slot.date))
-    cell = page.locator(
-        f'a.slot__link[href^="/famille/planning/creneau/{slot.pk}/{hugo.pk}/"]:visible'
-    )
+    cell = slot_link(page, slot, hugo)
     expect(cell).to_contain_text("Réservé / présent")
     cell.click()
     expect(page.get_by_text("L’absence ne sera pas facturée.")).to_be_visible()
@@ -286,9 +281,7 @@ def test_slot_dialog_enhancement(live_server, page, axe, family_setup):
     slot, lea = family_setup["slots"][0], family_setup["lea"]
     _log_in(page, live_server, family_setup["parent"])
     page.goto(_week_url(live_server, slot.date))
-    link = page.locator(
-        f'a.slot__link[href^="/famille/planning/creneau/{slot.pk}/{lea.pk}/"]:visible'
-    )
+    link = slot_link(page, slot, lea)
     link.click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
