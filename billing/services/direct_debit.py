@@ -42,6 +42,7 @@ from ..models import (
     PaymentReversal,
 )
 from .invoices import BillingError, invoice_status
+from .numbering import NumberSequence
 
 Status = Invoice.Status
 Sequence = Mandate.Sequence
@@ -242,19 +243,6 @@ def collectable_invoices(queryset):
     ).filter(Exists(active))
 
 
-def _payment_numbers(regie, year: int, count: int) -> list[str]:
-    """``count`` consecutive payment numbers (the format of ``number_next``), one lock."""
-    NumberCounter.objects.get_or_create(regie=regie, kind=NumberCounter.Kind.PAYMENT, year=year)
-    counter = NumberCounter.objects.select_for_update().get(
-        regie=regie, kind=NumberCounter.Kind.PAYMENT, year=year
-    )
-    first = counter.last + 1
-    counter.last += count
-    counter.save(update_fields=["last"])
-    kind = NumberCounter.Kind.PAYMENT
-    return [f"{kind}{regie.code}-{year}-{n:06d}" for n in range(first, first + count)]
-
-
 def _cents(amount: Decimal) -> int:
     return int((amount * 100).to_integral_value())
 
@@ -370,7 +358,10 @@ def batch_generate(
         total=total,
         created_by=by,
     )
-    numbers = _payment_numbers(regie, collection_date.year, len(rows))
+    with NumberSequence(
+        regie=regie, kind=NumberCounter.Kind.PAYMENT, year=collection_date.year
+    ) as sequence:
+        numbers = [sequence.next() for _row in rows]
     payments = Payment.objects.bulk_create(
         [
             Payment(

@@ -33,6 +33,7 @@ import time
 from collections import defaultdict
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Sum
 from django.template.defaultfilters import date as date_filter
@@ -42,10 +43,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from family.models import Family, Guardian
-from notifications.services import email_queue, event_record
+from notifications.emails import email_render
+from notifications.models import OutboxEmail, TimelineEvent
+from notifications.registry import family_accounts
+from notifications.services import outbox_row
 from planning.models import Activity, Booking
+from portal.branding import branding_for
 from portal.errors import DomainError
-from portal.formats import date_long, euros
+from portal.formats import actor_or_none, date_long, euros
 
 from ..models import (
     ZERO,
@@ -62,7 +67,7 @@ from ..models import (
 from ..selectors import families_on_direct_debit
 from . import pricing
 from .invoices import _address, _payer
-from .numbering import number_next
+from .numbering import NumberSequence
 
 logger = logging.getLogger("billing.runs")
 Status = InvoicingRun.Status
@@ -560,12 +565,22 @@ def _issue_batch(run_id: int, size: int) -> bool:
     mandates = families_on_direct_debit(run.regie, family_ids)
     now = timezone.now()
     ledger = []
-    for row in batch:
-        family_lines = [
-            line for line in lines[row.pk] if (line.booking_id, _ledger_kind(line)) not in already
-        ]
-        ledger += _issue_family(run, row, family_lines, credits, mandates, now)
+    notices = _Notices(run, family_ids)
+    # The counter's row is locked at the batch's first invoice and written once at its end.
+    with NumberSequence(
+        regie=run.regie, kind=NumberCounter.Kind.INVOICE, year=run.issue_date.year
+    ) as numbers:
+        for row in batch:
+            family_lines = [
+                line
+                for line in lines[row.pk]
+                if (line.booking_id, _ledger_kind(line)) not in already
+            ]
+            ledger += _issue_family(run, row, family_lines, credits, mandates, now, numbers)
+            if row.invoice_id:
+                notices.add(row.invoice)
     BilledBooking.objects.bulk_create(ledger)
+    notices.write()
     run.progress_done = RunFamily.objects.filter(run=run, issued_at__isnull=False).count()
     run.save(update_fields=["progress_done"])
     invoice_ids = [row.invoice_id for row in batch if row.invoice_id]
@@ -600,7 +615,7 @@ def _ledger(run, lines, invoice_lines=None) -> list[BilledBooking]:
     ]
 
 
-def _issue_family(run, row, lines, credits, mandates, now) -> list[BilledBooking]:
+def _issue_family(run, row, lines, credits, mandates, now, numbers) -> list[BilledBooking]:
     """One family: its invoice (or credit), its ledger rows (returned), its event and e-mail."""
     row.issued_at = now
     if row.blocked or not lines:
@@ -620,7 +635,7 @@ def _issue_family(run, row, lines, credits, mandates, now) -> list[BilledBooking
             )
         return _ledger(run, lines)
     used = min(max(credits.get(row.family_id) or ZERO, ZERO), lines_total)
-    invoice, invoice_lines = _invoice_create(run, row, lines, used, mandates)
+    invoice, invoice_lines = _invoice_create(run, row, lines, used, mandates, numbers)
     if used > 0:
         FamilyCredit.objects.create(
             regie=run.regie,
@@ -636,7 +651,7 @@ def _issue_family(run, row, lines, credits, mandates, now) -> list[BilledBooking
     return _ledger(run, lines, invoice_lines)
 
 
-def _invoice_create(run, row, lines, used, mandates):
+def _invoice_create(run, row, lines, used, mandates, numbers):
     family = row.family
     payer = row.payer or _payer(family)
     if payer is None:
@@ -653,9 +668,7 @@ def _invoice_create(run, row, lines, used, mandates):
         payer=payer,
         payer_name=f"{payer.first_name} {payer.last_name}".strip(),
         payer_address=_address(payer),
-        number=number_next(
-            regie=run.regie, kind=NumberCounter.Kind.INVOICE, year=run.issue_date.year
-        ),
+        number=numbers.next(),
         label=run.label,
         issue_date=run.issue_date,
         due_date=run.due_date,
@@ -710,7 +723,6 @@ def _invoice_create(run, row, lines, used, mandates):
     invoice_lines = {
         line.pk: row for row, group in zip(rows, members, strict=False) for line in group
     }
-    _notify(run, invoice)
     return invoice, invoice_lines
 
 
@@ -755,35 +767,74 @@ def month_phrase(run) -> str:
     return f"d’{month}" if month in MONTH_ELISION else f"de {month}"
 
 
-def _notify(run, invoice) -> None:
-    from notifications.registry import family_emails
+class _Notices:
+    """A batch's timeline events and e-mails (« Votre facture … est disponible »), written in
+    two bulk inserts in the batch's transaction, the e-mails sent by one task after commit: the
+    family's addresses and the collectivity's branding read once for the batch."""
 
-    message = _("Facture %(number)s émise : %(total)s, à régler avant le %(due)s.") % {
-        "number": invoice.number,
-        "total": euros(invoice.total),
-        "due": date_long(invoice.due_date),
-    }
-    if invoice.direct_debit_date:
-        message += " " + _("Elle sera prélevée le %(date)s.") % {
-            "date": date_long(invoice.direct_debit_date)
+    def __init__(self, run, family_ids):
+        self.run = run
+        self.collectivity = run.regie.collectivity
+        self.addresses = {
+            family_id: sorted({user.email for user in users if user.email})
+            for family_id, users in family_accounts(family_ids).items()
         }
-    collectivity = invoice.family.collectivity
-    event_record(
-        collectivity=collectivity,
-        family_id=invoice.family_id,
-        subject=invoice,
-        actor=run.issued_by,
-        verb="invoice_issued",
-        message=message,
-    )
-    to = family_emails(invoice.family_id)
-    if to:
-        email_queue(
-            template="billing/run_invoice_issued",
-            context={"invoice": invoice, "message": message, "month": month_phrase(run)},
-            collectivity=collectivity,
-            family=invoice.family,
-            to=to,
-            link=reverse("billing:invoice", args=[invoice.pk]),
-            idempotency_key=f"run-invoice:{invoice.pk}",
+        self.branding = branding_for(self.collectivity)
+        self.content_type = ContentType.objects.get_for_model(Invoice)
+        self.events, self.emails = [], []
+
+    def add(self, invoice) -> None:
+        run, collectivity = self.run, self.collectivity
+        message = _("Facture %(number)s émise : %(total)s, à régler avant le %(due)s.") % {
+            "number": invoice.number,
+            "total": euros(invoice.total),
+            "due": date_long(invoice.due_date),
+        }
+        if invoice.direct_debit_date:
+            message += " " + _("Elle sera prélevée le %(date)s.") % {
+                "date": date_long(invoice.direct_debit_date)
+            }
+        self.events.append(
+            TimelineEvent(
+                collectivity=collectivity,
+                family_id=invoice.family_id,
+                subject_type=self.content_type,
+                subject_id=invoice.pk,
+                verb="invoice_issued",
+                message=message,
+                actor=actor_or_none(run.issued_by),
+            )
         )
+        to = self.addresses.get(invoice.family_id)
+        if to:
+            rendered = email_render(
+                template="billing/run_invoice_issued",
+                context={"invoice": invoice, "message": message, "month": month_phrase(run)},
+                collectivity=collectivity,
+                family=invoice.family,
+                link=reverse("billing:invoice", args=[invoice.pk]),
+                branding=self.branding,
+            )
+            self.emails.append(
+                outbox_row(
+                    rendered=rendered,
+                    to=to,
+                    collectivity=collectivity,
+                    family_id=invoice.family_id,
+                    idempotency_key=f"run-invoice:{invoice.pk}",
+                )
+            )
+
+    def write(self) -> None:
+        TimelineEvent.objects.bulk_create(self.events)
+        if not self.emails:
+            return
+        # A new invoice has no e-mail yet: its key cannot be taken.
+        ids = [email.pk for email in OutboxEmail.objects.bulk_create(self.emails)]
+        transaction.on_commit(lambda: _enqueue_emails(ids))
+
+
+def _enqueue_emails(ids: list[int]) -> None:
+    from django_q.tasks import async_task
+
+    async_task("notifications.tasks.outbox_send_many", ids)

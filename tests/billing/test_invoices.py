@@ -241,3 +241,49 @@ def test_the_payer_address_keeps_its_second_line(regie, family):
     )
     invoice = issue(regie, family)
     assert invoice.payer_address == "12 rue des Lilas\nBâtiment B\n45630 Beaulieu-sur-Loire"
+
+
+def test_a_number_sequence_continues_the_counter_and_writes_it_once(
+    regie, django_assert_num_queries
+):
+    from billing.services.numbering import NumberSequence, number_next
+
+    kind, year = NumberCounter.Kind.INVOICE, 2026
+    with transaction.atomic():
+        assert number_next(regie=regie, kind=kind, year=year) == "F01-2026-000001"
+        # Read, lock, and one write for the three numbers.
+        with (
+            django_assert_num_queries(3),
+            NumberSequence(regie=regie, kind=kind, year=year) as numbers,
+        ):
+            taken = [numbers.next() for _ in range(3)]
+        assert taken == ["F01-2026-000002", "F01-2026-000003", "F01-2026-000004"]
+        assert number_next(regie=regie, kind=kind, year=year) == "F01-2026-000005"
+    assert NumberCounter.objects.get(regie=regie, kind=kind, year=year).last == 5
+
+
+def test_a_number_sequence_rolled_back_gives_its_numbers_again(regie):
+    from billing.services.numbering import NumberSequence
+
+    kind = NumberCounter.Kind.INVOICE
+    with (
+        pytest.raises(OSError),
+        transaction.atomic(),
+        NumberSequence(regie=regie, kind=kind, year=2026) as numbers,
+    ):
+        numbers.next()
+        raise OSError("disque plein")
+    with transaction.atomic(), NumberSequence(regie=regie, kind=kind, year=2026) as numbers:
+        assert numbers.next() == "F01-2026-000001"
+    # Nothing taken, nothing locked nor written.
+    with transaction.atomic(), NumberSequence(regie=regie, kind=kind, year=2026):
+        pass
+    assert NumberCounter.objects.get(regie=regie, kind=kind, year=2026).last == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_number_sequence_outside_a_transaction_is_refused(regie):
+    from billing.services.numbering import NumberSequence
+
+    with pytest.raises(RuntimeError):
+        NumberSequence(regie=regie, kind=NumberCounter.Kind.INVOICE, year=2026).next()

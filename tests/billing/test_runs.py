@@ -33,7 +33,7 @@ from billing.services.runs import (
     run_issue_process,
     run_issue_start,
 )
-from notifications.models import OutboxEmail
+from notifications.models import OutboxEmail, TimelineEvent
 from planning.models import Booking
 from portal.scoping import scopes_disabled
 from tests.billing.run_fixtures import (
@@ -174,8 +174,36 @@ def test_issuing_numbers_invoices_with_pdfs_mails_and_debit_dates(
     assert line.details == "Jours : 02/11, 03/11, 04/11, 05/11" and line.activity == canteen
     emails = OutboxEmail.objects.filter(subject__contains="Votre facture de novembre est dispo")
     assert emails.count() == 3
+    assert sorted(e.to[0] for e in emails) == [f"famille{n}@example.test" for n in range(3)]
+    assert {e.family_id for e in emails} == {i.family_id for i in invoices}
+    by_family = {i.family_id: i.pk for i in invoices}
+    assert all(e.idempotency_key == f"run-invoice:{by_family[e.family_id]}" for e in emails)
     assert len(mail.outbox) == 3
     assert BilledBooking.objects.filter(run=run).count() == 12
+    # Each family's timeline says it, in the batch's transaction.
+    events = TimelineEvent.objects.filter(verb="invoice_issued").order_by("subject_id")
+    assert [(e.family_id, e.subject, e.actor) for e in events] == [
+        (i.family_id, i, agent_a) for i in invoices
+    ]
+    assert events[1].message.startswith("Facture F01-2026-000002 émise : 8,00")
+    assert events[1].message.endswith(
+        "à régler avant le jeudi 31 décembre 2026. Elle sera prélevée le dimanche 20 décembre 2026."
+    )
+
+
+def test_a_batch_costs_a_few_queries_per_family(
+    collectivity_a, regie, canteen, django_assert_max_num_queries, monkeypatch
+):
+    """The counter locked once, the addresses, branding, events and e-mails read or written
+    once per batch: what grows with the families is their invoice, its lines and their row."""
+    families(collectivity_a, canteen, 20, days=2, email=True)
+    run = draft(regie, [canteen])
+    monkeypatch.setattr(runs_service, "_enqueue", lambda run_id: None)
+    run_issue_start(run=run, by=None)
+    with django_assert_max_num_queries(25 + 3 * 20):  # 23 + 3 × 20 measured
+        assert runs_service._issue_batch(run.pk, 50)
+    assert Invoice.objects.filter(run=run).count() == 20
+    assert OutboxEmail.objects.filter(subject__contains="Votre facture").count() == 20
 
 
 def test_the_same_period_run_twice_bills_nothing_twice(collectivity_a, regie, canteen):
