@@ -88,6 +88,14 @@ def agent_a(collectivity_a):
 
 
 @pytest.fixture
+def agent_b(collectivity_b):
+    """An agent of the other collectivity (the forbidden side of the isolation tests)."""
+    user = UserFactory(email="agent.b@example.test")
+    membership_grant(user=user, collectivity=collectivity_b, role=Membership.Role.AGENT)
+    return user
+
+
+@pytest.fixture
 def editor_a(collectivity_a):
     user = UserFactory(email="editeur.a@example.test")
     membership_grant(user=user, collectivity=collectivity_a, role=Membership.Role.EDITOR)

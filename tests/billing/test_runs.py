@@ -1,15 +1,18 @@
 """Invoicing runs: a draft in a fixed number of queries, « Émettre » in one task (numbers,
 PDFs, e-mails, direct-debit dates, progress), a booking billed once whatever the runs,
 negative totals kept as credit and deducted next time, failures resumed without billing twice,
-and two agents issuing at once."""
+two agents issuing at once, and the PDFs rendered by their own tasks (or on the spot, once,
+when an invoice is opened first)."""
 
 import datetime
 import threading
 from decimal import Decimal
+from unittest import mock
 
 from django.core import mail
 from django.db import connection
 from django.test import TestCase
+from django.urls import reverse
 
 import pytest
 import time_machine
@@ -24,6 +27,7 @@ from billing.models import (
     RunAnomaly,
     RunFamily,
 )
+from billing.pdf import invoices_pdf_render
 from billing.services import runs as runs_service
 from billing.services.runs import (
     RunError,
@@ -33,6 +37,7 @@ from billing.services.runs import (
     run_issue_process,
     run_issue_start,
 )
+from billing.tasks import invoices_pdf_render as invoices_pdf_task
 from notifications.models import OutboxEmail, TimelineEvent
 from planning.models import Booking
 from portal.scoping import scopes_disabled
@@ -447,3 +452,100 @@ def test_two_agents_issuing_at_once_bill_once_with_gapless_numbers(
     assert numbers == [f"F01-2026-{n:06d}" for n in range(1, count + 1)]
     assert BilledBooking.objects.count() == count * 4
     assert Booking.objects.count() == count * 4
+
+
+# --- PDFs: rendered by their own tasks once each batch is numbered (several workers render
+# side by side); an invoice opened before its task gets its PDF on the spot, once.
+
+
+def issue_without_pdf_tasks(run, by=None):
+    with (
+        mock.patch.object(runs_service, "_enqueue_pdfs") as queued,
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        run_issue_start(run=run, by=by)
+    run.refresh_from_db()
+    return [ids for (ids,), _kwargs in queued.call_args_list]
+
+
+def test_each_batch_queues_the_pdfs_of_its_invoices(collectivity_a, regie, canteen):
+    families(collectivity_a, canteen, 3)
+    run = draft(regie, [canteen])
+    with mock.patch.object(runs_service, "ISSUE_BATCH", 2):
+        batches = issue_without_pdf_tasks(run)
+    invoices = list(Invoice.objects.filter(run=run).order_by("pk").values_list("pk", flat=True))
+    assert batches == [invoices[:2], invoices[2:]]
+    assert not Invoice.objects.filter(run=run).exclude(pdf="").exists()
+    assert invoices_pdf_task(invoices) == 3
+    assert all(
+        invoice.pdf.open("rb").read(5) == b"%PDF-" for invoice in Invoice.objects.filter(run=run)
+    )
+    names = set(Invoice.objects.filter(run=run).values_list("pdf", flat=True))
+    # Run again (a retried task): nothing is rendered twice, the files stay.
+    assert invoices_pdf_task(invoices) == 0
+    assert set(Invoice.objects.filter(run=run).values_list("pdf", flat=True)) == names
+
+
+def test_the_progress_page_counts_the_pdfs_still_to_render(
+    collectivity_a, regie, canteen, client_a, agent_a
+):
+    families(collectivity_a, canteen, 2)
+    run = draft(regie, [canteen])
+    issue_without_pdf_tasks(run)
+    client_a.force_login(agent_a)
+    page = client_a.get(reverse("billing_admin:run_detail", args=[run.pk]))
+    text = page.content.decode()
+    assert "0 / 2" in text and "2 PDF restent à rendre" in text
+    assert '<meta http-equiv="refresh"' in text
+    invoices_pdf_render(list(Invoice.objects.filter(run=run).values_list("pk", flat=True)))
+    text = client_a.get(reverse("billing_admin:run_detail", args=[run.pk])).content.decode()
+    assert "2 / 2" in text and "restent à rendre" not in text
+    assert '<meta http-equiv="refresh"' not in text
+
+
+def test_an_invoice_downloaded_before_its_task_gets_its_pdf_once(
+    collectivity_a, regie, canteen, client_a, agent_a, client_b, agent_b
+):
+    families(collectivity_a, canteen, 1)
+    run = draft(regie, [canteen])
+    issue_without_pdf_tasks(run)
+    invoice = Invoice.objects.get(run=run)
+    # Another collectivity's agent neither gets it nor makes it render.
+    client_b.force_login(agent_b)
+    assert client_b.get(reverse("billing_admin:invoice_pdf", args=[invoice.pk])).status_code == 404
+    invoice.refresh_from_db()
+    assert not invoice.pdf
+    client_a.force_login(agent_a)
+    url = reverse("billing_admin:invoice_pdf", args=[invoice.pk])
+    first = client_a.get(url)
+    assert first.status_code == 200 and b"".join(first.streaming_content)[:5] == b"%PDF-"
+    invoice.refresh_from_db()
+    stored = invoice.pdf.name
+    assert stored
+    second = client_a.get(url)
+    assert second.status_code == 200
+    invoice.refresh_from_db()
+    assert invoice.pdf.name == stored
+    assert invoices_pdf_task([invoice.pk]) == 0
+
+
+def test_a_parent_opening_the_invoice_before_its_task_gets_its_pdf_once(
+    collectivity_a, regie, canteen, client_a
+):
+    made = families(collectivity_a, canteen, 2, email=True)
+    run = draft(regie, [canteen])
+    issue_without_pdf_tasks(run)
+    mine, theirs = (Invoice.objects.get(run=run, family=family) for family in made)
+    parent = made[0].subscriptions.get().user
+    client_a.force_login(parent)
+    # Another family's invoice: not found, and not rendered either.
+    other = client_a.get(reverse("billing:invoice_pdf", args=[theirs.pk]))
+    assert other.status_code == 404
+    theirs.refresh_from_db()
+    assert not theirs.pdf
+    response = client_a.get(reverse("billing:invoice_pdf", args=[mine.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:5] == b"%PDF-"
+    mine.refresh_from_db()
+    assert mine.pdf
+    assert invoices_pdf_task([mine.pk, theirs.pk]) == 1  # only the other family's was left

@@ -57,13 +57,6 @@ def _image(collectivity, title=SECRET_TITLE):
 
 
 @pytest.fixture
-def agent_b(collectivity_b):
-    user = UserFactory(email="agent.b@example.test")
-    membership_grant(user=user, collectivity=collectivity_b, role=Membership.Role.AGENT)
-    return user
-
-
-@pytest.fixture
 def files(collectivity_a, collectivity_b):
     """A's own document and image, and B's (the forbidden ones)."""
     return {

@@ -12,20 +12,11 @@ from family.services import (
     subscription_create,
 )
 from notifications.models import TimelineEvent
-from portal.models import Membership
-from portal.services import membership_grant
 from tests.portal.factories import FamilyFactory, SubscriptionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 LIST_URL = "/admin/family/family/"
-
-
-@pytest.fixture
-def agent_b(collectivity_b):
-    user = UserFactory(email="agent.b@example.test")
-    membership_grant(user=user, collectivity=collectivity_b, role=Membership.Role.AGENT)
-    return user
 
 
 @pytest.fixture

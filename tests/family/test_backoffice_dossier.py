@@ -71,13 +71,6 @@ def health_request(child, allergies="arachide"):
 
 
 @pytest.fixture
-def agent_b(collectivity_b):
-    user = UserFactory(email="agent.b@example.test")
-    membership_grant(user=user, collectivity=collectivity_b, role=Membership.Role.AGENT)
-    return user
-
-
-@pytest.fixture
 def family_a(collectivity_a):
     return make_family(collectivity_a, "Dupont")
 

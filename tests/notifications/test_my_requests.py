@@ -97,7 +97,7 @@ def test_new_messages_per_account_clear_when_opened(client_a, family, parent, ag
 
 
 def test_the_agents_message_reaches_the_history_and_the_digest(
-    client_a, family, parent, agent_a, client_b, agent_b_of
+    client_a, family, parent, agent_a, client_b, agent_b
 ):
     request = _change(family, parent)
     url = f"/admin/e-mails/demandes/dossier/{request.pk}/message/"
@@ -122,25 +122,15 @@ def test_the_agents_message_reaches_the_history_and_the_digest(
     client_a.post(url, {"message": "  ", "next": "/x/"})
     assert TimelineEvent.objects.filter(verb="agent_message").count() == 1
     # Another collectivity's agent cannot write on it (its host answers 403, ours 404).
-    client_b.force_login(agent_b_of)
+    client_b.force_login(agent_b)
     assert client_b.post(url, {"message": "Intrus"}).status_code in (403, 404)
-    client_a.force_login(agent_b_of)
+    client_a.force_login(agent_b)
     assert client_a.post(url, {"message": "Intrus"}).status_code in (403, 404)
     assert TimelineEvent.objects.filter(verb="agent_message").count() == 1
     client_a.force_login(parent)
     detail = client_a.get(f"{URL}dossier/{request.pk}/").content.decode()
     assert "Informations apportées par votre collectivité" in detail
     assert "avis d’imposition" in detail
-
-
-@pytest.fixture
-def agent_b_of(collectivity_b):
-    from portal.models import Membership
-    from portal.services import membership_grant
-
-    user = UserFactory(email="agent.b@example.test")
-    membership_grant(user=user, collectivity=collectivity_b, role=Membership.Role.AGENT)
-    return user
 
 
 def test_filters_by_kind_status_and_child(client_a, family, parent, agent_a, collectivity_a):
