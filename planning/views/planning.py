@@ -20,6 +20,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -152,7 +154,8 @@ def _cells_for_display(cells, colours: dict[int, str], *, return_url: str | None
     by template filters and tags once per cell (a month of 3 children is ~150 cells).
     ``return_url``: the planning as shown, which the slot page and its request come back to."""
     icons = {
-        code: render_to_string("planning/_state_icon.html", {"code": code}) for code in STATE_LEGEND
+        code: mark_safe(render_to_string("planning/_state_icon.html", {"code": code}))  # noqa: S308 -- our template's output
+        for code in STATE_LEGEND
     }
     url_pattern = with_return(reverse("planning:slot", args=[SLOT_MARK, CHILD_MARK]), return_url)
     long_dates: dict[datetime.date, str] = {}
@@ -233,8 +236,45 @@ def _cells_by_day(cells, *, colours, query) -> dict[datetime.date, list]:
     by_day: dict[datetime.date, list] = {}
     for cell in _cells_for_display(cells, colours, return_url=query.url()):
         cell.hidden = not (cell.child.pk in shown_children and cell.activity.pk in shown_activities)
+        cell.html, cell.agenda_html = _slot_html(cell, ""), _slot_html(cell, "agenda-")
         by_day.setdefault(cell.date, []).append(cell)
     return by_day
+
+
+def _slot_html(cell, tip_prefix: str) -> str:
+    """One slot of the planning, with its tooltip: the grid's copy (``tip_prefix`` empty)
+    or the agenda's (narrow screens). Built here rather than by a template included once per
+    cell and copy (a month of 3 children is ~250 includes); every value is escaped by
+    ``format_html``, the icon is the trusted drawing of ``_state_icon.html``."""
+    tip_id = f"{tip_prefix}{cell.tip_id}"
+    return format_html(
+        '<li class="slot {} {}" data-cell data-child="{}" data-activity="{}"{}>'
+        '<a class="slot__link" href="{}" data-return aria-describedby="{}">'
+        '<span class="slot__child">{}</span>'
+        '<span class="slot__activity">{}</span>'
+        '<span class="slot__time"><span aria-hidden="true">{}–{}</span>'
+        '<span class="visually-hidden">{}</span></span>'
+        '<span class="slot__state">{} {}</span>'
+        "</a>"
+        '<span class="slot__tooltip" role="tooltip" id="{}">{}</span>'
+        "</li>",
+        cell.css_class,
+        cell.colour_class,
+        cell.child_key,
+        cell.activity_key,
+        mark_safe(" hidden") if cell.hidden else "",  # noqa: S308 -- a constant
+        cell.url,
+        tip_id,
+        cell.child.first_name,
+        cell.activity.name,
+        cell.start,
+        cell.end,
+        cell.time_text,
+        cell.icon,
+        cell.label,
+        tip_id,
+        cell.tooltip,
+    )
 
 
 def _calendar_days(period: Period, by_day, today) -> tuple[list[list[dict]], list[dict]]:

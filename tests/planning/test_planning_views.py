@@ -591,3 +591,21 @@ def test_other_collectivity_host_does_not_show_family_a(client_b, world):
     # The account has no family in B: the "no family" page, nothing of A.
     assert response.status_code == 200
     assert "Léa" not in response.content.decode()
+
+
+def test_the_month_escapes_names_in_each_slot_and_its_agenda_copy(parent_client, world):
+    """The slots are built in Python (``format_html``), not by a template: a child's name and
+    an activity's are escaped in the grid, the agenda and the tooltips alike."""
+    lea = world["lea"]
+    lea.first_name = '<img src=x onerror="alert(1)">'
+    lea.save()
+    canteen = world["canteen"]
+    canteen.name = "Cantine & <b>goûter</b>"
+    canteen.save()
+    html = planning(parent_client, vue="mois", date="2026-12-01").content.decode()
+    assert "<img src=x" not in html and "<b>goûter</b>" not in html
+    escaped = "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
+    # Grid and agenda: the name in each copy, the activity in the link and the tooltip.
+    assert html.count(f'<span class="slot__child">{escaped}</span>') >= 2
+    assert "Cantine &amp; &lt;b&gt;goûter&lt;/b&gt; — " in html
+    assert 'aria-describedby="agenda-infobulle-' in html and 'id="agenda-infobulle-' in html
