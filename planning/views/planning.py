@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -234,46 +234,50 @@ def _cells_by_day(cells, *, colours, query) -> dict[datetime.date, list]:
     that the switches can show them again at once, or after « Filtrer »)."""
     shown_children, shown_activities = set(query.child_ids), set(query.activity_ids)
     by_day: dict[datetime.date, list] = {}
+    escape_once = _Escaper()
     for cell in _cells_for_display(cells, colours, return_url=query.url()):
         cell.hidden = not (cell.child.pk in shown_children and cell.activity.pk in shown_activities)
-        cell.html, cell.agenda_html = _slot_html(cell, ""), _slot_html(cell, "agenda-")
+        cell.html, cell.agenda_html = _slot_html(cell, escape_once)
         by_day.setdefault(cell.date, []).append(cell)
     return by_day
 
 
-def _slot_html(cell, tip_prefix: str) -> str:
-    """One slot of the planning, with its tooltip: the grid's copy (``tip_prefix`` empty)
-    or the agenda's (narrow screens). Built here rather than by a template included once per
-    cell and copy (a month of 3 children is ~250 includes); every value is escaped by
-    ``format_html``, the icon is the trusted drawing of ``_state_icon.html``."""
-    tip_id = f"{tip_prefix}{cell.tip_id}"
-    return format_html(
-        '<li class="slot {} {}" data-cell data-child="{}" data-activity="{}"{}>'
-        '<a class="slot__link" href="{}" data-return aria-describedby="{}">'
-        '<span class="slot__child">{}</span>'
-        '<span class="slot__activity">{}</span>'
-        '<span class="slot__time"><span aria-hidden="true">{}–{}</span>'
-        '<span class="visually-hidden">{}</span></span>'
-        '<span class="slot__state">{} {}</span>'
-        "</a>"
-        '<span class="slot__tooltip" role="tooltip" id="{}">{}</span>'
-        "</li>",
-        cell.css_class,
-        cell.colour_class,
-        cell.child_key,
-        cell.activity_key,
-        mark_safe(" hidden") if cell.hidden else "",  # noqa: S308 -- a constant
-        cell.url,
-        tip_id,
-        cell.child.first_name,
-        cell.activity.name,
-        cell.start,
-        cell.end,
-        cell.time_text,
-        cell.icon,
-        cell.label,
-        tip_id,
-        cell.tooltip,
+class _Escaper(dict):
+    """``escape`` with a memory: a month repeats the same few names, times and labels."""
+
+    def __call__(self, value) -> str:
+        text = str(value)
+        found = self.get(text)
+        if found is None:
+            found = self[text] = escape(text)
+        return found
+
+
+def _slot_html(cell, esc: _Escaper) -> tuple[str, str]:
+    """One slot of the planning with its tooltip, twice: the grid's copy and the agenda's
+    (narrow screens), whose tooltip ids differ. Built here rather than by a template included
+    once per cell and copy (a month of 3 children is ~250 includes). Every value goes through
+    ``esc`` (``django.utils.html.escape``); the icon is the trusted drawing of
+    ``_state_icon.html``; the ids are made of numbers."""
+    opening = (
+        f'<li class="slot {esc(cell.css_class)} {esc(cell.colour_class)}" data-cell '
+        f'data-child="{esc(cell.child_key)}" data-activity="{esc(cell.activity_key)}"'
+        f"{' hidden' if cell.hidden else ''}>"
+        f'<a class="slot__link" href="{esc(cell.url)}" data-return aria-describedby="'
+    )
+    body = (
+        f'"><span class="slot__child">{esc(cell.child.first_name)}</span>'
+        f'<span class="slot__activity">{esc(cell.activity.name)}</span>'
+        f'<span class="slot__time"><span aria-hidden="true">{esc(cell.start)}–{esc(cell.end)}'
+        f'</span><span class="visually-hidden">{esc(cell.time_text)}</span></span>'
+        f'<span class="slot__state">{cell.icon} {esc(cell.label)}</span></a>'
+        f'<span class="slot__tooltip" role="tooltip" id="'
+    )
+    tooltip = f'">{esc(cell.tooltip)}</span></li>'
+    grid, agenda = cell.tip_id, f"agenda-{cell.tip_id}"
+    return (
+        mark_safe(f"{opening}{grid}{body}{grid}{tooltip}"),  # noqa: S308 -- escaped above
+        mark_safe(f"{opening}{agenda}{body}{agenda}{tooltip}"),  # noqa: S308 -- escaped above
     )
 
 
