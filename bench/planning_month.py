@@ -15,9 +15,10 @@
    children, slots and enrolments go in with ``bulk_create``, bookings with COPY.
 2. Measures in-process with Django's test ``Client`` on the collectivity's host (no network,
    so the figures are the server's own time: middleware, views, queries, templates): the
-   month view (December 2026) of a 3-child family enrolled in three activities, median and
-   p95 over ``--requests`` requests after a warm-up, and its query count; then the Wagtail
-   home page of the same site, the same way.
+   month view (December 2026) of a 3-child family enrolled in three activities, its
+   « Mon espace citoyen » and the Wagtail home page of the same site, requested in turns
+   (``--requests`` rounds after ``--warmup``): median, p95 and max, query count, and the
+   month's ratios to the two others.
 
 A benchmark, not a test: it prints figures and asserts no timing.
 """
@@ -272,31 +273,40 @@ def populate(families: int):
 # --------------------------------------------------------------------------- measures
 
 
-def measure(client, url: str, *, requests: int, warmup: int) -> dict:
+def measure(pages: dict, *, requests: int, warmup: int) -> dict[str, dict]:
+    """``pages``: label → (client, url). The pages are requested in turns (one of each per
+    round), so that a change of the machine's load weighs on all of them alike; per page the
+    median, p95 and max server time, the queries of one more request, the slots shown."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    def get(client, url):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response
+
     for _ in range(warmup):
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    timings = []
+        for client, url in pages.values():
+            get(client, url)
+    timings = {label: [] for label in pages}
     for _ in range(requests):
-        clock = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - clock) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    timings.sort()
-    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-    return {
-        "median": statistics.median(timings),
-        "p95": p95,
-        "max": timings[-1],
-        "queries": len(queries),
-        "bytes": len(response.content),
-        "slots": response.content.decode().count('class="slot '),
-    }
+        for label, (client, url) in pages.items():
+            clock = time.perf_counter()
+            get(client, url)
+            timings[label].append((time.perf_counter() - clock) * 1000)
+    figures = {}
+    for label, (client, url) in pages.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = get(client, url)
+        values = sorted(timings[label])
+        figures[label] = {
+            "median": statistics.median(values),
+            "p95": values[min(len(values) - 1, round(0.95 * (len(values) - 1)))],
+            "max": values[-1],
+            "queries": len(queries),
+            "slots": response.content.decode().count('class="slot '),
+        }
+    return figures
 
 
 def main(argv=None) -> int:
@@ -340,23 +350,34 @@ def main(argv=None) -> int:
 
     client = Client(HTTP_HOST=HOST)
     client.force_login(User.objects.get(email=PARENT_EMAIL))
-    month = measure(
-        client,
-        f"/famille/planning/?vue=mois&date={MONTH.isoformat()}",
+    month_label = f"Planning, month view ({MONTH:%B %Y}), 3 children"
+    space_label = "« Mon espace citoyen » (/mon-espace/)"
+    home_label = "Wagtail home page (/)"
+    figures = measure(
+        {
+            month_label: (client, f"/famille/planning/?vue=mois&date={MONTH.isoformat()}"),
+            space_label: (client, "/mon-espace/"),
+            home_label: (Client(HTTP_HOST=HOST), "/"),
+        },
         requests=args.requests,
         warmup=args.warmup,
     )
-    home = measure(Client(HTTP_HOST=HOST), "/", requests=args.requests, warmup=args.warmup)
-    print(f"{'page':<42}{'median':>10}{'p95':>10}{'max':>10}{'queries':>9}{'slots':>7}")
-    for label, figures in (
-        (f"Planning, month view ({MONTH:%B %Y}), 3 children", month),
-        ("Wagtail home page (/)", home),
-    ):
+    print(f"{'page':<46}{'median':>10}{'p95':>10}{'max':>10}{'queries':>9}{'slots':>7}")
+    for label, row in figures.items():
         print(
-            f"{label:<42}{figures['median']:>8.1f}ms{figures['p95']:>8.1f}ms"
-            f"{figures['max']:>8.1f}ms{figures['queries']:>9}{figures['slots']:>7}"
+            f"{label:<46}{row['median']:>8.1f}ms{row['p95']:>8.1f}ms"
+            f"{row['max']:>8.1f}ms{row['queries']:>9}{row['slots']:>7}"
         )
-    print(f"({args.requests} requests each after {args.warmup} warm-up; in-process server time.)")
+    month = figures[month_label]["median"]
+    print(
+        f"Month view / home page: {month / figures[home_label]['median']:.2f}×; "
+        f"month view / « Mon espace citoyen »: {month / figures[space_label]['median']:.2f}× "
+        "(medians; no grid cache yet: every request computes the month)."
+    )
+    print(
+        f"({args.requests} rounds of the three pages in turns after {args.warmup} warm-up "
+        "rounds; in-process server time.)"
+    )
     return 0
 
 
