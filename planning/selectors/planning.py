@@ -272,13 +272,17 @@ def _waiting_position():
     )
 
 
-def planning_cells(*, family_children, activity_ids, start: date, end: date) -> list[Cell]:
+def planning_cells(
+    *, family_children, activity_ids, start: date, end: date, activities=None
+) -> list[Cell]:
     """Every (child, slot) pair of [start, end] where the child holds an accepted enrolment
     of the slot's activity covering the date, booked or not; ordered by date, time, activity
     and child order.
 
     ``family_children``: the children to show (already reached through the request's scope);
-    ``activity_ids``: the activities to show (None: all). Four queries at most.
+    ``activity_ids``: the activities to show (None: all). ``activities``: the Activity rows the
+    caller already read through its scope (the planning's filter), shared by the slots instead
+    of one copy per slot row (a month has ~80 slots). Four queries at most.
     """
     children = list(family_children)
     if not children or (activity_ids is not None and not list(activity_ids)):
@@ -303,11 +307,16 @@ def planning_cells(*, family_children, activity_ids, start: date, end: date) -> 
         return []
     enrolled_activity_ids = {activity_id for _child_id, activity_id in periods}
 
-    slots = list(
-        Slot.objects.filter(activity_id__in=enrolled_activity_ids, date__range=(start, end))
-        .select_related("activity")
-        .order_by("date", "start_time", "activity__name", "pk")
-    )
+    slots = Slot.objects.filter(
+        activity_id__in=enrolled_activity_ids, date__range=(start, end)
+    ).order_by("date", "start_time", "activity__name", "pk")
+    known = {activity.pk: activity for activity in activities or ()}
+    if enrolled_activity_ids <= known.keys():
+        slots = list(slots)
+        for slot in slots:
+            slot.activity = known[slot.activity_id]
+    else:
+        slots = list(slots.select_related("activity"))
     if not slots:
         return []
 
@@ -336,6 +345,7 @@ def planning_cells(*, family_children, activity_ids, start: date, end: date) -> 
 
     now = local_now()
     closed_reasons: dict[int, str | None] = {}
+    texts: dict[tuple, str] = {}  # the same few words on most cells: written once
     cells = []
     for (child_id, activity_id), ranges in periods.items():
         for slot in slots_by_activity.get(activity_id, ()):
@@ -358,6 +368,21 @@ def planning_cells(*, family_children, activity_ids, start: date, end: date) -> 
             )
             position = booking["position"] if booking_state == _State.WAITING else None
             offer_expires_at = booking["offer_expires_at"] if booking else None
+            text_key = (
+                state,
+                booking_state,
+                position,
+                offer_expires_at,
+                pending_absence and booking_state == _State.RESERVED,
+            )
+            if text_key not in texts:
+                texts[text_key] = state_text(
+                    state=state,
+                    booking_state=booking_state,
+                    position=position,
+                    offer_expires_at=offer_expires_at,
+                    pending_absence=text_key[4],
+                )
             cells.append(
                 Cell(
                     date=slot.date,
@@ -365,13 +390,7 @@ def planning_cells(*, family_children, activity_ids, start: date, end: date) -> 
                     child=child_by_id[child_id],
                     activity=slot.activity,
                     state=state,
-                    label=state_text(
-                        state=state,
-                        booking_state=booking_state,
-                        position=position,
-                        offer_expires_at=offer_expires_at,
-                        pending_absence=pending_absence and booking_state == _State.RESERVED,
-                    ),
+                    label=texts[text_key],
                     legend=STATE_LEGEND[state],
                     booking_id=booking["pk"] if booking else None,
                     booking_state=booking_state,

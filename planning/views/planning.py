@@ -160,6 +160,7 @@ def _cells_for_display(cells, colours: dict[int, str], *, return_url: str | None
     url_pattern = with_return(reverse("planning:slot", args=[SLOT_MARK, CHILD_MARK]), return_url)
     long_dates: dict[datetime.date, str] = {}
     times: dict[datetime.time, str] = {}
+    spans: dict[tuple[datetime.time, datetime.time], str] = {}
     for cell in cells:
         slot, child = cell.slot, cell.child
         if cell.date not in long_dates:
@@ -168,7 +169,10 @@ def _cells_for_display(cells, colours: dict[int, str], *, return_url: str | None
             if moment not in times:
                 times[moment] = time_fr(moment)
         cell.start, cell.end = times[slot.start_time], times[slot.end_time]
-        cell.time_text = _("de %(start)s à %(end)s") % {"start": cell.start, "end": cell.end}
+        span = (slot.start_time, slot.end_time)
+        if span not in spans:
+            spans[span] = _("de %(start)s à %(end)s") % {"start": cell.start, "end": cell.end}
+        cell.time_text = spans[span]
         cell.url = url_pattern.replace(str(SLOT_MARK), str(slot.pk)).replace(
             str(CHILD_MARK), str(child.pk)
         )
@@ -361,6 +365,7 @@ def planning_index(request):
         activity_ids=[activity.pk for activity in activities],
         start=period.start,
         end=period.end,
+        activities=activities,
     )
     colours = {child.pk: child_colour_class(index) for index, child in enumerate(children)}
     by_day = _cells_by_day(cells, colours=colours, query=query)

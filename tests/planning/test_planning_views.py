@@ -11,6 +11,7 @@ import pytest
 import time_machine
 
 from planning.models import (
+    Activity,
     Booking,
     BookingEvent,
     BookingRequest,
@@ -609,3 +610,40 @@ def test_the_month_escapes_names_in_each_slot_and_its_agenda_copy(parent_client,
     assert html.count(f'<span class="slot__child">{escaped}</span>') >= 2
     assert "Cantine &amp; &lt;b&gt;goûter&lt;/b&gt; — " in html
     assert 'aria-describedby="agenda-infobulle-' in html and 'id="agenda-infobulle-' in html
+
+
+def test_cells_share_the_activities_given_and_say_the_same(world):
+    """Given the activities already read, the slots share them (no copy per slot row), and
+    the cells are the same as when the selector reads them itself; an activity missing from
+    those given falls back to reading them (never a wrong or missing activity)."""
+    children = [world["lea"], world["hugo"]]
+    activities = list(Activity.objects.filter(pk__in=[world["canteen"].pk, world["wednesday"].pk]))
+    period = (datetime.date(2026, 12, 1), datetime.date(2026, 12, 31))
+    ids = [activity.pk for activity in activities]
+
+    def seen(cells):
+        return [
+            (c.date, c.child.pk, c.activity.pk, c.activity.name, c.state, c.label) for c in cells
+        ]
+
+    alone = planning_cells(
+        family_children=children, activity_ids=ids, start=period[0], end=period[1]
+    )
+    shared = planning_cells(
+        family_children=children,
+        activity_ids=ids,
+        start=period[0],
+        end=period[1],
+        activities=activities,
+    )
+    assert seen(shared) == seen(alone) and len(shared) > 10
+    given = {activity.pk: activity for activity in activities}
+    assert all(cell.activity is given[cell.activity.pk] for cell in shared)
+    partial = planning_cells(
+        family_children=children,
+        activity_ids=ids,
+        start=period[0],
+        end=period[1],
+        activities=activities[:1],
+    )
+    assert seen(partial) == seen(alone)
