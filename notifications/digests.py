@@ -387,8 +387,6 @@ def _batch_insert(collectivity, start, end, targets, keys, by_target, rows, read
 
 
 def _enqueue_batch(ids: list[int]) -> None:
-    if not ids:
-        return
-    from django_q.tasks import async_task
+    from .services import outbox_enqueue_many
 
-    async_task("notifications.tasks.outbox_send_many", ids)
+    outbox_enqueue_many(ids)

@@ -123,8 +123,17 @@ def recipients_resolver_register(resolver: Callable) -> None:
 def family_emails(family_id: int) -> list[str]:
     """The addresses of a family's subscribed accounts, sorted (for e-mails about the family
     that are not decisions: invoices, payments)."""
-    readers = family_accounts([family_id]).get(family_id, [])
-    return sorted({user.email for user in readers if user.email})
+    return families_emails([family_id]).get(family_id, [])
+
+
+def families_emails(family_ids: Iterable[int]) -> dict[int, list[str]]:
+    """``family_emails`` of many families at once (one resolver call): family id → sorted
+    addresses, for the families that have some."""
+    found = {
+        family_id: sorted({user.email for user in users if user.email})
+        for family_id, users in family_accounts(family_ids).items()
+    }
+    return {family_id: emails for family_id, emails in found.items() if emails}
 
 
 def family_accounts(family_ids: Iterable[int]) -> dict[int, list]:

@@ -165,6 +165,16 @@ def _enqueue_send(email_id: int) -> None:
     async_task("notifications.tasks.outbox_send", email_id)
 
 
+def outbox_enqueue_many(email_ids: list[int]) -> None:
+    """One task that sends these queued e-mails: what the services that queue e-mails in bulk
+    (digests, reminders, invoicing runs) call once their transaction has committed."""
+    if not email_ids:
+        return
+    from django_q.tasks import async_task
+
+    async_task("notifications.tasks.outbox_send_many", list(email_ids))
+
+
 def outbox_send_many(*, email_ids: list[int]) -> int:
     """Send a batch of queued e-mails (a digest run queues one task per batch)."""
     return sum(outbox_send(email_id=email_id) for email_id in email_ids)

@@ -32,7 +32,7 @@ from family.models import Guardian
 from notifications.emails import email_render
 from notifications.models import OutboxEmail, TimelineEvent
 from notifications.registry import family_accounts
-from notifications.services import outbox_row
+from notifications.services import outbox_enqueue_many, outbox_row
 from portal.branding import branding_for
 from portal.formats import date_long, euros
 from portal.models import Collectivity
@@ -152,7 +152,7 @@ def collectivity_reminders_send(*, collectivity, today: datetime.date) -> int:
                 status=OutboxEmail.Status.PENDING,
             ).values_list("pk", flat=True)
         )
-        transaction.on_commit(lambda: _enqueue(ids))
+        transaction.on_commit(lambda: outbox_enqueue_many(ids))
     logger.info(
         "Reminders %s on %s: %s sent (%s by e-mail)", collectivity, today, len(todo), len(emails)
     )
@@ -182,11 +182,3 @@ def _message(invoice, *, level: int, today, channel) -> str:
         )
         % values
     )
-
-
-def _enqueue(ids: list[int]) -> None:
-    if not ids:
-        return
-    from django_q.tasks import async_task
-
-    async_task("notifications.tasks.outbox_send_many", ids)

@@ -45,8 +45,8 @@ from django.utils.translation import override
 from family.models import Family, Guardian
 from notifications.emails import email_render
 from notifications.models import OutboxEmail, TimelineEvent
-from notifications.registry import family_accounts
-from notifications.services import outbox_row
+from notifications.registry import families_emails
+from notifications.services import outbox_enqueue_many, outbox_row
 from planning.models import Activity, Booking
 from portal.branding import branding_for
 from portal.errors import DomainError
@@ -775,10 +775,7 @@ class _Notices:
     def __init__(self, run, family_ids):
         self.run = run
         self.collectivity = run.regie.collectivity
-        self.addresses = {
-            family_id: sorted({user.email for user in users if user.email})
-            for family_id, users in family_accounts(family_ids).items()
-        }
+        self.addresses = families_emails(family_ids)
         self.branding = branding_for(self.collectivity)
         self.content_type = ContentType.objects.get_for_model(Invoice)
         self.events, self.emails = [], []
@@ -831,10 +828,4 @@ class _Notices:
             return
         # A new invoice has no e-mail yet: its key cannot be taken.
         ids = [email.pk for email in OutboxEmail.objects.bulk_create(self.emails)]
-        transaction.on_commit(lambda: _enqueue_emails(ids))
-
-
-def _enqueue_emails(ids: list[int]) -> None:
-    from django_q.tasks import async_task
-
-    async_task("notifications.tasks.outbox_send_many", ids)
+        transaction.on_commit(lambda: outbox_enqueue_many(ids))
