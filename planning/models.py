@@ -319,6 +319,9 @@ class BookingRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the server received the family's confirmation (stamped first thing in the view):
+    # the arrival that decides who gets a place and the order of the waiting list.
+    received_at = models.DateTimeField(_("reçue le"), null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
     collectivity_lookup = "family__collectivity"
