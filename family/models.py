@@ -2,11 +2,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.counters import CounterFieldsMixin
 from portal.models import Collectivity
 from portal.scoping import TenantManager
 
 
-class Family(models.Model):
+class Family(CounterFieldsMixin, models.Model):
     """A family's record ("dossier famille") in one collectivity."""
 
     collectivity = models.ForeignKey(
@@ -27,7 +28,11 @@ class Family(models.Model):
         _("référence dans le logiciel précédent"), max_length=60, blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped in the transaction of every write the family's planning shows (its bookings,
+    # requests, enrolments, children): part of the cached planning's key (planning.versions).
+    planning_version = models.PositiveBigIntegerField(default=0, editable=False)
 
+    counter_fields = ("planning_version",)
     collectivity_lookup = "collectivity"
     family_lookup = ""
 

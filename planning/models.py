@@ -19,6 +19,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from family.models import Child, Family
+from portal.counters import CounterFieldsMixin
 from portal.models import Collectivity
 from portal.scoping import TenantManager
 
@@ -36,7 +37,7 @@ WEEKDAY_CHOICES = list(enumerate(WEEKDAY_LABELS))
 color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Couleur au format #RRGGBB."))
 
 
-class Activity(models.Model):
+class Activity(CounterFieldsMixin, models.Model):
     class Kind(models.TextChoices):
         CANTEEN = "canteen", _("Restauration scolaire")
         MORNING_CARE = "morning_care", _("Accueil périscolaire du matin")
@@ -133,7 +134,11 @@ class Activity(models.Model):
     )
     accounting_code = models.CharField(_("code comptable (imputation)"), max_length=30, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped in the transaction of every write of the activity, its slots or its closures:
+    # part of the cached planning's key (planning.versions).
+    planning_version = models.PositiveBigIntegerField(default=0, editable=False)
 
+    counter_fields = ("planning_version",)
     collectivity_lookup = "collectivity"
 
     objects = TenantManager()

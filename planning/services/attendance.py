@@ -18,6 +18,7 @@ from portal.formats import actor_or_none
 
 from ..errors import PlanningError
 from ..models import Booking, BookingEvent, Slot
+from ..versions import bump
 
 PRESENT, ABSENT, EXCUSED = "present", "absent", "excused"
 MARKS = (PRESENT, ABSENT, EXCUSED)
@@ -157,5 +158,6 @@ def attendance_mark(*, slot: Slot, marks: dict[int, str], agent) -> AttendanceRe
     if changed:
         Booking.objects.bulk_update(changed, ["state", "attendance_marked_at", "updated_at"])
         BookingEvent.objects.bulk_create(events)
+        bump(child_ids={booking.child_id for booking in changed})
     report.changed = len(changed)
     return report

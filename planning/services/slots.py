@@ -21,6 +21,7 @@ from portal.formats import actor_or_none
 
 from ..calendar import activity_open_dates
 from ..models import Activity, Booking, BookingEvent, Slot
+from ..versions import bump
 from . import bookings
 
 CREATE_BATCH_SIZE = 500
@@ -166,6 +167,9 @@ def slots_generate(*, activity: Activity, actor=None) -> SlotReport:
     if missing:
         Slot.objects.bulk_create(slots_for_dates(activity, missing), batch_size=CREATE_BATCH_SIZE)
         report.created = len(missing)
+    if to_update or new_orphans or to_delete or missing:
+        # Bulk writes send no signal: the cached plannings showing the activity are stale.
+        bump(activity_ids=[activity.pk])
 
     if report.changed:
         event_record(

@@ -29,8 +29,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from family.decorators import family_required
 from family.models import Child, Family
 from portal.formats import date_long, time_fr
+from portal.modules import enabled_modules
 
-from ..models import Slot
+from .. import grid_cache
+from ..models import Booking, Slot
 from ..selectors.ical import FEED_PAST_DAYS, feed_find, feed_render
 from ..selectors.planning import (
     STATE_LEGEND,
@@ -352,7 +354,11 @@ def _navigation(query: PlanningQuery, period: Period, today) -> dict:
 @require_GET
 @family_required
 def planning_index(request):
-    """« Planning des activités »: the cells of the children's enrolled activities."""
+    """« Planning des activités »: the cells of the children's enrolled activities.
+
+    The planning's part of the page comes from the cache when nothing it shows has changed
+    (``planning.grid_cache``: versions, filters, today, deadlines); the frame around it
+    (messages, CSRF token, menus) is rendered for each request."""
     today = timezone.localdate()
     view, anchor = _view_and_anchor(request, today)
     period = period_for(view, anchor)
@@ -360,6 +366,47 @@ def planning_index(request):
     query = _planning_query(
         request, view=view, anchor=anchor, children=children, activities=activities
     )
+    collectivity = request.collectivity
+    modules = enabled_modules(collectivity)
+    key = grid_cache.grid_key(
+        collectivity_id=collectivity.pk,
+        children=children,
+        activities=activities,
+        query=query,
+        today=today,
+        modules=modules,
+    )
+    now = timezone.now()
+    entry = grid_cache.entry_get(key, now=now)
+    if entry is None:
+        entry, positions = _planning_entry(
+            children=children,
+            activities=activities,
+            query=query,
+            period=period,
+            today=today,
+            modules=modules,
+            now=now,
+        )
+        grid_cache.entry_set(key, entry, now=now)
+    else:
+        positions = grid_cache.waiting_positions(entry["waiting"])
+    content = (
+        grid_cache.with_positions(entry["html"], positions) if entry["waiting"] else entry["html"]
+    )
+    return render(
+        request,
+        "planning/planning.html",
+        {
+            "planning_content": mark_safe(content),  # noqa: S308 -- rendered by our template
+            "period_title": entry["title"],
+        },
+    )
+
+
+def _planning_entry(*, children, activities, query, period, today, modules, now):
+    """Compute and render the planning's part of the page: (the cache entry, the waiting-list
+    positions of its WAITING cells)."""
     cells = planning_cells(
         family_children=children,
         activity_ids=[activity.pk for activity in activities],
@@ -367,14 +414,22 @@ def planning_index(request):
         end=period.end,
         activities=activities,
     )
+    positions = {}
+    for cell in cells:
+        if cell.booking_state == Booking.State.WAITING:
+            # Another family's move changes it: read again at each request (grid_cache).
+            positions[cell.booking_id] = cell.position
+            cell.label = grid_cache.waiting_mark(cell.booking_id)
     colours = {child.pk: child_colour_class(index) for index, child in enumerate(children)}
     by_day = _cells_by_day(cells, colours=colours, query=query)
     weeks, days = _calendar_days(period, by_day, today)
     shown_children, shown_activities = set(query.child_ids), set(query.activity_ids)
+    view = query.view
+    period_title = _period_title(period)
     context = {
         "view": view,
         "period": period,
-        "period_title": _period_title(period),
+        "period_title": period_title,
         "today": today,
         "weeks": weeks,
         "days": days,
@@ -395,6 +450,7 @@ def planning_index(request):
         ],
         "legend": list(STATE_LEGEND.values()),
         "query": query,
+        "modules": modules,
         "reservation_url": with_return(
             reverse("planning:request_period", args=["reservation"]), query.url()
         ),
@@ -403,7 +459,13 @@ def planning_index(request):
         ),
         **_navigation(query, period, today),
     }
-    return render(request, "planning/planning.html", context)
+    entry = {
+        "html": render_to_string("planning/_planning_content.html", context),
+        "title": period_title,
+        "waiting": sorted(positions),
+        "valid_until": grid_cache.valid_until(cells, now=now),
+    }
+    return entry, positions
 
 
 @require_GET

@@ -3,6 +3,7 @@
 import datetime
 import itertools
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -79,11 +80,15 @@ def build_family(collectivity, *, name, children, activities):
     return parent
 
 
-def month_queries(client, parent, view="mois") -> tuple[int, int, list[str]]:
+def month_queries(client, parent, view="mois", *, cold=True) -> tuple[int, int, list[str]]:
+    """The queries of one planning page: computed (``cold``: the cached grid cleared) or
+    served from the cache."""
     client.force_login(parent)
     url = reverse("planning:index")
     params = {"vue": view, "date": "2026-12-10"}
     client.get(url, params)  # warm the per-process caches (site, content types)
+    if cold:
+        cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, params)
     assert response.status_code == 200
@@ -104,3 +109,18 @@ def test_query_count_is_the_same_for_1x1_and_4x4(client_a, collectivity_a, view)
         assert (small_cells, large_cells) == (23, 16 * 23)
     assert small_count == large_count, "\n".join(sql)  # …and not one more query.
     assert large_count <= 20, "\n".join(sql)
+
+
+@pytest.mark.parametrize("view", ["mois", "semaine", "semaine5", "jour"])
+def test_the_cached_grid_costs_fewer_queries(client_a, collectivity_a, view):
+    small = build_family(collectivity_a, name="Petit", children=1, activities=1)
+    large = build_family(collectivity_a, name="Grand", children=4, activities=4)
+    with time_machine.travel(NOW, tick=False):
+        cold, _cells, _sql = month_queries(client_a, large, view)
+        warm, warm_cells, sql = month_queries(client_a, large, view, cold=False)
+        small_warm, _cells, _sql = month_queries(client_a, small, view, cold=False)
+    assert warm_cells > 0
+    # Enrolments, slots, bookings and request lines come from the cache; only the waiting
+    # list's positions (another family's moves change them) are read again, when shown.
+    assert warm <= cold - 3, "\n".join(sql)
+    assert small_warm <= warm

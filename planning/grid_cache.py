@@ -1,0 +1,147 @@
+"""The parent's planning, rendered once and kept in the deployment's cache until something it
+shows changes.
+
+What the grid shows depends on, and so its key holds: the collectivity, the families and
+their ``planning_version``, the children listed, the activities listed and their
+``planning_version`` (``planning.versions``), the view, the anchor date and the filters, today's
+date (today's cell, the agenda's « upcoming » part, the booking horizon), the language, and the
+modules switched on. A slot's state also changes with the time of day — a reservation closes
+at the activity's deadline and a day closes when its slot starts — so an entry also carries
+the first such instant among the cells it shows (``valid_until``) and is not used from then on.
+
+The one thing of another family on the grid is a waiting-list position (the rows ahead on the
+slot): it is not stored. A WAITING cell's words are a marker in the stored page, replaced at
+each reading by the position read then (one small query, only when the page shows a waiting
+list).
+
+Never stored: the page's frame (CSRF token, messages, the user's menus), only the planning's
+own part of the page.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import math
+import re
+
+from django.core.cache import cache
+from django.utils.html import escape
+from django.utils.translation import get_language
+
+from .models import Booking
+from .rules import PARIS, booking_deadline, local_now, slot_starts_at
+from .selectors.planning import WAITING, _waiting_position, state_text
+
+# Raise when what the stored page is made of changes shape (templates, markers, entry).
+FORMAT = 1
+# However far the next deadline is, an entry is rebuilt after this long (a safety net: every
+# write bumps a version, every deadline is computed).
+MAX_AGE = datetime.timedelta(hours=1)
+
+_MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"  # private-use characters: escape() keeps them
+_MARK = re.compile(f"{_MARK_OPEN}(\\d+){_MARK_CLOSE}")
+
+
+def grid_key(*, collectivity_id, children, activities, query, today, modules) -> str:
+    """The cache key of one planning as shown. ``children``: the listed children, with their
+    family (``select_related``); ``activities``: the listed activities."""
+    # With each row's creation time: a database rebuilt from scratch (a demo reset) gives
+    # the same ids and versions to other rows, never the same creation times.
+    families = {}
+    for child in children:
+        family = child.family
+        families[family.pk] = (
+            f"{family.pk}.{family.planning_version}.{family.created_at.timestamp()}"
+        )
+    parts = [
+        f"c{collectivity_id}",
+        "f" + ",".join(value for _pk, value in sorted(families.items())),
+        "k" + ",".join(str(child.pk) for child in children),
+        "a"
+        + ",".join(f"{a.pk}.{a.planning_version}.{a.created_at.timestamp()}" for a in activities),
+        f"v{query.view}",
+        f"d{query.anchor.isoformat()}",
+        "sk" + ",".join(map(str, query.child_ids)),
+        "sa" + ",".join(map(str, query.activity_ids)),
+        f"all{int(query.all_children)}{int(query.all_activities)}",
+        f"t{today.isoformat()}",
+        f"l{get_language()}",
+        "m" + ",".join(sorted(name for name, on in modules.items() if on)),
+    ]
+    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
+    return f"planning:grid:{FORMAT}:{digest}"
+
+
+def waiting_mark(booking_id: int) -> str:
+    """What a WAITING cell says in the stored page, instead of its position."""
+    return f"{_MARK_OPEN}{booking_id}{_MARK_CLOSE}"
+
+
+def valid_until(cells, *, now: datetime.datetime) -> datetime.datetime:
+    """The first instant from ``now`` on at which a cell shown may change by the clock alone:
+    a slot's booking deadline or its start, else the end of the local day, else ``MAX_AGE``.
+    Every cell counts, whatever its state (an upper bound on what could change; cheap)."""
+    now = local_now(now)
+    tomorrow = datetime.datetime.combine(
+        now.date() + datetime.timedelta(days=1), datetime.time(), tzinfo=PARIS
+    )
+    until = min(now + MAX_AGE, tomorrow)
+    seen = set()
+    for cell in cells:
+        slot = cell.slot
+        if slot.pk in seen:
+            continue
+        seen.add(slot.pk)
+        start = slot_starts_at(slot)
+        if start < now:
+            continue  # « Jour passé » for good
+        until = min(until, start)
+        deadline = booking_deadline(cell.activity, slot.date)
+        if deadline >= now:
+            until = min(until, deadline)
+    return until
+
+
+def entry_get(key: str, *, now: datetime.datetime) -> dict | None:
+    entry = cache.get(key)
+    if entry is None or entry.get("valid_until") is None or now >= entry["valid_until"]:
+        return None
+    return entry
+
+
+def entry_set(key: str, entry: dict, *, now: datetime.datetime) -> None:
+    seconds = (entry["valid_until"] - now).total_seconds()
+    if seconds > 0:
+        cache.set(key, entry, timeout=math.ceil(seconds))
+
+
+def waiting_positions(booking_ids) -> dict[int, int | None]:
+    """The waiting-list position of each of these (WAITING) bookings, now: one query, in the
+    request's scope."""
+    if not booking_ids:
+        return {}
+    return dict(
+        Booking.objects.filter(pk__in=list(booking_ids), state=Booking.State.WAITING)
+        .annotate(position=_waiting_position())
+        .values_list("pk", "position")
+    )
+
+
+def with_positions(html: str, positions: dict[int, int | None]) -> str:
+    """The stored page with each waiting-list marker replaced by the cell's words."""
+    texts: dict[int, str] = {}
+
+    def words(match) -> str:
+        booking_id = int(match.group(1))
+        if booking_id not in texts:
+            texts[booking_id] = escape(
+                state_text(
+                    state=WAITING,
+                    booking_state=Booking.State.WAITING,
+                    position=positions.get(booking_id),
+                )
+            )
+        return texts[booking_id]
+
+    return _MARK.sub(words, html)
