@@ -13,3 +13,9 @@ class CmsPagesConfig(AppConfig):
         from .services import branding_for_emails
 
         branding_provider_register(branding_for_emails)
+
+        from . import site_cache
+
+        # The branding and menus every page draws are cached per site until an editor
+        # saves what they are made of.
+        site_cache.connect()

@@ -1,6 +1,8 @@
 from django import template
+from django.utils.safestring import mark_safe
 
-from cms_pages.models import HelpIndexPage, NavigationSettings
+from cms_pages import site_cache
+from cms_pages.models import HelpIndexPage
 from portal.links import portal_link_url
 
 register = template.Library()
@@ -11,16 +13,26 @@ def _items(context, relation):
     collectivity = getattr(request, "collectivity", None)
     if request is None or collectivity is None:
         return []
-    navigation = NavigationSettings.for_request(request)
-    items = getattr(navigation, relation).select_related("link_page").all()
-    entries = []
     current = request.path
-    for item in items:
-        resolved = item.resolve(collectivity, request)
-        if resolved:
-            label, url = resolved
-            entries.append({"label": label, "url": url, "current": url == current})
-    return entries
+    return [
+        {"label": label, "url": url, "current": url == current}
+        for label, url in site_cache.menus(request, collectivity)[relation]
+    ]
+
+
+@register.simple_tag(takes_context=True)
+def site_branding(context):
+    """The site's branding (``cms_pages.site_cache.branding``), or the portal's defaults."""
+    request = context.get("request")
+    site = getattr(request, "_wagtail_site", None) if request is not None else None
+    if site is None and request is not None:
+        from wagtail.models import Site
+
+        site = Site.find_for_request(request)
+    if site is None:
+        return {}
+    found = site_cache.branding(site)
+    return {**found, "logo_html": mark_safe(found["logo_html"])}  # noqa: S308 -- Wagtail's img_tag
 
 
 @register.inclusion_tag("includes/menu.html", takes_context=True)
