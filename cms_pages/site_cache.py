@@ -101,8 +101,11 @@ def menus(request, collectivity) -> dict[str, list[tuple[str, str]]]:
 # --- what an editor saves -------------------------------------------------------------------
 
 
-def _setting_saved(sender, instance, **kwargs):
-    site_forget(instance.site_id)
+def _setting_saved(sender, instance, created=False, **kwargs):
+    # A new row is the one ``for_site`` creates with its defaults on first reading (every
+    # reading goes through it, so no entry was made of another row): nothing to drop.
+    if not created:
+        site_forget(instance.site_id)
 
 
 def _item_saved(sender, instance, **kwargs):

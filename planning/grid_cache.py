@@ -26,15 +26,16 @@ import math
 import re
 
 from django.core.cache import cache
+from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.translation import get_language
 
 from .models import Booking
 from .rules import PARIS, booking_deadline, local_now, slot_starts_at
-from .selectors.planning import WAITING, _waiting_position, state_text
+from .selectors.planning import WAITING, state_text
 
 # Raise when what the stored page is made of changes shape (templates, markers, entry).
-FORMAT = 1
+FORMAT = 2
 # However far the next deadline is, an entry is rebuilt after this long (a safety net: every
 # write bumps a version, every deadline is computed).
 MAX_AGE = datetime.timedelta(hours=1)
@@ -116,16 +117,27 @@ def entry_set(key: str, entry: dict, *, now: datetime.datetime) -> None:
         cache.set(key, entry, timeout=math.ceil(seconds))
 
 
-def waiting_positions(booking_ids) -> dict[int, int | None]:
-    """The waiting-list position of each of these (WAITING) bookings, now: one query, in the
-    request's scope."""
-    if not booking_ids:
+def waiting_positions(waiting: dict) -> dict[int, int | None]:
+    """The waiting-list position, now, of each WAITING booking of ``waiting`` (booking id →
+    slot id): one query of the WAITING rows of those slots (a few a slot, on the
+    ``(slot, state)`` index), ranked here by arrival then id as
+    ``planning.selectors.planning._waiting_position`` does."""
+    if not waiting:
         return {}
-    return dict(
-        Booking.objects.filter(pk__in=list(booking_ids), state=Booking.State.WAITING)
-        .annotate(position=_waiting_position())
-        .values_list("pk", "position")
+    rows = (
+        Booking.objects.filter(slot_id__in=set(waiting.values()), state=Booking.State.WAITING)
+        .annotate(sort_at=Coalesce("queued_at", "updated_at"))
+        .order_by("slot_id", "sort_at", "pk")
+        .values_list("pk", "slot_id")
     )
+    positions, rank, current = {}, 0, None
+    for pk, slot_id in rows:
+        if slot_id != current:
+            current, rank = slot_id, 0
+        rank += 1
+        if pk in waiting:
+            positions[pk] = rank
+    return positions
 
 
 def with_positions(html: str, positions: dict[int, int | None]) -> str:

@@ -414,11 +414,12 @@ def _planning_entry(*, children, activities, query, period, today, modules, now)
         end=period.end,
         activities=activities,
     )
-    positions = {}
+    positions, waiting = {}, {}
     for cell in cells:
         if cell.booking_state == Booking.State.WAITING:
             # Another family's move changes it: read again at each request (grid_cache).
             positions[cell.booking_id] = cell.position
+            waiting[cell.booking_id] = cell.slot.pk
             cell.label = grid_cache.waiting_mark(cell.booking_id)
     colours = {child.pk: child_colour_class(index) for index, child in enumerate(children)}
     by_day = _cells_by_day(cells, colours=colours, query=query)
@@ -462,7 +463,7 @@ def _planning_entry(*, children, activities, query, period, today, modules, now)
     entry = {
         "html": render_to_string("planning/_planning_content.html", context),
         "title": period_title,
-        "waiting": sorted(positions),
+        "waiting": waiting,
         "valid_until": grid_cache.valid_until(cells, now=now),
     }
     return entry, positions

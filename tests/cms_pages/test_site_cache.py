@@ -36,7 +36,6 @@ def _reads(sql, table) -> bool:
 
 
 def test_the_second_page_reads_neither_branding_nor_menus(client_a, collectivity_a):
-    home(client_a)  # creates the settings rows of the site (which drops the entries)
     first, sql = home(client_a)
     assert _reads(sql, "cms_pages_brandingsettings")
     second, sql = home(client_a)
