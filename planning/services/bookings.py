@@ -187,6 +187,19 @@ def _events(rows: list[tuple[Booking, str, object]], *, actor, note: str = "") -
     )
 
 
+def _queue_time(slot_id, last_queued, *, now, arrival) -> datetime.datetime:
+    """A waiting booking's place in its queue: its request's arrival when known (the waiting
+    list follows arrival), else just after the slot's last waiting booking."""
+    if arrival is not None:
+        return arrival
+    queued_at = now
+    previous = last_queued[slot_id]
+    if previous is not None and queued_at <= previous:
+        queued_at = previous + ONE_MICROSECOND
+    last_queued[slot_id] = queued_at
+    return queued_at
+
+
 def reserve(
     *,
     pairs: Iterable[Pair],
@@ -194,9 +207,11 @@ def reserve(
     verb: str = Verb.BOOKED,
     lines: dict | None = None,
     now: datetime.datetime | None = None,
+    queued_at: datetime.datetime | None = None,
 ) -> dict[Pair, str]:
     """Give each (child_id, slot_id) a place while the slot has some, else a waiting-list
-    position, in the order of ``pairs``. A child already holding a live booking on the slot
+    position, in the order of ``pairs``. A waiting booking queues at ``queued_at`` when given
+    (the moment a family's request arrived), else after the slot's last one. A child already holding a live booking on the slot
     keeps it (its state is returned). Rows in PENDING, CANCELLED or ABSENT(_BILLED) are reused.
 
     ``lines`` maps a pair to the ``BookingRequestLine`` it answers (linked in the history).
@@ -235,18 +250,70 @@ def reserve(
             booking.queued_at = None
             events.append((booking, verb, lines.get(pair)))
         else:
-            queued_at = now
-            previous = last_queued[slot_id]
-            if previous is not None and queued_at <= previous:
-                queued_at = previous + ONE_MICROSECOND
-            last_queued[slot_id] = queued_at
             booking.state = State.WAITING
-            booking.queued_at = queued_at
+            booking.queued_at = _queue_time(slot_id, last_queued, now=now, arrival=queued_at)
             events.append((booking, Verb.WAITING, lines.get(pair)))
         result[pair] = booking.state
     _save(new, changed, now)
     _events(events, actor=actor)
     return result
+
+
+class Mispredicted(Exception):
+    """What a request wrote before taking the slot lock (``reserve_ahead``) is not what the
+    lock decides (``places_confirm``): its transaction is rolled back and the request is
+    made again the careful way, lock first (``reserve``)."""
+
+
+def reserve_ahead(
+    *,
+    states: dict[Pair, str],
+    actor=None,
+    verb: str = Verb.BOOKED,
+    lines: dict | None = None,
+    queued_at: datetime.datetime,
+    now: datetime.datetime | None = None,
+) -> list[Booking]:
+    """Write new bookings in the states a preview predicted (RESERVED or WAITING), before any
+    lock: the short critical section of a rush (``places_confirm`` then checks them under the
+    slot lock, as the transaction's last statements). Only for pairs without a booking row:
+    the unique (child, slot) constraint refuses a concurrent duplicate, which the caller
+    treats as ``Mispredicted``. Waiting bookings queue at ``queued_at``, the moment the
+    request arrived, so that the waiting list follows arrival."""
+    _assert_atomic()
+    lines = lines or {}
+    now = now or timezone.now()
+    new, events = [], []
+    for pair, state in states.items():
+        booking = Booking(child_id=pair[0], slot_id=pair[1], state=state)
+        if state == State.WAITING:
+            booking.queued_at = queued_at
+            events.append((booking, Verb.WAITING, lines.get(pair)))
+        elif state == State.RESERVED:
+            events.append((booking, verb, lines.get(pair)))
+        else:
+            raise ValueError(f"reserve_ahead() cannot predict {state!r}.")
+        new.append(booking)
+    _save(new, [], now)
+    _events(events, actor=actor)
+    return new
+
+
+def places_confirm(*, taken: Iterable[int], queued: Iterable[int]) -> None:
+    """Under the slot lock, as the transaction's last statements (two: lock, count): the
+    places ``reserve_ahead`` took on the ``taken`` slots fit their capacity, and the ``queued``
+    slots are still full. Raises ``Mispredicted`` otherwise (or when a slot left the
+    calendar meanwhile)."""
+    _assert_atomic()
+    taken, queued = set(taken), set(queued)
+    slots = _lock_slots(taken | queued)
+    if len(slots) != len(taken | queued) or any(slot.is_orphan for slot in slots.values()):
+        raise Mispredicted
+    held = holders_count(slots)
+    if any(held[slot_id] > slots[slot_id].capacity for slot_id in taken):
+        raise Mispredicted
+    if any(held[slot_id] < slots[slot_id].capacity for slot_id in queued):
+        raise Mispredicted
 
 
 def set_pending(*, pairs: Iterable[Pair], actor, lines: dict | None = None) -> dict[Pair, str]:

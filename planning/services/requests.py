@@ -28,7 +28,7 @@ from ..errors import PlanningError
 from ..models import Booking, BookingEvent, BookingRequest, BookingRequestLine
 from . import bookings as engine
 from .acknowledgements import request_acknowledgement
-from .preview import OUTCOME_ABSENCE_BILLED, Ask, _build_preview, _fr
+from .preview import OUTCOME_ABSENCE_BILLED, OUTCOME_ACCEPTED, Ask, _build_preview, _fr
 
 Kind = BookingRequest.Kind
 LineStatus = BookingRequestLine.Status
@@ -141,9 +141,10 @@ def _replayed(family, submission_key: str) -> BookingRequest | None:
     return BookingRequest.objects.filter(family=family, submission_key=submission_key).first()
 
 
-def _request_record(*, family, actor, submission_key, preview, **fields):
+def _request_record(*, family, actor, submission_key, preview, statuses=None, **fields):
     """The request row and its lines; (request, False) when a concurrent post of the same
-    form created the request first."""
+    form created the request first. ``statuses``: each preview day's line status when the
+    lines are decided at once (default: pending)."""
     try:
         with transaction.atomic():
             request = BookingRequest.objects.create(
@@ -154,6 +155,7 @@ def _request_record(*, family, actor, submission_key, preview, **fields):
         if existing is None:
             raise
         return existing, False
+    decided_at = request.decided_at
     request.lines_created = BookingRequestLine.objects.bulk_create(
         [
             BookingRequestLine(
@@ -161,17 +163,25 @@ def _request_record(*, family, actor, submission_key, preview, **fields):
                 child=day.child,
                 slot=day.slot,
                 billed=day.outcome == OUTCOME_ABSENCE_BILLED,
+                **(
+                    {"status": statuses[index], "decided_at": decided_at}
+                    if statuses is not None
+                    else {}
+                ),
             )
-            for day in preview.days
+            for index, day in enumerate(preview.days)
         ]
     )
     return request, True
 
 
-def _reserve_lines(lines, *, actor, verb=Verb.BOOKED) -> None:
-    """Reservation lines through the capacity engine: accepted, or waiting when full."""
+def _reserve_lines(lines, *, actor, verb=Verb.BOOKED, received_at=None) -> None:
+    """Reservation lines through the capacity engine: accepted, or waiting when full (queued
+    at the request's arrival when given)."""
     line_by_pair = _line_map(lines)
-    states = engine.reserve(pairs=list(line_by_pair), actor=actor, verb=verb, lines=line_by_pair)
+    states = engine.reserve(
+        pairs=list(line_by_pair), actor=actor, verb=verb, lines=line_by_pair, queued_at=received_at
+    )
     for line in lines:
         state = states[(line.child_id, line.slot_id)]
         line.status = LineStatus.WAITING if state == State.WAITING else LineStatus.ACCEPTED
@@ -184,7 +194,7 @@ def _absence_lines(lines, *, actor) -> None:
         line.status = LineStatus.ACCEPTED
 
 
-def _lines_to_agent(request: BookingRequest, lines, *, actor) -> dict[str, int]:
+def _lines_to_agent(request: BookingRequest, lines, *, actor, received_at=None) -> dict[str, int]:
     """The activity requires approval: the lines wait for an agent."""
     line_by_pair = _line_map(lines)
     if request.kind == Kind.RESERVATION:
@@ -196,10 +206,10 @@ def _lines_to_agent(request: BookingRequest, lines, *, actor) -> dict[str, int]:
     return {LineStatus.PENDING: len(lines)}
 
 
-def _lines_apply(request: BookingRequest, lines, *, actor) -> dict[str, int]:
+def _lines_apply(request: BookingRequest, lines, *, actor, received_at=None) -> dict[str, int]:
     """No approval needed: the lines are decided at once."""
     if request.kind == Kind.RESERVATION:
-        _reserve_lines(lines, actor=actor)
+        _reserve_lines(lines, actor=actor, received_at=received_at)
     else:
         _absence_lines(lines, actor=actor)
     now = timezone.now()
@@ -209,7 +219,6 @@ def _lines_apply(request: BookingRequest, lines, *, actor) -> dict[str, int]:
     return Counter(line.status for line in lines)
 
 
-@transaction.atomic
 def request_submit(
     *,
     family,
@@ -223,38 +232,116 @@ def request_submit(
     submission_key: str = "",
     comment: str = "",
     now=None,
+    received_at=None,
 ) -> BookingRequest:
     """Record a reservation or absence request and apply what the activity's rules allow.
 
     A replayed form (same ``submission_key`` for the family) returns the first request,
     unchanged. Raises PlanningError when the input is wrong or no day can be asked for; then
-    nothing is written."""
-    engine.bulk_limit_lift()
+    nothing is written.
+
+    ``received_at`` is the request's arrival (the view stamps it first thing): places go to
+    the earliest arrivals and the waiting list follows it. A reservation decided at once
+    takes the short way (``_submit_ahead``): everything is written before the slot lock,
+    which is taken last, only to check the places; when the check fails the transaction is
+    rolled back and the request is made again with the lock taken first (``_submit_locked``)."""
+    received_at = received_at or timezone.now()
     submission_key = (submission_key or "")[:64]
-    existing = _replayed(family, submission_key)
+    ask = Ask(family, kind, activity, children, date_from, date_to, weekdays)
+    args = {"ask": ask, "user": user, "submission_key": submission_key, "comment": comment}
+    if kind == Kind.RESERVATION and not activity.requires_approval:
+        try:
+            with transaction.atomic():
+                return _submit_ahead(**args, now=now, received_at=received_at)
+        except (engine.Mispredicted, IntegrityError):
+            pass
+    with transaction.atomic():
+        return _submit_locked(**args, now=now, received_at=received_at)
+
+
+def _request_fields(ask: Ask, *, comment, received_at) -> dict:
+    return {
+        "activity": ask.activity,
+        "kind": ask.kind,
+        "date_from": ask.date_from,
+        "date_to": ask.date_to,
+        "weekdays": sorted({int(day) for day in ask.weekdays}),
+        "comment": (comment or "").strip(),
+        "received_at": received_at,
+    }
+
+
+_PREDICTED = {OUTCOME_ACCEPTED: (LineStatus.ACCEPTED, State.RESERVED)}
+_PREDICTED_WAITING = (LineStatus.WAITING, State.WAITING)
+
+
+def _submit_ahead(*, ask, user, submission_key, comment, now, received_at) -> BookingRequest:
+    """A reservation without approval, written ahead of the lock: the preview (read without
+    the lock) predicts each day's outcome; the request, its lines, the bookings, their
+    history, the timeline event and the acknowledgement are written as predicted; then
+    ``places_confirm`` locks the slots and checks the places, and the transaction commits.
+    Raises ``Mispredicted`` (or IntegrityError, a concurrent booking of the same child)."""
+    engine.bulk_limit_lift()
+    existing = _replayed(ask.family, submission_key)
     if existing is not None:
         return existing
-    ask = Ask(family, kind, activity, children, date_from, date_to, weekdays)
-    preview = _build_preview(ask, now=now, lock=True)
+    preview = _build_preview(ask, now=now or received_at)
+    if preview.is_empty:
+        raise PlanningError(_("Aucun jour de la période ne peut être demandé."))
+    pairs = [(day.child.pk, day.slot.pk) for day in preview.days]
+    if engine.bookings_by_pair(pairs):
+        # A row to reuse (a cancelled day asked again): the careful way, lock first.
+        raise engine.Mispredicted
+    predicted = [_PREDICTED.get(day.outcome, _PREDICTED_WAITING) for day in preview.days]
+    actor = actor_or_none(user)
+    request, created = _request_record(
+        family=ask.family,
+        actor=actor,
+        submission_key=submission_key,
+        preview=preview,
+        statuses=[status for status, _state in predicted],
+        status=BookingRequest.Status.ACCEPTED,
+        decided_at=timezone.now(),
+        **_request_fields(ask, comment=comment, received_at=received_at),
+    )
+    if not created:
+        return request
+    lines = request.lines_created
+    line_by_pair = _line_map(lines)
+    states = {pair: state for pair, (_status, state) in zip(pairs, predicted, strict=True)}
+    engine.reserve_ahead(states=states, actor=actor, lines=line_by_pair, queued_at=received_at)
+    counts = Counter(line.status for line in lines)
+    _notify_created(request, counts=counts, user=user, excluded=preview.excluded)
+    # Last: the slot lock and the check of the places, then COMMIT.
+    engine.places_confirm(
+        taken={slot for (_c, slot), state in states.items() if state == State.RESERVED},
+        queued={slot for (_c, slot), state in states.items() if state == State.WAITING},
+    )
+    return request
+
+
+def _submit_locked(*, ask, user, submission_key, comment, now, received_at) -> BookingRequest:
+    """The careful way: the slots locked first, the preview computed under the lock (so that
+    the outcome and the waiting position are exact), then everything written."""
+    engine.bulk_limit_lift()
+    existing = _replayed(ask.family, submission_key)
+    if existing is not None:
+        return existing
+    preview = _build_preview(ask, now=now or received_at, lock=True)
     if preview.is_empty:
         raise PlanningError(_("Aucun jour de la période ne peut être demandé."))
     actor = actor_or_none(user)
     request, created = _request_record(
-        family=family,
+        family=ask.family,
         actor=actor,
         submission_key=submission_key,
         preview=preview,
-        activity=activity,
-        kind=kind,
-        date_from=date_from,
-        date_to=date_to,
-        weekdays=sorted({int(day) for day in weekdays}),
-        comment=(comment or "").strip(),
+        **_request_fields(ask, comment=comment, received_at=received_at),
     )
     if not created:
         return request
-    apply = _lines_to_agent if activity.requires_approval else _lines_apply
-    counts = apply(request, request.lines_created, actor=actor)
+    apply = _lines_to_agent if ask.activity.requires_approval else _lines_apply
+    counts = apply(request, request.lines_created, actor=actor, received_at=received_at)
     _status_apply(request, counts)
     _notify_created(request, counts=counts, user=user, excluded=preview.excluded)
     return request

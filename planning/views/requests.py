@@ -179,6 +179,7 @@ def _outcome_message(booking_request: BookingRequest, *, child, slot, bookings) 
 @require_http_methods(["GET", "POST"])
 def request_day(request, slot_id: int, child_id: int, kind: str):
     """Confirmation page of a one-day request (the dialog without JavaScript), then submit."""
+    received_at = timezone.now()  # the parent's arrival: who gets the place, queue order
     kind = _kind(kind)
     child = _child(request, child_id)
     family = child.family
@@ -195,6 +196,7 @@ def request_day(request, slot_id: int, child_id: int, kind: str):
                 **one_day(child=child, slot=slot),
                 submission_key=(request.POST.get("submission_key") or "")[:64],
                 comment=(request.POST.get("comment") or "").strip()[:1000],
+                received_at=received_at,
             )
         except PlanningError as exc:
             error = exc.message
@@ -236,7 +238,7 @@ def request_day(request, slot_id: int, child_id: int, kind: str):
 # --- a period ----------------------------------------------------------------------------
 
 
-def _period_post(request, form, *, family, kind, return_url=None):
+def _period_post(request, form, *, family, kind, return_url=None, received_at=None):
     """A valid period form posted: « Envoyer la demande » (submit, then the request's page)
     or « Voir les jours concernés » (the preview). Returns (redirect or None, preview, error)."""
     try:
@@ -247,6 +249,7 @@ def _period_post(request, form, *, family, kind, return_url=None):
                 kind=kind,
                 submission_key=(request.POST.get("submission_key") or "")[:64],
                 comment=form.cleaned_data.get("comment", ""),
+                received_at=received_at,
                 **form.service_kwargs(),
             )
             messages.success(
@@ -268,6 +271,7 @@ def _period_post(request, form, *, family, kind, return_url=None):
 def request_period(request, kind: str):
     """« Faire une demande sur une longue période »: the form, « Voir les jours concernés »
     (the preview, nothing written), then « Envoyer la demande »."""
+    received_at = timezone.now()  # the family's arrival (see ``request_submit``)
     kind = _kind(kind)
     family = request.scope.family
     families = list(request.scope.families.select_related("collectivity").order_by("name", "pk"))
@@ -281,7 +285,12 @@ def request_period(request, kind: str):
             status = 400
         else:
             done, preview, error = _period_post(
-                request, form, family=family, kind=kind, return_url=return_url
+                request,
+                form,
+                family=family,
+                kind=kind,
+                return_url=return_url,
+                received_at=received_at,
             )
             if done is not None:
                 return done

@@ -1,7 +1,11 @@
 """The capacity engine under a rush: 20 families ask for the last 5 places of a slot at the
 same time, each in its own thread and database connection. The slot lock lets exactly the
-capacity through; the others wait, in the order they got the lock. PostgreSQL only (SQLite
-serialises writers, which would prove nothing)."""
+capacity through; the others wait, in the order they arrived (``tests/planning/fairness.py``).
+PostgreSQL only (SQLite serialises writers, which would prove nothing).
+
+Checked to fail without the lock: with ``select_for_update`` removed from
+``planning.services.bookings._lock_slots``, the slot is oversold (``holders == CAPACITY``
+fails), every time: ``rush_the_lock`` makes the 20 transactions reach the lock together."""
 
 import datetime
 import threading
@@ -21,6 +25,7 @@ from tests.planning.factories import (
     EnrolmentFactory,
     SlotFactory,
 )
+from tests.planning.fairness import inversions, rush_the_lock, unexplained
 from tests.portal.factories import FamilyFactory, SubscriptionFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -30,7 +35,7 @@ CAPACITY = 8
 ALREADY_HELD = 3  # so 5 places are left
 
 
-def test_rush_on_the_last_places(collectivity_a):
+def test_rush_on_the_last_places(collectivity_a, monkeypatch):
     day = timezone.localdate() + datetime.timedelta(days=10)
     activity = ActivityFactory(
         collectivity=collectivity_a,
@@ -55,7 +60,9 @@ def test_rush_on_the_last_places(collectivity_a):
         parents.append((family, user, child))
 
     barrier = threading.Barrier(FAMILIES)
+    rush_the_lock(monkeypatch, FAMILIES)
     errors: list[BaseException] = []
+    finished = {}
 
     def rush(family, user, child):
         try:
@@ -72,6 +79,7 @@ def test_rush_on_the_last_places(collectivity_a):
                     weekdays=[day.weekday()],
                     submission_key=f"rush-{child.pk}",
                 )
+            finished[child.pk] = timezone.now()  # at or after the commit
         except BaseException as error:  # noqa: BLE001 -- reported by the main thread
             errors.append(error)
         finally:
@@ -100,15 +108,15 @@ def test_rush_on_the_last_places(collectivity_a):
     assert lines.filter(status=BookingRequestLine.Status.ACCEPTED).count() == 5
     assert lines.filter(status=BookingRequestLine.Status.WAITING).count() == len(waiting)
 
-    # Arrival order = lock order: the requests created under the lock first got the places,
-    # and the waiting list follows the same order.
-    by_creation = list(
-        BookingRequest.objects.order_by("created_at", "pk").values_list(
-            "lines__child_id", flat=True
-        )
-    )
+    # First come, first served: the waiting list follows arrival exactly, and a later arrival
+    # holds a place while an earlier one waits only if the earlier one was still in progress.
+    arrival = dict(BookingRequest.objects.values_list("lines__child_id", "received_at"))
+    assert None not in arrival.values()
+    waiting_children = [b.child_id for b in waiting]
+    assert waiting_children == sorted(waiting_children, key=lambda child: arrival[child])
+    assert [b.queued_at for b in waiting] == [arrival[c] for c in waiting_children]
     reserved_children = set(
         rushed.filter(state=Booking.State.RESERVED).values_list("child_id", flat=True)
     )
-    assert set(by_creation[:5]) == reserved_children
-    assert by_creation[5:] == [b.child_id for b in waiting]
+    pairs = inversions(arrival=arrival, holders=reserved_children, waiting=waiting_children)
+    assert unexplained(pairs, arrival=arrival, finished=finished) == []
