@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/planning_month.py [--families 10000] [--requests 50]
         [--db postgres://postgres@127.0.0.1:5432/portail_bench] [--rebuild]
+        [--redis redis://127.0.0.1:6379/0]
 
 1. Builds (or reuses, when its figures match) its own PostgreSQL database (its name must
    contain "bench"; never the test or dev database), migrated with the production settings:
@@ -18,7 +19,10 @@
    month view (December 2026) of a 3-child family enrolled in three activities, its
    « Mon espace citoyen » and the Wagtail home page of the same site, requested in turns
    (``--requests`` rounds after ``--warmup``): median, p95 and max, query count, and the
-   month's ratios to the two others.
+   month's ratios to the two others. The month is measured twice a round: cold (the family's
+   planning version bumped just before, untimed: the cached grid is missed and computed) and
+   warm (the request right after: served from the cache). The cache is the production
+   settings' (the file cache, or Redis with ``--redis``).
 
 A benchmark, not a test: it prints figures and asserts no timing.
 """
@@ -55,6 +59,12 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--db", default=DEFAULT_DB, help="PostgreSQL URL of the bench database")
     parser.add_argument("--rebuild", action="store_true", help="drop and rebuild the database")
+    parser.add_argument(
+        "--redis",
+        default="",
+        help="REDIS_URL for the cache (production's Redis); default: the file cache that the "
+        "production settings use without REDIS_URL",
+    )
     return parser.parse_args(argv)
 
 
@@ -76,6 +86,7 @@ def environment(args, var_dir: Path) -> dict[str, str]:
         "PORTAL_VAR_DIR": str(var_dir),
         "LOG_LEVEL": "WARNING",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        **({"REDIS_URL": args.redis} if args.redis else {}),
     }
 
 
@@ -274,8 +285,10 @@ def populate(families: int):
 
 
 def measure(pages: dict, *, requests: int, warmup: int) -> dict[str, dict]:
-    """``pages``: label → (client, url). The pages are requested in turns (one of each per
-    round), so that a change of the machine's load weighs on all of them alike; per page the
+    """``pages``: label → (client, url, before). The pages are requested in turns (one of
+    each per round, in the dict's order), so that a change of the machine's load weighs on
+    all of them alike; ``before`` (or None) runs untimed before each request of its page
+    (the cold month bumps the family's planning version there: a cache miss). Per page the
     median, p95 and max server time, the queries of one more request, the slots shown."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -286,16 +299,22 @@ def measure(pages: dict, *, requests: int, warmup: int) -> dict[str, dict]:
         return response
 
     for _ in range(warmup):
-        for client, url in pages.values():
+        for client, url, before in pages.values():
+            if before:
+                before()
             get(client, url)
     timings = {label: [] for label in pages}
     for _ in range(requests):
-        for label, (client, url) in pages.items():
+        for label, (client, url, before) in pages.items():
+            if before:
+                before()
             clock = time.perf_counter()
             get(client, url)
             timings[label].append((time.perf_counter() - clock) * 1000)
     figures = {}
-    for label, (client, url) in pages.items():
+    for label, (client, url, before) in pages.items():
+        if before:
+            before()
         with CaptureQueriesContext(connection) as queries:
             response = get(client, url)
         values = sorted(timings[label])
@@ -348,16 +367,32 @@ def main(argv=None) -> int:
         f"{bookings} bookings; measured family: {family.children.count()} children."
     )
 
+    from django.conf import settings
+    from django.db import transaction
+
+    from planning.versions import bump
+
+    def cache_miss():
+        # Any write of the family's planning does this: the next month view is computed.
+        with transaction.atomic():
+            bump(family_ids=[family.pk])
+
+    print(
+        f"Cache: {settings.CACHES['default']['BACKEND']} ({settings.CACHES['default']['LOCATION']})"
+    )
     client = Client(HTTP_HOST=HOST)
     client.force_login(User.objects.get(email=PARENT_EMAIL))
-    month_label = f"Planning, month view ({MONTH:%B %Y}), 3 children"
+    month_url = f"/famille/planning/?vue=mois&date={MONTH.isoformat()}"
+    cold_label = f"Planning, month ({MONTH:%B %Y}), cold (miss)"
+    warm_label = f"Planning, month ({MONTH:%B %Y}), warm (hit)"
     space_label = "« Mon espace citoyen » (/mon-espace/)"
     home_label = "Wagtail home page (/)"
     figures = measure(
         {
-            month_label: (client, f"/famille/planning/?vue=mois&date={MONTH.isoformat()}"),
-            space_label: (client, "/mon-espace/"),
-            home_label: (Client(HTTP_HOST=HOST), "/"),
+            cold_label: (client, month_url, cache_miss),
+            warm_label: (client, month_url, None),
+            space_label: (client, "/mon-espace/", None),
+            home_label: (Client(HTTP_HOST=HOST), "/", None),
         },
         requests=args.requests,
         warmup=args.warmup,
@@ -368,12 +403,13 @@ def main(argv=None) -> int:
             f"{label:<46}{row['median']:>8.1f}ms{row['p95']:>8.1f}ms"
             f"{row['max']:>8.1f}ms{row['queries']:>9}{row['slots']:>7}"
         )
-    month = figures[month_label]["median"]
-    print(
-        f"Month view / home page: {month / figures[home_label]['median']:.2f}×; "
-        f"month view / « Mon espace citoyen »: {month / figures[space_label]['median']:.2f}× "
-        "(medians; no grid cache yet: every request computes the month)."
-    )
+    home, space = figures[home_label]["median"], figures[space_label]["median"]
+    for label in (cold_label, warm_label):
+        month = figures[label]["median"]
+        print(
+            f"{label}: {month / home:.2f}× the home page, "
+            f"{month / space:.2f}× « Mon espace citoyen » (medians)."
+        )
     print(
         f"({args.requests} rounds of the three pages in turns after {args.warmup} warm-up "
         "rounds; in-process server time.)"
