@@ -633,3 +633,109 @@ def test_day_option(family, parent, activity, approval_activity, children, colle
     )
     option = day_option(family=family, child=lea, slot=far)
     assert not option.allowed and "dépasse la date limite" in option.message
+
+
+# --- the short critical section (issue #17, item 1)
+
+
+def _statements(queries) -> list[str]:
+    return [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"].upper()]
+
+
+def test_a_reservation_takes_the_slot_lock_last(family, parent, activity, children):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        request = submit(family, parent, activity, children[:1], D(2026, 12, 3), D(2026, 12, 3))
+    statements = _statements(queries.captured_queries)
+    # Everything is written first; the slot rows are read (locked on PostgreSQL) and the
+    # places counted last, just before COMMIT.
+    lock, count = statements[-2:]
+    assert 'FROM "planning_slot"' in lock
+    if connection.vendor == "postgresql":
+        assert "FOR UPDATE" in lock
+    assert 'FROM "planning_booking"' in count and "COUNT(" in count.upper()
+    assert not any("FOR UPDATE" in sql for sql in statements[:-2])
+    assert all(not sql.lstrip().upper().startswith(("INSERT", "UPDATE")) for sql in statements[-2:])
+    assert request.received_at == NOW
+    assert request.lines.get().status == Line.ACCEPTED
+    assert Booking.objects.get(child=children[0]).state == State.RESERVED
+    assert TimelineEvent.objects.filter(verb="booking_request_created").count() == 1
+    assert OutboxEmail.objects.count() == 1
+
+
+def test_a_wrong_prediction_is_redone_lock_first_leaving_nothing_twice(
+    family, parent, activity, children, monkeypatch
+):
+    real = engine.places_confirm
+    calls = []
+
+    def outrun(**kwargs):
+        # As if another family had taken the last place between the preview and the lock.
+        calls.append(kwargs)
+        raise engine.Mispredicted
+
+    monkeypatch.setattr(engine, "places_confirm", outrun)
+    Slot.objects.filter(activity=activity, date=D(2026, 12, 3)).update(capacity=1)
+    request = submit(family, parent, activity, children, D(2026, 12, 3), D(2026, 12, 3))
+    monkeypatch.setattr(engine, "places_confirm", real)
+    assert len(calls) == 1
+    assert BookingRequest.objects.get() == request
+    assert sorted(line.status for line in request.lines.all()) == [Line.ACCEPTED, Line.WAITING]
+    assert Booking.objects.count() == 2
+    assert BookingEvent.objects.count() == 2
+    assert TimelineEvent.objects.filter(verb="booking_request_created").count() == 1
+    assert OutboxEmail.objects.count() == 1
+    waiting = Booking.objects.get(state=State.WAITING)
+    assert waiting.queued_at == request.received_at == NOW
+
+
+def test_places_confirm_refuses_an_overfull_or_a_no_longer_full_slot(family, activity, children):
+    slot = Slot.objects.filter(activity=activity, date=D(2026, 12, 3)).get()
+    Slot.objects.filter(pk=slot.pk).update(capacity=1)
+    with transaction.atomic():
+        engine.places_confirm(taken=[], queued=[])
+        with pytest.raises(engine.Mispredicted):  # a place free: nobody should wait
+            engine.places_confirm(taken=[], queued=[slot.pk])
+        Booking.objects.create(child=children[0], slot=slot, state=State.RESERVED)
+        engine.places_confirm(taken=[slot.pk], queued=[slot.pk])  # exactly full
+        Booking.objects.create(child=children[1], slot=slot, state=State.RESERVED)
+        with pytest.raises(engine.Mispredicted):  # two holders for one place
+            engine.places_confirm(taken=[slot.pk], queued=[])
+        Slot.objects.filter(pk=slot.pk).update(is_orphan=True)
+        with pytest.raises(engine.Mispredicted):  # the day left the calendar
+            engine.places_confirm(taken=[], queued=[slot.pk])
+
+
+def test_the_waiting_list_follows_arrival_not_the_order_of_processing(
+    family, parent, activity, children, collectivity_a
+):
+    slot = Slot.objects.filter(activity=activity, date=D(2026, 12, 3)).get()
+    Slot.objects.filter(pk=slot.pk).update(capacity=1)
+    Booking.objects.create(
+        child=ChildFactory(family=FamilyFactory(collectivity=collectivity_a)),
+        slot=slot,
+        state=State.RESERVED,
+    )
+    second = NOW + datetime.timedelta(milliseconds=40)
+    first = NOW + datetime.timedelta(milliseconds=10)
+    # Tom's request arrived later but is processed first.
+    submit(family, parent, activity, [children[1]], slot.date, slot.date, received_at=second)
+    submit(family, parent, activity, [children[0]], slot.date, slot.date, received_at=first)
+    waiting = list(Booking.objects.filter(state=State.WAITING).order_by("queued_at", "pk"))
+    assert [b.child for b in waiting] == [children[0], children[1]]
+    assert [b.queued_at for b in waiting] == [first, second]
+    assert engine.waiting_positions(waiting) == {waiting[0].pk: 1, waiting[1].pk: 2}
+
+
+def test_a_day_asked_again_after_a_cancellation_reuses_its_booking(
+    family, parent, activity, children
+):
+    slot = Slot.objects.filter(activity=activity, date=D(2026, 12, 3)).get()
+    booking = Booking.objects.create(child=children[0], slot=slot, state=State.CANCELLED)
+    request = submit(family, parent, activity, [children[0]], slot.date, slot.date)
+    booking.refresh_from_db()
+    assert booking.state == State.RESERVED
+    assert Booking.objects.filter(child=children[0], slot=slot).count() == 1
+    assert request.lines.get().status == Line.ACCEPTED
