@@ -11,6 +11,7 @@ request services (``planning.services.requests``), enrolment acceptance, attenda
 
 import datetime
 import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -24,6 +25,7 @@ from family.models import Subscription
 from notifications.services import event_record
 from portal.formats import actor_or_none, date_long, datetime_long
 
+from .. import lock_stats
 from ..errors import PlanningError
 from ..models import Activity, Booking, BookingEvent, Slot
 
@@ -59,18 +61,21 @@ def _assert_atomic() -> None:
     bulk_limit_lift()
 
 
-def _lock_slots(slot_ids: Iterable[int]) -> dict[int, Slot]:
+def _lock_slots(slot_ids: Iterable[int], *, path: str = "locked") -> dict[int, Slot]:
     """Lock the slot rows (one query, pk order) and return them with their activity."""
     ids = sorted(set(slot_ids))
     if not ids:
         return {}
+    asked_at = time.perf_counter()
     slots = (
         Slot.objects.select_for_update(of=("self",))
         .select_related("activity")
         .filter(pk__in=ids)
         .order_by("pk")
     )
-    return {slot.pk: slot for slot in slots}
+    slots = {slot.pk: slot for slot in slots}
+    lock_stats.locked(asked_at=asked_at, path=path)
+    return slots
 
 
 def _slot_counters(slot_ids: Iterable[int]) -> dict[int, tuple[int, datetime.datetime | None]]:
@@ -306,7 +311,7 @@ def places_confirm(*, taken: Iterable[int], queued: Iterable[int]) -> None:
     calendar meanwhile)."""
     _assert_atomic()
     taken, queued = set(taken), set(queued)
-    slots = _lock_slots(taken | queued)
+    slots = _lock_slots(taken | queued, path="ahead")
     if len(slots) != len(taken | queued) or any(slot.is_orphan for slot in slots.values()):
         raise Mispredicted
     held = holders_count(slots)

@@ -9,6 +9,7 @@ of days and children.
 """
 
 import datetime
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,6 +18,7 @@ from django.db.models import Count, Q
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from .. import lock_stats
 from ..calendar import closed_reason, public_holidays, school_holidays
 from ..errors import PlanningError
 from ..models import ActivityClosure, Booking, BookingRequest, BookingRequestLine, Enrolment, Slot
@@ -224,13 +226,17 @@ def _period_slots(ask: Ask, *, days, lock) -> list[Slot]:
     slot_query = Slot.objects.filter(
         activity=ask.activity, date__gte=ask.date_from, date__lte=ask.date_to, is_orphan=False
     )
+    asked_at = time.perf_counter()
     if lock:
         # Lock before counting, in pk order like the capacity engine.
         slot_query = slot_query.select_for_update(of=("self",)).order_by("pk")
-    return sorted(
+    slots = sorted(
         (slot for slot in slot_query if slot.date.weekday() in days),
         key=lambda slot: (slot.date, slot.pk),
     )
+    if lock:
+        lock_stats.locked(asked_at=asked_at)
+    return slots
 
 
 def _enrolment_periods(ask: Ask, *, child_ids) -> dict:

@@ -24,6 +24,7 @@ from notifications.services import email_queue, event_record
 from portal.errors import refusal_reason
 from portal.formats import actor_or_none
 
+from .. import lock_stats
 from ..errors import PlanningError
 from ..models import Booking, BookingEvent, BookingRequest, BookingRequestLine
 from . import bookings as engine
@@ -254,7 +255,7 @@ def request_submit(
             with transaction.atomic():
                 return _submit_ahead(**args, now=now, received_at=received_at)
         except (engine.Mispredicted, IntegrityError):
-            pass
+            lock_stats.mispredicted()
     with transaction.atomic():
         return _submit_locked(**args, now=now, received_at=received_at)
 

@@ -739,3 +739,29 @@ def test_a_day_asked_again_after_a_cancellation_reuses_its_booking(
     assert booking.state == State.RESERVED
     assert Booking.objects.filter(child=children[0], slot=slot).count() == 1
     assert request.lines.get().status == Line.ACCEPTED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lock_stats_tell_the_hold_and_its_statements(
+    family, parent, activity, children, monkeypatch, tmp_path
+):
+    import json
+
+    stats = tmp_path / "locks.jsonl"
+    monkeypatch.setenv("PORTAL_LOCK_STATS", str(stats))
+    submit(family, parent, activity, children[:1], D(2026, 12, 3), D(2026, 12, 3))
+    (row,) = [json.loads(line) for line in stats.read_text().splitlines()]
+    assert row["path"] == "ahead" and row["statements"] == 2  # the lock and the count
+    assert row["wait"] >= 0 and 0 < row["hold"] < 60
+
+    stats.unlink()
+    monkeypatch.setattr(engine, "places_confirm", _always_mispredicted)
+    submit(family, parent, activity, children[1:], D(2026, 12, 3), D(2026, 12, 3))
+    rows = [json.loads(line) for line in stats.read_text().splitlines()]
+    assert rows[0] == {"mispredicted": 1}
+    assert rows[1]["path"] == "locked" and rows[1]["statements"] > 2
+    assert len(rows) == 2
+
+
+def _always_mispredicted(**kwargs):
+    raise engine.Mispredicted
