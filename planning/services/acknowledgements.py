@@ -456,21 +456,32 @@ def _line_outcome(kind: str, line: BookingRequestLine) -> str:
     return ABSENCE_BILLED if line.billed else ABSENCE
 
 
-def _waiting_positions(lines) -> dict[tuple[int, int], int]:
-    """(child id, slot id) → the actual position on the slot's waiting list, in two queries."""
+def waiting_positions_of(lines, *, bookings=None) -> dict[tuple[int, int], int]:
+    """(child id, slot id) → the actual position on the slot's waiting list of the waiting
+    lines, in two queries (one when their ``bookings`` are given)."""
     pairs = [(line.child_id, line.slot_id) for line in lines if line.status == LineStatus.WAITING]
     if not pairs:
         return {}
-    bookings = engine.bookings_by_pair(pairs)
+    if bookings is None:
+        bookings = engine.bookings_by_pair(pairs)
+    else:
+        wanted = set(pairs)
+        bookings = {
+            (b.child_id, b.slot_id): b for b in bookings if (b.child_id, b.slot_id) in wanted
+        }
     positions = engine.waiting_positions(bookings.values())
     return {pair: positions.get(booking.pk) for pair, booking in bookings.items()}
 
 
-def request_acknowledgement(request: BookingRequest, *, lines, excluded) -> Acknowledgement:
+def request_acknowledgement(
+    request: BookingRequest, *, lines, excluded, positions=None
+) -> Acknowledgement:
     """The acknowledgement of ``request`` just submitted: ``lines`` as decided (or not) at
-    once, ``excluded`` the preview's days left out (``ExcludedDay``: child, date, reason)."""
+    once, ``excluded`` the preview's days left out (``ExcludedDay``: child, date, reason);
+    ``positions`` as ``waiting_positions_of`` gives them (read when not given)."""
     activity = request.activity
-    positions = _waiting_positions(lines)
+    if positions is None:
+        positions = waiting_positions_of(lines)
     children: dict[int, str] = {}
     for item in [*lines, *excluded]:
         children.setdefault(item.child.pk, item.child.first_name)

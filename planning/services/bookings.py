@@ -28,6 +28,7 @@ from portal.formats import actor_or_none, date_long, datetime_long
 from .. import lock_stats
 from ..errors import PlanningError
 from ..models import Activity, Booking, BookingEvent, Slot
+from ..versions import bump
 
 State = Booking.State
 Verb = BookingEvent.Verb
@@ -170,6 +171,9 @@ def _save(new: list[Booking], changed: list[Booking], now: datetime.datetime) ->
         Booking.objects.bulk_update(
             changed, ["state", "queued_at", "offer_expires_at", "updated_at"]
         )
+    if new or changed:
+        # Bulk writes send no signal: the families' cached plannings are dropped here.
+        bump(child_ids={booking.child_id for booking in (*new, *changed)})
 
 
 def _events(rows: list[tuple[Booking, str, object]], *, actor, note: str = "") -> None:

@@ -105,6 +105,8 @@ class Preview:
     activity: object
     days: list[PreviewDay] = field(default_factory=list)
     excluded: list[ExcludedDay] = field(default_factory=list)
+    # (child id, slot id) → the booking row the preview read for it, if any.
+    existing: dict = field(default_factory=dict)
 
     @property
     def by_child(self) -> list[tuple[object, list[PreviewDay], list[ExcludedDay]]]:
@@ -364,7 +366,7 @@ def _build_preview(ask: Ask, *, now, lock=False) -> Preview:
     facts = _period_facts(ask, child_ids=[child.pk for child in children], slots=slots)
     reasons = _missing_reasons(ask, days=days, slot_by_date=slot_by_date)
     kind, activity = ask.kind, ask.activity
-    preview = Preview(kind=kind, activity=activity)
+    preview = Preview(kind=kind, activity=activity, existing=facts.bookings)
     for day in sorted(set(reasons) | set(slot_by_date)):
         slot = slot_by_date.get(day)
         for child in children:

@@ -28,7 +28,7 @@ from .. import lock_stats
 from ..errors import PlanningError
 from ..models import Booking, BookingEvent, BookingRequest, BookingRequestLine
 from . import bookings as engine
-from .acknowledgements import request_acknowledgement
+from .acknowledgements import request_acknowledgement, waiting_positions_of
 from .preview import OUTCOME_ABSENCE_BILLED, OUTCOME_ACCEPTED, Ask, _build_preview, _fr
 
 Kind = BookingRequest.Kind
@@ -142,16 +142,22 @@ def _replayed(family, submission_key: str) -> BookingRequest | None:
     return BookingRequest.objects.filter(family=family, submission_key=submission_key).first()
 
 
-def _request_record(*, family, actor, submission_key, preview, statuses=None, **fields):
+def _request_record(
+    *, family, actor, submission_key, preview, statuses=None, savepoint=True, **fields
+):
     """The request row and its lines; (request, False) when a concurrent post of the same
     form created the request first. ``statuses``: each preview day's line status when the
-    lines are decided at once (default: pending)."""
+    lines are decided at once (default: pending). Without ``savepoint`` a concurrent post's
+    IntegrityError goes to the caller (``request_submit`` then makes the request again, and
+    finds the first one)."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             request = BookingRequest.objects.create(
                 family=family, submission_key=submission_key, created_by=actor, **fields
             )
     except IntegrityError:
+        if not savepoint:
+            raise
         existing = _replayed(family, submission_key)
         if existing is None:
             raise
@@ -290,7 +296,7 @@ def _submit_ahead(*, ask, user, submission_key, comment, now, received_at) -> Bo
     if preview.is_empty:
         raise PlanningError(_("Aucun jour de la période ne peut être demandé."))
     pairs = [(day.child.pk, day.slot.pk) for day in preview.days]
-    if engine.bookings_by_pair(pairs):
+    if any(pair in preview.existing for pair in pairs):
         # A row to reuse (a cancelled day asked again): the careful way, lock first.
         raise engine.Mispredicted
     predicted = [_PREDICTED.get(day.outcome, _PREDICTED_WAITING) for day in preview.days]
@@ -301,6 +307,7 @@ def _submit_ahead(*, ask, user, submission_key, comment, now, received_at) -> Bo
         submission_key=submission_key,
         preview=preview,
         statuses=[status for status, _state in predicted],
+        savepoint=False,
         status=BookingRequest.Status.ACCEPTED,
         decided_at=timezone.now(),
         **_request_fields(ask, comment=comment, received_at=received_at),
@@ -310,9 +317,11 @@ def _submit_ahead(*, ask, user, submission_key, comment, now, received_at) -> Bo
     lines = request.lines_created
     line_by_pair = _line_map(lines)
     states = {pair: state for pair, (_status, state) in zip(pairs, predicted, strict=True)}
-    engine.reserve_ahead(states=states, actor=actor, lines=line_by_pair, queued_at=received_at)
+    bookings = engine.reserve_ahead(
+        states=states, actor=actor, lines=line_by_pair, queued_at=received_at
+    )
     counts = Counter(line.status for line in lines)
-    _notify_created(request, counts=counts, user=user, excluded=preview.excluded)
+    _notify_created(request, counts=counts, user=user, excluded=preview.excluded, bookings=bookings)
     # Last: the slot lock and the check of the places, then COMMIT.
     engine.places_confirm(
         taken={slot for (_c, slot), state in states.items() if state == State.RESERVED},
@@ -378,15 +387,21 @@ def _mail(request: BookingRequest, *, template: str, context: dict) -> None:
         )
 
 
-def _notify_created(request: BookingRequest, *, counts, user, excluded) -> None:
+def _notify_created(request: BookingRequest, *, counts, user, excluded, bookings=None) -> None:
     """The timeline event and the acknowledgement of receipt, at once (issue #12, item 2):
-    every day asked for with what happened to it, and the days left out with their reason."""
+    every day asked for with what happened to it, and the days left out with their reason.
+    ``bookings``: the rows just written, when the caller has them (saves reading them again).
+    The waiting positions told are kept on the request (``request.positions``: (child id,
+    slot id) → position) for the page's message."""
     summary = _summary(counts)
     message = _("%(what)s : %(summary)s.") % {"what": _what(request), "summary": summary}
     message = message[0].upper() + message[1:]
     data = {"kind": request.kind, "status": request.status, "lines": dict(counts)}
     _record(request, actor=user, verb="booking_request_created", message=message, data=data)
-    ack = request_acknowledgement(request, lines=request.lines_created, excluded=excluded)
+    request.positions = waiting_positions_of(request.lines_created, bookings=bookings)
+    ack = request_acknowledgement(
+        request, lines=request.lines_created, excluded=excluded, positions=request.positions
+    )
     author = request.created_by
     context = {"ack": ack, "recipient_name": author.get_full_name() if author else ""}
     _mail(request, template="planning/request_received", context=context)

@@ -126,8 +126,13 @@ def _child_name(child) -> str:
 
 def _outcome_message(booking_request: BookingRequest, *, child, slot, bookings) -> str:
     """The success message after a one-day request, telling what happened (``bookings``: the
-    rows the parent may reach)."""
-    line = booking_request.lines.filter(child=child, slot=slot).first()
+    rows the parent may reach). A request just submitted carries its lines and the waiting
+    positions its acknowledgement told: nothing is read again."""
+    created = getattr(booking_request, "lines_created", None)
+    if created is not None:
+        line = next((x for x in created if (x.child_id, x.slot_id) == (child.pk, slot.pk)), None)
+    else:
+        line = booking_request.lines.filter(child=child, slot=slot).first()
     values = {"child": _child_name(child), "day": date_long(slot.date), "activity": slot.activity}
     if line is None:
         return _("Votre demande est enregistrée.")
@@ -164,8 +169,12 @@ def _outcome_message(booking_request: BookingRequest, *, child, slot, bookings) 
             % values
         )
     if line.status == BookingRequestLine.Status.WAITING:
-        booking = bookings.filter(child=child, slot=slot).first()
-        position = waiting_positions([booking]).get(booking.pk) if booking else None
+        told = getattr(booking_request, "positions", None)
+        if told is not None and (child.pk, slot.pk) in told:
+            position = told[(child.pk, slot.pk)]
+        else:
+            booking = bookings.filter(child=child, slot=slot).first()
+            position = waiting_positions([booking]).get(booking.pk) if booking else None
         return _(
             "L’activité est complète : %(child)s est en liste d’attente le %(day)s "
             "(%(activity)s), position %(position)s."

@@ -187,11 +187,6 @@ def _enrolment_created(world, collectivity):
     return slot, "Mercredi loisirs"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="planning/services/bookings.py: _save() must call versions.bump(child_ids=…) after "
-    "its bulk writes (in progress elsewhere); remove this mark once it does",
-)
 def test_a_booking_through_the_engine(client_a, world):
     warm(client_a, world)
     slot, words = _reserve_through_the_engine(world)
