@@ -13,9 +13,16 @@
    ``planning:request_day`` (CSRF cookie, one-time ``submission_key``), then waits; all are
    released together and POST the reservation. ``--concurrency`` caps the requests in flight
    at once (0: no cap, every parent connects at the same instant).
-4. Prints the figures, then checks in the database: exactly ``--places`` holders (never more),
-   the others on the waiting list in the order their requests were made. Exits 1 when a check
-   fails or a request errored.
+   Before the rush, ``--sequential`` parents book another activity one at a time (the first
+   half only warms the workers up): the slot lock uncontended.
+4. Prints the figures: throughput and latencies; per phase, the time the slot lock is held
+   per booking and the statements run under it (``PORTAL_LOCK_STATS``, see
+   ``planning/lock_stats.py``), the ceiling they imply (1 / median hold), the server's CPU
+   per booking (gunicorn's processes and the database's backends, from the kernel's
+   accounting in /proc); the largest arrival inversion. Then checks in the database: exactly
+   ``--places`` holders (never more), no place given to a later arrival while an earlier
+   request that had already finished waits, the waiting list in arrival order (the server's
+   ``received_at`` stamp). Exits 1 when a check fails or a request errored.
 
 A benchmark, not a test: it prints figures, it asserts no timing.
 """
@@ -63,6 +70,13 @@ def arguments(argv=None) -> argparse.Namespace:
         default=200,
         help="requests in flight at once (0: every parent at the same instant)",
     )
+    parser.add_argument(
+        "--sequential",
+        type=int,
+        default=100,
+        help="parents who first book, one at a time, another activity (the lock uncontended); "
+        "the first half warms the server's workers up, the second half is measured",
+    )
     parser.add_argument("--db", default=DEFAULT_DB, help="PostgreSQL URL of the bench database")
     parser.add_argument(
         "--settings",
@@ -75,6 +89,8 @@ def arguments(argv=None) -> argparse.Namespace:
         parser.error("--parents, --places, --workers and --threads must be positive")
     if args.concurrency < 0:
         parser.error("--concurrency must be 0 or more")
+    if not 0 <= args.sequential <= args.parents:
+        parser.error("--sequential must be between 0 and --parents")
     return args
 
 
@@ -89,7 +105,9 @@ def server_environment(args, var_dir: Path) -> dict[str, str]:
     return {
         "DJANGO_SETTINGS_MODULE": f"portal.settings.{args.settings}",
         "DATABASE_URL": args.db,
-        "DATABASE_CONN_MAX_AGE": "60",
+        # Long enough for the whole run: a backend that exits would take its CPU figures away.
+        "DATABASE_CONN_MAX_AGE": "3600",
+        "PORTAL_LOCK_STATS": str(var_dir / "locks.jsonl"),
         "SECRET_KEY": secrets.token_urlsafe(64),
         "DEBUG": "false",
         "ALLOWED_HOSTS": f"{HOST},127.0.0.1,localhost",
@@ -119,10 +137,13 @@ class Fixture:
     slot_id: int
     activity_id: int
     parents: list[tuple[int, str]]  # (child id, session key)
+    sequential_slot_id: int = 0  # the activity booked one parent at a time first
 
 
-def populate(*, parents: int, places: int) -> Fixture:
-    """The collectivity, the activity and its slot, and the families, all by bulk inserts."""
+def populate(*, parents: int, places: int, sequential: int = 0) -> Fixture:
+    """The collectivity, the activity and its slot, and the families, all by bulk inserts;
+    the first ``sequential`` children are also enrolled in a second activity (places for
+    three quarters of them: the measured second half gets places and waiting positions)."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.base import VALID_KEY_CHARS
@@ -171,6 +192,27 @@ def populate(*, parents: int, places: int) -> Fixture:
             end_time=activity.end_time,
             capacity=places,
         )
+        quiet = Activity.objects.create(
+            collectivity=collectivity,
+            name="Mini-séjour — réservations une à une",
+            kind=Activity.Kind.HOLIDAY_CENTRE,
+            start_date=day,
+            end_date=day,
+            weekdays=[day.weekday()],
+            opening=Activity.Opening.ALL_YEAR,
+            start_time=datetime.time(9, 0),
+            end_time=datetime.time(17, 0),
+            capacity=max(sequential * 3 // 4, 1),
+            requires_approval=False,
+            booking_notice_days=2,
+        )
+        quiet_slot = Slot.objects.create(
+            activity=quiet,
+            date=day,
+            start_time=quiet.start_time,
+            end_time=quiet.end_time,
+            capacity=quiet.capacity,
+        )
         unusable = make_password(None)
         users = User.objects.bulk_create(
             User(email=f"parent{n:05d}@ruee.example", first_name="Parent", password=unusable)
@@ -203,6 +245,17 @@ def populate(*, parents: int, places: int) -> Fixture:
             )
             for child in children
         )
+        Enrolment.objects.bulk_create(
+            Enrolment(
+                child=child,
+                activity=quiet,
+                start_date=day,
+                end_date=day,
+                status=Enrolment.Status.ACCEPTED,
+                decided_at=timezone.now(),
+            )
+            for child in children[:sequential]
+        )
         store = SessionStore()
         expire = timezone.now() + datetime.timedelta(days=1)
         sessions = [
@@ -227,6 +280,7 @@ def populate(*, parents: int, places: int) -> Fixture:
             (child.pk, session.session_key)
             for child, session in zip(children, sessions, strict=True)
         ],
+        sequential_slot_id=quiet_slot.pk,
     )
 
 
@@ -344,6 +398,7 @@ class Parent:
     post_status: int = 0
     post_seconds: float = 0.0  # from sending the POST to its response (in flight)
     post_wait: float = 0.0  # from the release of all parents to the response
+    finished: float = 0.0  # wall clock (time.time) when the POST's response came back
     error: str = ""
 
 
@@ -365,13 +420,12 @@ def _exchange(port: int, method: str, parent: Parent, body: str = ""):
     return response, content
 
 
-def parent_run(parent: Parent, *, port, gate, ready, release, started):
-    """Open the confirmation page, wait for the release, confirm the reservation."""
+def parent_get(parent: Parent, *, port) -> None:
+    """Open the confirmation page: session and CSRF cookies, the form's fields."""
     try:
-        with gate:
-            begin = time.perf_counter()
-            response, content = _exchange(port, "GET", parent)
-            parent.get_seconds = time.perf_counter() - begin
+        begin = time.perf_counter()
+        response, content = _exchange(port, "GET", parent)
+        parent.get_seconds = time.perf_counter() - begin
         parent.get_status = response.status
         jar = SimpleCookie()
         for header in response.msg.get_all("Set-Cookie") or []:
@@ -384,39 +438,67 @@ def parent_run(parent: Parent, *, port, gate, ready, release, started):
             parent.error = f"GET {response.status}: no confirmation form"
     except Exception as exc:  # the figures count it; the run goes on
         parent.error = f"GET {type(exc).__name__}: {exc}"
-    ready.wait()  # everyone has the page (or failed): the rush starts together
-    release.wait()
+
+
+def parent_post(parent: Parent, *, port, started: float) -> None:
+    """Confirm the reservation (« Confirmer la demande »)."""
     if parent.error:
         return
     try:
-        with gate:
-            begin = time.perf_counter()
-            response, _content = _exchange(port, "POST", parent, urlencode(parent.fields))
-            end = time.perf_counter()
+        begin = time.perf_counter()
+        response, _content = _exchange(port, "POST", parent, urlencode(parent.fields))
+        end = time.perf_counter()
+        parent.finished = time.time()
         parent.post_status = response.status
         parent.post_seconds = end - begin
-        parent.post_wait = end - started[0]
+        parent.post_wait = end - started
     except Exception as exc:
         parent.error = f"POST {type(exc).__name__}: {exc}"
 
 
-def parents_build(fixture: Fixture) -> list[Parent]:
+def parent_run(parent: Parent, *, port, gate, ready, release, started):
+    """Open the confirmation page, wait for the release, confirm the reservation."""
+    with gate:
+        parent_get(parent, port=port)
+    ready.wait()  # everyone has the page (or failed): the rush starts together
+    release.wait()
+    with gate:
+        parent_post(parent, port=port, started=started[0])
+
+
+def parents_build(fixture: Fixture, *, slot_id: int | None = None, count=None) -> list[Parent]:
     from django.conf import settings
     from django.urls import reverse
 
+    slot_id = slot_id or fixture.slot_id
     return [
         Parent(
             child_id=child_id,
             session_key=key,
-            path=reverse("planning:request_day", args=[fixture.slot_id, child_id, "reservation"]),
+            path=reverse("planning:request_day", args=[slot_id, child_id, "reservation"]),
             cookies={settings.SESSION_COOKIE_NAME: key},
         )
-        for child_id, key in fixture.parents
+        for child_id, key in fixture.parents[:count]
     ]
 
 
-def rush(parents: list[Parent], *, port: int, concurrency: int) -> float:
-    """Run every parent; return the seconds from the release to the last response."""
+def one_at_a_time(parents: list[Parent], *, port: int, on_posts=None) -> float:
+    """Every parent opens the page; then each confirms, the next one only after the last
+    response (no contention). ``on_posts`` is called before the first POST. Returns the
+    seconds the POSTs took."""
+    for parent in parents:
+        parent_get(parent, port=port)
+    if on_posts is not None:
+        on_posts()
+    start = time.perf_counter()
+    for parent in parents:
+        parent_post(parent, port=port, started=start)
+    return time.perf_counter() - start
+
+
+def rush(parents: list[Parent], *, port: int, concurrency: int, on_release=None) -> float:
+    """Run every parent; return the seconds from the release to the last response
+    (``on_release`` is called just before the parents are released)."""
     gate = threading.BoundedSemaphore(concurrency) if concurrency else _NoGate()
     ready = threading.Barrier(len(parents) + 1)
     release = threading.Event()
@@ -440,6 +522,8 @@ def rush(parents: list[Parent], *, port: int, concurrency: int) -> float:
     for thread in threads:
         thread.start()
     ready.wait()  # every confirmation page is open
+    if on_release is not None:
+        on_release()
     started[0] = time.perf_counter()
     release.set()
     for thread in threads:
@@ -470,13 +554,160 @@ def percentiles(values: list[float]) -> str:
     )
 
 
-def database_checks(fixture: Fixture, *, parents: int, places: int) -> list[tuple[str, bool]]:
+# --------------------------------------------------------------------------- accounting
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> tuple[int, float]:
+    """(parent pid, CPU seconds) of a process from the kernel's accounting (/proc/PID/stat:
+    user + system time, its own and that of its children it has waited for)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0, 0.0
+    fields = raw[raw.rindex(")") + 2 :].split()
+    ppid = int(fields[1])
+    utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
+    return ppid, (utime + stime + cutime + cstime) / CLOCK_TICKS
+
+
+def gunicorn_cpu(master: int) -> float:
+    """CPU seconds of the gunicorn master and its workers."""
+    total = _proc_cpu(master)[1]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            ppid, seconds = _proc_cpu(int(entry.name))
+            if ppid == master:
+                total += seconds
+    return total
+
+
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds per PostgreSQL backend connected to the bench database (the server's own
+    background processes, shared with the machine's other databases, are left out)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = [row[0] for row in cursor.fetchall()]
+    return {pid: _proc_cpu(pid)[1] for pid in pids}
+
+
+@dataclass
+class CpuSample:
+    web: float
+    database: dict[int, float]
+
+    @classmethod
+    def take(cls, master: int) -> "CpuSample":
+        return cls(gunicorn_cpu(master), postgres_cpu())
+
+    def since(self, before: "CpuSample") -> tuple[float, float]:
+        database = sum(
+            seconds - before.database.get(pid, 0.0) for pid, seconds in self.database.items()
+        )
+        return self.web - before.web, database
+
+
+def lock_holds(path: Path) -> dict:
+    """The lines ``planning.lock_stats`` appended, then the file is emptied for the next
+    phase."""
+    import json
+
+    rows = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    path.unlink(missing_ok=True)
+    holds = [row for row in rows if "hold" in row]
+    return {
+        "holds": [row["hold"] for row in holds],
+        "waits": [row["wait"] for row in holds],
+        "statements": [row["statements"] for row in holds],
+        "paths": {p: sum(1 for row in holds if row["path"] == p) for p in ("ahead", "locked")},
+        "mispredicted": sum(1 for row in rows if "mispredicted" in row),
+    }
+
+
+def _quantile(values: list[float], q: int) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def lock_report(label: str, stats: dict, *, bookings: int, cpu: tuple[float, float]) -> None:
+    holds, waits, statements = stats["holds"], stats["waits"], stats["statements"]
+    web, database = cpu
+    print(f"  {label}:")
+    if holds:
+        median = statistics.median(holds)
+        print(
+            f"    slot lock held per booking: median {median * 1000:.2f} ms · "
+            f"p95 {_quantile(holds, 95) * 1000:.2f} ms · max {max(holds) * 1000:.2f} ms "
+            f"→ ceiling for one activity {1 / median:.0f} bookings/s (1 / median hold)"
+        )
+        print(
+            f"    waiting for the lock: median {statistics.median(waits) * 1000:.2f} ms · "
+            f"p95 {_quantile(waits, 95) * 1000:.2f} ms"
+        )
+        print(
+            f"    statements under the lock (COMMIT aside): median "
+            f"{statistics.median(statements):.0f} · max {max(statements)} · "
+            f"short way {stats['paths']['ahead']}, lock first {stats['paths']['locked']}, "
+            f"wrong predictions redone {stats['mispredicted']}"
+        )
+    if bookings:
+        print(
+            f"    server CPU per booking: {(web + database) / bookings * 1000:.1f} ms "
+            f"(gunicorn {web / bookings * 1000:.1f} ms + PostgreSQL "
+            f"{database / bookings * 1000:.1f} ms, kernel accounting of the POSTs' span)"
+        )
+
+
+def arrival_inversions(fixture: Fixture, parents: list[Parent]):
+    """(largest inversion in seconds, pairs, unexplained pairs): a later arrival holding a
+    place while an earlier one waits; unexplained when the earlier request had finished
+    before the later one arrived (the lock would then have seen it)."""
+    from planning.models import Booking, BookingRequest
+
+    arrival = {
+        child: received.timestamp()
+        for child, received in BookingRequest.objects.filter(
+            activity_id=fixture.activity_id
+        ).values_list("lines__child_id", "received_at")
+    }
+    bookings = Booking.objects.filter(slot_id=fixture.slot_id)
+    holders = list(
+        bookings.filter(state__in=Booking.HOLDS_PLACE).values_list("child_id", flat=True)
+    )
+    waiting = list(bookings.filter(state=Booking.State.WAITING).values_list("child_id", flat=True))
+    finished = {parent.child_id: parent.finished for parent in parents}
+    # The waiters sorted by arrival: for each holder, the earliest waiter gives its largest gap.
+    waiting.sort(key=arrival.__getitem__)
+    largest, pairs, unexplained = 0.0, 0, 0
+    for holder in holders:
+        for waiter in waiting:
+            gap = arrival[holder] - arrival[waiter]
+            if gap <= 0:
+                break
+            pairs += 1
+            largest = max(largest, gap)
+            if finished[waiter] and finished[waiter] <= arrival[holder]:
+                unexplained += 1
+    return largest, pairs, unexplained
+
+
+def database_checks(
+    fixture: Fixture, *, parents: int, places: int, unexplained: int
+) -> list[tuple[str, bool]]:
     """The outcome as the database holds it: never oversold, first come first served."""
     from planning.models import Booking, BookingRequest
 
     requests = list(
         BookingRequest.objects.filter(activity_id=fixture.activity_id)
-        .order_by("created_at", "pk")
+        .order_by("received_at", "pk")
         .prefetch_related("lines")
     )
     arrival = [line.child_id for request in requests for line in request.lines.all()]
@@ -501,12 +732,13 @@ def database_checks(fixture: Fixture, *, parents: int, places: int) -> list[tupl
             len(waiting) == parents - expected_holders,
         ),
         (
-            "first come, first served: the first requests hold the places",
-            holders == set(arrival[:expected_holders]),
+            "first come, first served: no place went to a later arrival while an earlier "
+            f"request that had already finished waits ({unexplained} found)",
+            unexplained == 0,
         ),
         (
-            "waiting list in arrival order (queued_at, pk) == (request created_at, pk)",
-            waiting == arrival[expected_holders:],
+            "waiting list in arrival order (queued_at, pk) == (request received_at, pk)",
+            waiting == [child for child in arrival if child not in holders],
         ),
     ]
 
@@ -531,17 +763,32 @@ def main(argv=None) -> int:
         call_command("collectstatic", verbosity=0, interactive=False)
     migrated = time.perf_counter() - clock
     clock = time.perf_counter()
-    fixture = populate(parents=args.parents, places=args.places)
+    fixture = populate(parents=args.parents, places=args.places, sequential=args.sequential)
     populated = time.perf_counter() - clock
     parents = parents_build(fixture)
+    quiet = parents_build(fixture, slot_id=fixture.sequential_slot_id, count=args.sequential)
     connections.close_all()
 
     port = free_port()
     log = var_dir / "gunicorn.log"
+    locks = var_dir / "locks.jsonl"
     server = server_start(args, env, port, log)
+    samples: dict[str, CpuSample] = {}
     try:
         server_wait(server, port)
-        elapsed = rush(parents, port=port, concurrency=args.concurrency)
+
+        def sample(name):
+            return lambda: samples.__setitem__(name, CpuSample.take(server.pid))
+
+        warm, quiet = quiet[: len(quiet) // 2], quiet[len(quiet) // 2 :]
+        one_at_a_time(warm, port=port)  # every worker has served a POST: no first-time costs
+        lock_holds(locks)
+        quiet_elapsed = one_at_a_time(quiet, port=port, on_posts=sample("quiet"))
+        sample("quiet_end")()
+        quiet_locks = lock_holds(locks)
+        elapsed = rush(parents, port=port, concurrency=args.concurrency, on_release=sample("rush"))
+        sample("rush_end")()
+        rush_locks = lock_holds(locks)
     finally:
         server_stop(server)
 
@@ -573,7 +820,31 @@ def main(argv=None) -> int:
     for parent in errors[:5]:
         print(f"    child {parent.child_id}: {parent.error or parent.post_status}")
 
-    checks = database_checks(fixture, parents=args.parents, places=args.places)
+    quiet_posts = [p for p in quiet if p.post_status]
+    print("the slot lock and the server's CPU:")
+    lock_report(
+        f"{len(quiet_posts)} parents one at a time, after {len(warm)} to warm up (another "
+        f"activity, {max(args.sequential * 3 // 4, 1)} places; POSTs {quiet_elapsed:.1f} s)",
+        quiet_locks,
+        bookings=len(quiet_posts),
+        cpu=samples["quiet_end"].since(samples["quiet"]),
+    )
+    lock_report(
+        f"the rush ({len(posts)} POSTs)",
+        rush_locks,
+        bookings=len(posts),
+        cpu=samples["rush_end"].since(samples["rush"]),
+    )
+    largest, pairs, unexplained = arrival_inversions(fixture, parents)
+    print(
+        f"fairness: largest arrival inversion {largest * 1000:.1f} ms ({pairs} pairs of a "
+        "later arrival holding a place while an earlier one waits; arrival = the server's "
+        "stamp when it received the confirmation)"
+    )
+    errors += [p for p in warm + quiet if p.error or (p.post_status and p.post_status >= 400)]
+    checks = database_checks(
+        fixture, parents=args.parents, places=args.places, unexplained=unexplained
+    )
     connections.close_all()
     print("checks:")
     for label, ok in checks:
