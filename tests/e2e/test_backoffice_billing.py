@@ -7,6 +7,8 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
+from django.utils import timezone
+
 import pytest
 from playwright.sync_api import expect
 
@@ -38,7 +40,9 @@ def test_agent_records_a_cheque_and_cancels_an_invoice(
     )
     child = ChildFactory(family=family, first_name="Emma")
     old = issue(regie, family, day=datetime.date(2026, 10, 1), child=child)
-    new = issue(regie, family, day=datetime.date(2026, 11, 2), child=child)
+    # Issued yesterday, due in 29 days: never overdue, whatever today's date (a fixed date
+    # made it overdue once the calendar passed its due date).
+    new = issue(regie, family, day=timezone.localdate() - datetime.timedelta(days=1), child=child)
     login_as(page, live_server, agent_a)
 
     page.goto(live_server.url + "/admin/facturation/factures/")
