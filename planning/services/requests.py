@@ -282,19 +282,29 @@ _PREDICTED = {OUTCOME_ACCEPTED: (LineStatus.ACCEPTED, State.RESERVED)}
 _PREDICTED_WAITING = (LineStatus.WAITING, State.WAITING)
 
 
+def _replayed_or_preview(ask: Ask, submission_key: str, *, now, lock=False):
+    """(the request this form already made, None) for a replayed form, else (None, the
+    preview: read under the slot lock when ``lock``). Raises PlanningError when no day of
+    the period can be asked for."""
+    engine.bulk_limit_lift()
+    existing = _replayed(ask.family, submission_key)
+    if existing is not None:
+        return existing, None
+    preview = _build_preview(ask, now=now, lock=lock)
+    if preview.is_empty:
+        raise PlanningError(_("Aucun jour de la période ne peut être demandé."))
+    return None, preview
+
+
 def _submit_ahead(*, ask, user, submission_key, comment, now, received_at) -> BookingRequest:
     """A reservation without approval, written ahead of the lock: the preview (read without
     the lock) predicts each day's outcome; the request, its lines, the bookings, their
     history, the timeline event and the acknowledgement are written as predicted; then
     ``places_confirm`` locks the slots and checks the places, and the transaction commits.
     Raises ``Mispredicted`` (or IntegrityError, a concurrent booking of the same child)."""
-    engine.bulk_limit_lift()
-    existing = _replayed(ask.family, submission_key)
+    existing, preview = _replayed_or_preview(ask, submission_key, now=now or received_at)
     if existing is not None:
         return existing
-    preview = _build_preview(ask, now=now or received_at)
-    if preview.is_empty:
-        raise PlanningError(_("Aucun jour de la période ne peut être demandé."))
     pairs = [(day.child.pk, day.slot.pk) for day in preview.days]
     if any(pair in preview.existing for pair in pairs):
         # A row to reuse (a cancelled day asked again): the careful way, lock first.
@@ -333,13 +343,9 @@ def _submit_ahead(*, ask, user, submission_key, comment, now, received_at) -> Bo
 def _submit_locked(*, ask, user, submission_key, comment, now, received_at) -> BookingRequest:
     """The careful way: the slots locked first, the preview computed under the lock (so that
     the outcome and the waiting position are exact), then everything written."""
-    engine.bulk_limit_lift()
-    existing = _replayed(ask.family, submission_key)
+    existing, preview = _replayed_or_preview(ask, submission_key, now=now or received_at, lock=True)
     if existing is not None:
         return existing
-    preview = _build_preview(ask, now=now or received_at, lock=True)
-    if preview.is_empty:
-        raise PlanningError(_("Aucun jour de la période ne peut être demandé."))
     actor = actor_or_none(user)
     request, created = _request_record(
         family=ask.family,
