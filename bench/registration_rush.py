@@ -79,6 +79,12 @@ def arguments(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--db", default=DEFAULT_DB, help="PostgreSQL URL of the bench database")
     parser.add_argument(
+        "--redis",
+        default="",
+        help="REDIS_URL of the server (cache and task broker, as a deployment has them; "
+        "default: none, the file cache and the ORM broker); the database number is flushed",
+    )
+    parser.add_argument(
         "--settings",
         choices=["production", "dev"],
         default="production",
@@ -116,6 +122,7 @@ def server_environment(args, var_dir: Path) -> dict[str, str]:
         "PORTAL_VAR_DIR": str(var_dir),
         "LOG_LEVEL": "WARNING",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        **({"REDIS_URL": args.redis} if args.redis else {}),
     }
 
 
@@ -598,20 +605,35 @@ def postgres_cpu() -> dict[int, float]:
     return {pid: _proc_cpu(pid)[1] for pid in pids}
 
 
+def redis_cpu() -> float:
+    """CPU seconds of the machine's Redis server (its processes named redis-server)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                name = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if name == "redis-server":
+                total += _proc_cpu(int(entry.name))[1]
+    return total
+
+
 @dataclass
 class CpuSample:
     web: float
     database: dict[int, float]
+    cache: float = 0.0
 
     @classmethod
-    def take(cls, master: int) -> "CpuSample":
-        return cls(gunicorn_cpu(master), postgres_cpu())
+    def take(cls, master: int, *, redis: bool = False) -> "CpuSample":
+        return cls(gunicorn_cpu(master), postgres_cpu(), redis_cpu() if redis else 0.0)
 
-    def since(self, before: "CpuSample") -> tuple[float, float]:
+    def since(self, before: "CpuSample") -> tuple[float, float, float]:
         database = sum(
             seconds - before.database.get(pid, 0.0) for pid, seconds in self.database.items()
         )
-        return self.web - before.web, database
+        return self.web - before.web, database, self.cache - before.cache
 
 
 def lock_holds(path: Path) -> dict:
@@ -637,9 +659,9 @@ def _quantile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def lock_report(label: str, stats: dict, *, bookings: int, cpu: tuple[float, float]) -> None:
+def lock_report(label: str, stats: dict, *, bookings: int, cpu: tuple[float, ...]) -> None:
     holds, waits, statements = stats["holds"], stats["waits"], stats["statements"]
-    web, database = cpu
+    web, database, redis = cpu
     print(f"  {label}:")
     if holds:
         median = statistics.median(holds)
@@ -659,10 +681,12 @@ def lock_report(label: str, stats: dict, *, bookings: int, cpu: tuple[float, flo
             f"wrong predictions redone {stats['mispredicted']}"
         )
     if bookings:
+        with_redis = f" + Redis {redis / bookings * 1000:.1f} ms" if redis else ""
         print(
-            f"    server CPU per booking: {(web + database) / bookings * 1000:.1f} ms "
+            f"    server CPU per booking: {(web + database + redis) / bookings * 1000:.1f} ms "
             f"(gunicorn {web / bookings * 1000:.1f} ms + PostgreSQL "
-            f"{database / bookings * 1000:.1f} ms, kernel accounting of the POSTs' span)"
+            f"{database / bookings * 1000:.1f} ms{with_redis}, kernel accounting of the "
+            "POSTs' span)"
         )
 
 
@@ -759,6 +783,10 @@ def main(argv=None) -> int:
     from django.db import connections
 
     call_command("migrate", verbosity=0, interactive=False)
+    if args.redis:
+        from django.core.cache import cache
+
+        cache.clear()  # a previous run's entries and queued tasks (FLUSHDB of that number)
     if args.settings == "production":
         call_command("collectstatic", verbosity=0, interactive=False)
     migrated = time.perf_counter() - clock
@@ -778,7 +806,9 @@ def main(argv=None) -> int:
         server_wait(server, port)
 
         def sample(name):
-            return lambda: samples.__setitem__(name, CpuSample.take(server.pid))
+            return lambda: samples.__setitem__(
+                name, CpuSample.take(server.pid, redis=bool(args.redis))
+            )
 
         warm, quiet = quiet[: len(quiet) // 2], quiet[len(quiet) // 2 :]
         one_at_a_time(warm, port=port)  # every worker has served a POST: no first-time costs
@@ -798,7 +828,8 @@ def main(argv=None) -> int:
     print(f"Registration rush — {args.parents} parents, {args.places} places")
     print(
         f"server: gunicorn {args.workers} workers × {args.threads} threads "
-        f"(gthread, settings {args.settings}), PostgreSQL; "
+        f"(gthread, settings {args.settings}), PostgreSQL, "
+        f"{'Redis (cache and task broker)' if args.redis else 'file cache and ORM broker'}; "
         f"clients: {args.parents} threads, {args.concurrency or 'no cap on'} in flight; "
         f"machine: {os.cpu_count()} CPU cores"
     )

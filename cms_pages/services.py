@@ -150,20 +150,18 @@ def navigation_set(
 
 
 def branding_for_emails(collectivity):
-    """The logo (absolute URL on the collectivity's host) and colour for e-mails."""
+    """The logo (absolute URL on the collectivity's host) and colour for e-mails (from the
+    site's cache: ``site_cache.email_branding``)."""
     from portal.branding import DEFAULT_COLOUR, Branding
 
-    from .models import BrandingSettings
+    from .site_cache import email_branding
 
-    settings_row = BrandingSettings.for_site(collectivity.site)
-    logo_url = ""
-    if settings_row.logo_id:
-        rendition = settings_row.logo.get_rendition("height-64")
-        logo_url = rendition.url
-        if logo_url.startswith("/"):
-            logo_url = collectivity.base_url + logo_url
+    found = email_branding(collectivity.site)
+    logo_url = found["logo_url"]
+    if logo_url.startswith("/"):
+        logo_url = collectivity.base_url + logo_url
     return Branding(
-        colour=settings_row.primary_colour or DEFAULT_COLOUR,
+        colour=found["colour"] or DEFAULT_COLOUR,
         logo_url=logo_url,
-        logo_alt=settings_row.logo_alt or collectivity.name,
+        logo_alt=found["logo_alt"] or collectivity.name,
     )

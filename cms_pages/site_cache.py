@@ -36,7 +36,9 @@ def site_forget(site_id) -> None:
     """Drop the site's cached branding and menus, now and after the current commit."""
     if site_id is None:
         return
-    keys = [_key("branding", site_id)] + [_key("menus", site_id, lang) for lang in _languages()]
+    keys = [_key("branding", site_id), _key("email", site_id)] + [
+        _key("menus", site_id, lang) for lang in _languages()
+    ]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
 
@@ -67,6 +69,25 @@ def branding(site) -> dict:
         "primary_colour_dark": row.primary_colour_dark,
         "tagline": row.tagline,
         "logo_html": str(logo_html),
+    }
+    cache.set(key, found, MAX_AGE)
+    return found
+
+
+def email_branding(site) -> dict:
+    """The site's branding as its e-mails print it: colour, the logo's URL (as the storage
+    gives it: a path or an absolute URL) and its text."""
+    key = _key("email", site.pk)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    from .models import BrandingSettings
+
+    row = BrandingSettings.for_site(site)
+    found = {
+        "colour": row.primary_colour,
+        "logo_url": row.logo.get_rendition("height-64").url if row.logo_id else "",
+        "logo_alt": row.logo_alt,
     }
     cache.set(key, found, MAX_AGE)
     return found

@@ -160,7 +160,9 @@ def _row(pair: Pair, booking: Booking | None, *, new: list, changed: list) -> Bo
     return booking
 
 
-def _save(new: list[Booking], changed: list[Booking], now: datetime.datetime) -> None:
+def _save(
+    new: list[Booking], changed: list[Booking], now: datetime.datetime, *, bump_families=True
+) -> None:
     if new:
         for booking in new:
             booking.updated_at = now
@@ -171,7 +173,7 @@ def _save(new: list[Booking], changed: list[Booking], now: datetime.datetime) ->
         Booking.objects.bulk_update(
             changed, ["state", "queued_at", "offer_expires_at", "updated_at"]
         )
-    if new or changed:
+    if (new or changed) and bump_families:
         # Bulk writes send no signal: the families' cached plannings are dropped here.
         bump(child_ids={booking.child_id for booking in (*new, *changed)})
 
@@ -282,13 +284,16 @@ def reserve_ahead(
     lines: dict | None = None,
     queued_at: datetime.datetime,
     now: datetime.datetime | None = None,
+    families_bumped: bool = False,
 ) -> list[Booking]:
     """Write new bookings in the states a preview predicted (RESERVED or WAITING), before any
     lock: the short critical section of a rush (``places_confirm`` then checks them under the
     slot lock, as the transaction's last statements). Only for pairs without a booking row:
     the unique (child, slot) constraint refuses a concurrent duplicate, which the caller
     treats as ``Mispredicted``. Waiting bookings queue at ``queued_at``, the moment the
-    request arrived, so that the waiting list follows arrival."""
+    request arrived, so that the waiting list follows arrival. ``families_bumped``: the
+    caller already raised the planning version of every family of these children in this
+    transaction (a request row's save does), so no second ``UPDATE`` is run."""
     _assert_atomic()
     lines = lines or {}
     now = now or timezone.now()
@@ -303,7 +308,7 @@ def reserve_ahead(
         else:
             raise ValueError(f"reserve_ahead() cannot predict {state!r}.")
         new.append(booking)
-    _save(new, [], now)
+    _save(new, [], now, bump_families=not families_bumped)
     _events(events, actor=actor)
     return new
 

@@ -164,6 +164,9 @@ class Ask:
     date_from: datetime.date | None
     date_to: datetime.date | None
     weekdays: list
+    # Every slot of the period, when the caller has just read them (a one-day request's own
+    # slot: one per activity and day): the preview read without lock does not read them again.
+    slots: list | None = None
 
 
 def one_day(*, child, slot) -> dict:
@@ -174,6 +177,7 @@ def one_day(*, child, slot) -> dict:
         "date_from": slot.date,
         "date_to": slot.date,
         "weekdays": [slot.date.weekday()],
+        "slots": [slot],
     }
 
 
@@ -225,6 +229,16 @@ class _PeriodFacts:
 
 def _period_slots(ask: Ask, *, days, lock) -> list[Slot]:
     """The activity's slots of the period on the chosen weekdays, by date."""
+    if ask.slots is not None and not lock:
+        slots = [
+            slot
+            for slot in ask.slots
+            if slot.activity_id == ask.activity.pk
+            and ask.date_from <= slot.date <= ask.date_to
+            and not slot.is_orphan
+            and slot.date.weekday() in days
+        ]
+        return sorted(slots, key=lambda slot: (slot.date, slot.pk))
     slot_query = Slot.objects.filter(
         activity=ask.activity, date__gte=ask.date_from, date__lte=ask.date_to, is_orphan=False
     )

@@ -240,6 +240,7 @@ def request_submit(
     comment: str = "",
     now=None,
     received_at=None,
+    slots=None,
 ) -> BookingRequest:
     """Record a reservation or absence request and apply what the activity's rules allow.
 
@@ -251,10 +252,12 @@ def request_submit(
     the earliest arrivals and the waiting list follows it. A reservation decided at once
     takes the short way (``_submit_ahead``): everything is written before the slot lock,
     which is taken last, only to check the places; when the check fails the transaction is
-    rolled back and the request is made again with the lock taken first (``_submit_locked``)."""
+    rolled back and the request is made again with the lock taken first (``_submit_locked``).
+    ``slots``: every slot of the period as the caller just read them (``one_day`` gives its
+    slot), so that the preview does not read them again."""
     received_at = received_at or timezone.now()
     submission_key = (submission_key or "")[:64]
-    ask = Ask(family, kind, activity, children, date_from, date_to, weekdays)
+    ask = Ask(family, kind, activity, children, date_from, date_to, weekdays, slots)
     args = {"ask": ask, "user": user, "submission_key": submission_key, "comment": comment}
     if kind == Kind.RESERVATION and not activity.requires_approval:
         try:
@@ -262,6 +265,8 @@ def request_submit(
                 return _submit_ahead(**args, now=now, received_at=received_at)
         except (engine.Mispredicted, IntegrityError):
             lock_stats.mispredicted()
+        except _LockFirst:
+            pass
     with transaction.atomic():
         return _submit_locked(**args, now=now, received_at=received_at)
 
@@ -276,6 +281,11 @@ def _request_fields(ask: Ask, *, comment, received_at) -> dict:
         "comment": (comment or "").strip(),
         "received_at": received_at,
     }
+
+
+class _LockFirst(Exception):
+    """The short way does not take this request: it is made the careful way (which also
+    finds a replayed form's request, and says why no day can be asked for)."""
 
 
 _PREDICTED = {OUTCOME_ACCEPTED: (LineStatus.ACCEPTED, State.RESERVED)}
@@ -301,14 +311,19 @@ def _submit_ahead(*, ask, user, submission_key, comment, now, received_at) -> Bo
     the lock) predicts each day's outcome; the request, its lines, the bookings, their
     history, the timeline event and the acknowledgement are written as predicted; then
     ``places_confirm`` locks the slots and checks the places, and the transaction commits.
-    Raises ``Mispredicted`` (or IntegrityError, a concurrent booking of the same child)."""
-    existing, preview = _replayed_or_preview(ask, submission_key, now=now or received_at)
-    if existing is not None:
-        return existing
+    Raises ``Mispredicted`` (or IntegrityError, a concurrent booking of the same child).
+
+    No query looks for a replayed form first: the request's unique (family, submission key)
+    refuses a replay's insert (IntegrityError), and a replay finds its own days already
+    booked or asked for (``_LockFirst``): the careful way then returns the first request."""
+    engine.bulk_limit_lift()
+    preview = _build_preview(ask, now=now or received_at)
+    if preview.is_empty:
+        raise _LockFirst
     pairs = [(day.child.pk, day.slot.pk) for day in preview.days]
     if any(pair in preview.existing for pair in pairs):
         # A row to reuse (a cancelled day asked again): the careful way, lock first.
-        raise engine.Mispredicted
+        raise _LockFirst
     predicted = [_PREDICTED.get(day.outcome, _PREDICTED_WAITING) for day in preview.days]
     actor = actor_or_none(user)
     request, created = _request_record(
@@ -327,8 +342,14 @@ def _submit_ahead(*, ask, user, submission_key, comment, now, received_at) -> Bo
     lines = request.lines_created
     line_by_pair = _line_map(lines)
     states = {pair: state for pair, (_status, state) in zip(pairs, predicted, strict=True)}
+    # Every child is the family's (the preview checked), whose version the request row's save
+    # has just raised.
     bookings = engine.reserve_ahead(
-        states=states, actor=actor, lines=line_by_pair, queued_at=received_at
+        states=states,
+        actor=actor,
+        lines=line_by_pair,
+        queued_at=received_at,
+        families_bumped=True,
     )
     counts = Counter(line.status for line in lines)
     _notify_created(request, counts=counts, user=user, excluded=preview.excluded, bookings=bookings)

@@ -95,7 +95,9 @@ def _kind(kind: str) -> str:
 
 def _child(request, child_id: int) -> Child:
     return get_object_or_404(
-        request.scope.parent(Child).select_related("family__collectivity"), pk=child_id
+        # The collectivity's site too: the acknowledgement's links are on its host.
+        request.scope.parent(Child).select_related("family__collectivity__site"),
+        pk=child_id,
     )
 
 

@@ -125,3 +125,39 @@ def test_each_site_keeps_its_own(client_a, client_b, collectivity_a, collectivit
     assert "https://beta.example.test/" in page_b
     assert "https://alpha.example.test/" not in page_b
     assert HomePage.objects.count() >= 2
+
+
+def _email(collectivity):
+    from notifications.emails import email_render
+
+    with CaptureQueriesContext(connection) as queries:
+        rendered = email_render(
+            template="account/password_reset_key",
+            context={"password_reset_url": "http://localhost/r/"},
+            collectivity=collectivity,
+            link="/mon-espace/",
+        )
+    return rendered, [q["sql"] for q in queries]
+
+
+def test_emails_read_the_branding_once_and_show_an_editors_change_at_once(
+    collectivity_a, collectivity_b
+):
+    first, sql = _email(collectivity_a)
+    assert _reads(sql, "cms_pages_brandingsettings")
+    again, sql = _email(collectivity_a)
+    assert not _reads(sql, "cms_pages_brandingsettings")
+    assert again.body_html == first.body_html
+    branding = BrandingSettings.for_site(collectivity_a.site)
+    branding.primary_colour = "#6b2d5c"
+    branding.logo = Image.objects.create(title="Logo", file=get_test_image_file())
+    branding.logo_alt = "Blason de la ville"
+    branding.save()
+    changed, _sql = _email(collectivity_a)
+    assert "#6b2d5c" in changed.body_html
+    assert 'alt="Blason de la ville"' in changed.body_html
+    assert re.search(rf'<img src="{re.escape(collectivity_a.base_url)}/[^"]+"', changed.body_html)
+    # Another collectivity's e-mails keep their own.
+    other, _sql = _email(collectivity_b)
+    assert "#6b2d5c" not in other.body_html
+    assert "Blason de la ville" not in other.body_html

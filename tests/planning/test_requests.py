@@ -765,3 +765,72 @@ def test_lock_stats_tell_the_hold_and_its_statements(
 
 def _always_mispredicted(**kwargs):
     raise engine.Mispredicted
+
+
+def test_a_one_day_reservation_reads_its_slot_once_and_bumps_the_family_once(
+    family, parent, activity, children
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from planning.services import one_day
+
+    slot = Slot.objects.select_related("activity").get(activity=activity, date=D(2026, 12, 3))
+    family.refresh_from_db()
+    version = family.planning_version
+    with CaptureQueriesContext(connection) as queries:
+        request = request_submit(
+            family=family,
+            user=parent,
+            kind=Kind.RESERVATION,
+            submission_key="once",
+            received_at=NOW,
+            **one_day(child=children[0], slot=slot),
+        )
+    statements = _statements(queries.captured_queries)
+    # The slot given is the period's: only the lock reads the slot row again.
+    assert [sql for sql in statements if 'FROM "planning_slot"' in sql] == [statements[-2]]
+    # No look for a replayed form before the request's insert (its unique key is the check).
+    assert not any(
+        sql.lstrip().upper().startswith("SELECT") and 'FROM "planning_bookingrequest"' in sql
+        for sql in statements
+    )
+    bumps = [sql for sql in statements if sql.lstrip().upper().startswith('UPDATE "FAMILY_FAMILY"')]
+    assert len(bumps) == 1
+    family.refresh_from_db()
+    assert family.planning_version == version + 1
+    assert request.lines.get().status == Line.ACCEPTED
+
+
+def test_a_replayed_form_whose_days_are_free_again_finds_its_request(
+    family, parent, activity, children
+):
+    first = submit(
+        family, parent, activity, children[:1], D(2026, 12, 3), D(2026, 12, 3), submission_key="r"
+    )
+    # As if its bookings had gone: the short way predicts a place, the request's unique key
+    # refuses the insert, and the careful way returns the first request.
+    Booking.objects.all().delete()
+    before = snapshot()
+    again = submit(
+        family, parent, activity, children[:1], D(2026, 12, 3), D(2026, 12, 3), submission_key="r"
+    )
+    assert again.pk == first.pk
+    assert snapshot() == before
+
+
+def test_a_slot_given_that_left_the_calendar_is_refused(family, parent, activity, children):
+    from planning.services import one_day
+
+    slot = Slot.objects.select_related("activity").get(activity=activity, date=D(2026, 12, 3))
+    Slot.objects.filter(pk=slot.pk).update(is_orphan=True)  # after the page read it
+    before = snapshot()
+    with pytest.raises(PlanningError, match="Aucun jour"):
+        request_submit(
+            family=family,
+            user=parent,
+            kind=Kind.RESERVATION,
+            received_at=NOW,
+            **one_day(child=children[0], slot=slot),
+        )
+    assert snapshot() == before
