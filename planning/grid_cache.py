@@ -1,11 +1,16 @@
 """The parent's planning, rendered once and kept in the deployment's cache until something it
 shows changes.
 
-What the grid shows depends on, and so its key holds: the collectivity, the families and
-their ``planning_version``, the children listed, the activities listed and their
+What the grid shows depends on: the collectivity, the families and their
+``planning_version``, the children listed, the activities listed and their
 ``planning_version`` (``planning.versions``), the view, the anchor date and the filters, today's
 date (today's cell, the agenda's « upcoming » part, the booking horizon), the language, and the
-modules switched on. A slot's state also changes with the time of day — a reservation closes
+modules switched on. The key holds all of it but the children and the activities, which follow
+from the families at their versions (every write of a child or an enrolment bumps its family)
+and the anchor's school year: reading the key costs one small query of the account's families
+instead of listing the children and the activities. The activities' versions are kept in the
+entry and compared at each reading with the rows read then (``entry_fresh``; a second small
+query). A slot's state also changes with the time of day — a reservation closes
 at the activity's deadline and a day closes when its slot starts — so an entry also carries
 the first such instant among the cells it shows (``valid_until``) and is not used from then on.
 
@@ -35,7 +40,7 @@ from .rules import PARIS, booking_deadline, local_now, slot_starts_at
 from .selectors.planning import WAITING, state_text
 
 # Raise when what the stored page is made of changes shape (templates, markers, entry).
-FORMAT = 2
+FORMAT = 3
 # However far the next deadline is, an entry is rebuilt after this long (a safety net: every
 # write bumps a version, every deadline is computed).
 MAX_AGE = datetime.timedelta(hours=1)
@@ -44,34 +49,40 @@ _MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"  # private-use characters: escape()
 _MARK = re.compile(f"{_MARK_OPEN}(\\d+){_MARK_CLOSE}")
 
 
-def grid_key(*, collectivity_id, children, activities, query, today, modules) -> str:
-    """The cache key of one planning as shown. ``children``: the listed children, with their
-    family (``select_related``); ``activities``: the listed activities."""
+def grid_key(*, collectivity_id, families, params, today, modules) -> str:
+    """The cache key of one planning as asked for, computed without listing the children or
+    the activities. ``families``: the account's families here, ``(pk, planning_version,
+    created_at)`` (``planning.selectors.planning_families``); ``params``: the view, the
+    anchor date and the filter as asked (``planning.views.planning.PlanningParams.key``).
+
+    The children and the activities listed, and so the filter as applied, follow from the
+    families at those versions (a child's or an enrolment's write bumps its family) and the
+    school year of the anchor date; the activities' own versions are checked against the
+    entry when it is read (``entry_fresh``)."""
     # With each row's creation time: a database rebuilt from scratch (a demo reset) gives
     # the same ids and versions to other rows, never the same creation times.
-    families = {}
-    for child in children:
-        family = child.family
-        families[family.pk] = (
-            f"{family.pk}.{family.planning_version}.{family.created_at.timestamp()}"
-        )
     parts = [
         f"c{collectivity_id}",
-        "f" + ",".join(value for _pk, value in sorted(families.items())),
-        "k" + ",".join(str(child.pk) for child in children),
-        "a"
-        + ",".join(f"{a.pk}.{a.planning_version}.{a.created_at.timestamp()}" for a in activities),
-        f"v{query.view}",
-        f"d{query.anchor.isoformat()}",
-        "sk" + ",".join(map(str, query.child_ids)),
-        "sa" + ",".join(map(str, query.activity_ids)),
-        f"all{int(query.all_children)}{int(query.all_activities)}",
+        "f"
+        + ",".join(f"{pk}.{version}.{created.timestamp()}" for pk, version, created in families),
+        params,
         f"t{today.isoformat()}",
         f"l{get_language()}",
         "m" + ",".join(sorted(name for name, on in modules.items() if on)),
     ]
     digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
     return f"planning:grid:{FORMAT}:{digest}"
+
+
+def activity_versions(activities) -> list[tuple[int, int, float]]:
+    """What an entry records of the activities it lists, to be compared at each reading:
+    ``(pk, planning_version, creation time)`` by pk. ``activities``: Activity rows or
+    ``(pk, planning_version, created_at)`` tuples."""
+    rows = (
+        (row.pk, row.planning_version, row.created_at) if hasattr(row, "pk") else row
+        for row in activities
+    )
+    return sorted((pk, version, created.timestamp()) for pk, version, created in rows)
 
 
 def waiting_mark(booking_id: int) -> str:
@@ -105,10 +116,19 @@ def valid_until(cells, *, now: datetime.datetime) -> datetime.datetime:
 
 
 def entry_get(key: str, *, now: datetime.datetime) -> dict | None:
+    """The entry stored under ``key`` if its clock allows; its activities still to be checked
+    (``entry_fresh``)."""
     entry = cache.get(key)
     if entry is None or entry.get("valid_until") is None or now >= entry["valid_until"]:
         return None
     return entry
+
+
+def entry_fresh(entry: dict, current_versions) -> bool:
+    """Whether the activities an entry lists are still at the versions it was rendered with
+    (``current_versions``: ``activity_versions`` of the rows read now; an activity gone or
+    moved out of reach is missing there, so the entry is not used)."""
+    return entry["activities"] == current_versions
 
 
 def entry_set(key: str, entry: dict, *, now: datetime.datetime) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from family.decorators import family_required
+from family.decorators import family_required, no_family_page
 from family.models import Child, Family
 from portal.formats import date_long, time_fr
 from portal.modules import enabled_modules
@@ -38,8 +39,10 @@ from ..selectors.planning import (
     STATE_LEGEND,
     child_cell,
     child_colour_class,
+    planning_activity_versions,
     planning_cells,
     planning_choices,
+    planning_families,
     slot_history,
 )
 from ..services import calendar_feed_for_family, calendar_feed_regenerate
@@ -214,15 +217,33 @@ def _view_and_anchor(request, today: datetime.date) -> tuple[str, datetime.date]
     return view, anchor
 
 
-def _planning_query(request, *, view, anchor, children, activities) -> PlanningQuery:
+class PlanningFilter:
+    """« Filtrer » as asked (``filtre=1`` and the ids ticked), before it meets the children and
+    activities of the account: what the cached grid's key holds of the filters."""
+
+    def __init__(self, request):
+        self.on = request.GET.get("filtre") == "1"
+        self.child_ids = frozenset(_int_list(request.GET.getlist("enfant"))) if self.on else None
+        self.activity_ids = (
+            frozenset(_int_list(request.GET.getlist("activite"))) if self.on else None
+        )
+
+    def key(self) -> str:
+        if not self.on:
+            return "all"
+        return "sk{}|sa{}".format(
+            ",".join(map(str, sorted(self.child_ids))),
+            ",".join(map(str, sorted(self.activity_ids))),
+        )
+
+
+def _planning_query(*, view, anchor, wanted: PlanningFilter, children, activities) -> PlanningQuery:
     """The children and activities shown: all, or those of « Filtrer » (``filtre=1``)."""
     child_pks = [child.pk for child in children]
     activity_pks = [activity.pk for activity in activities]
-    if request.GET.get("filtre") == "1":
-        wanted = set(_int_list(request.GET.getlist("enfant")))
-        shown_children = [pk for pk in child_pks if pk in wanted]
-        wanted = set(_int_list(request.GET.getlist("activite")))
-        shown_activities = [pk for pk in activity_pks if pk in wanted]
+    if wanted.on:
+        shown_children = [pk for pk in child_pks if pk in wanted.child_ids]
+        shown_activities = [pk for pk in activity_pks if pk in wanted.activity_ids]
     else:
         shown_children, shown_activities = child_pks, activity_pks
     return PlanningQuery(
@@ -352,33 +373,45 @@ def _navigation(query: PlanningQuery, period: Period, today) -> dict:
 
 
 @require_GET
-@family_required
+@login_required
 def planning_index(request):
     """« Planning des activités »: the cells of the children's enrolled activities.
 
     The planning's part of the page comes from the cache when nothing it shows has changed
     (``planning.grid_cache``: versions, filters, today, deadlines); the frame around it
-    (messages, CSRF token, menus) is rendered for each request."""
+    (messages, CSRF token, menus) is rendered for each request. A hit reads two small rows
+    lists (the account's families, then the entry's activities), never the children or the
+    activities as models; ``family_required``'s own check is the first of them here."""
+    scope = request.scope
+    families = planning_families(scope)
+    if not families:
+        return no_family_page(request)
     today = timezone.localdate()
     view, anchor = _view_and_anchor(request, today)
     period = period_for(view, anchor)
-    children, activities = planning_choices(request.scope, school_year=_school_year(period.start))
-    query = _planning_query(
-        request, view=view, anchor=anchor, children=children, activities=activities
-    )
+    wanted = PlanningFilter(request)
     collectivity = request.collectivity
     modules = enabled_modules(collectivity)
     key = grid_cache.grid_key(
         collectivity_id=collectivity.pk,
-        children=children,
-        activities=activities,
-        query=query,
+        families=families,
+        params=f"v{view}|d{anchor.isoformat()}|{wanted.key()}",
         today=today,
         modules=modules,
     )
     now = timezone.now()
     entry = grid_cache.entry_get(key, now=now)
+    if entry is not None and entry["activities"]:
+        current = planning_activity_versions(
+            scope, activity_ids=[pk for pk, _version, _created in entry["activities"]]
+        )
+        if not grid_cache.entry_fresh(entry, grid_cache.activity_versions(current)):
+            entry = None
     if entry is None:
+        children, activities = planning_choices(scope, school_year=_school_year(period.start))
+        query = _planning_query(
+            view=view, anchor=anchor, wanted=wanted, children=children, activities=activities
+        )
         entry, positions = _planning_entry(
             children=children,
             activities=activities,
@@ -465,6 +498,7 @@ def _planning_entry(*, children, activities, query, period, today, modules, now)
         "title": period_title,
         "waiting": waiting,
         "valid_until": grid_cache.valid_until(cells, now=now),
+        "activities": grid_cache.activity_versions(activities),
     }
     return entry, positions
 

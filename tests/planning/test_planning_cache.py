@@ -434,3 +434,38 @@ def test_filters_are_part_of_the_key(client_a, world):
     page, computed = read(client_a, world["martin_parent"], filtre="1")
     assert computed  # nothing chosen: another planning
     assert "hidden>" in page
+
+
+def test_an_activity_out_of_reach_is_not_served_from_the_cache(client_a, world, collectivity_b):
+    """The key does not list the activities: a cached entry checks its own against the rows
+    read now. An activity that left the collectivity (a bulk write, no signal, no version)
+    is missing there, so the entry is not used and the activity is not shown."""
+    warm(client_a, world)
+    assert "Cantine" in read(client_a, world["martin_parent"])[0]
+    Activity.objects.filter(pk=world["canteen"].pk).update(collectivity=collectivity_b)
+    page, _computed = read(client_a, world["martin_parent"])  # no activity: no cells to read
+    assert "Cantine" not in page
+    assert "Aucun de vos enfants n’est inscrit à une activité" in page
+    # Petit's activity is still at its version: Petit's entry is still good.
+    page, computed = read(client_a, world["petit_parent"])
+    assert not computed
+
+
+def test_an_account_with_families_elsewhere_only_gets_the_no_family_page(
+    client_a, client_b, world, collectivity_b
+):
+    """The families read for the key are this collectivity's: an account subscribed only in
+    another collectivity, whose planning there is cached, gets the « no family » page here."""
+    other = ActivityFactory(collectivity=collectivity_b, name="Centre de loisirs B")
+    SlotFactory(activity=other, date=DECEMBER)
+    _family_b, parent_b, _child = _family(
+        collectivity_b, name="Ailleurs", child_name="Zoé", activity=other
+    )
+    page, _computed = read(client_b, parent_b)
+    assert "Zoé" in page  # cached in collectivity B
+    client_a.force_login(parent_b)
+    response = client_a.get(reverse("planning:index"), {"vue": "mois", "date": "2026-12-10"})
+    assert response.status_code == 200
+    assert [t.name for t in response.templates][0] == "family/no_family.html"
+    assert "Zoé" not in response.content.decode()
+    assert "Centre de loisirs B" not in response.content.decode()
