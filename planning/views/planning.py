@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -23,6 +24,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -154,14 +156,21 @@ class PlanningQuery:
         return f"{reverse('planning:index')}?{urlencode(params)}"
 
 
+@functools.cache
+def _state_icons() -> dict[str, str]:
+    """The drawing of each state, rendered once per process: ``_state_icon.html`` depends on
+    nothing but the code (no language, no request)."""
+    return {
+        code: mark_safe(render_to_string("planning/_state_icon.html", {"code": code}))  # noqa: S308 -- our template's output
+        for code in STATE_LEGEND
+    }
+
+
 def _cells_for_display(cells, colours: dict[int, str], *, return_url: str | None = None):
     """Give each cell the strings its template prints, computed once per page rather than
     by template filters and tags once per cell (a month of 3 children is ~150 cells).
     ``return_url``: the planning as shown, which the slot page and its request come back to."""
-    icons = {
-        code: mark_safe(render_to_string("planning/_state_icon.html", {"code": code}))  # noqa: S308 -- our template's output
-        for code in STATE_LEGEND
-    }
+    icons = _state_icons()
     url_pattern = with_return(reverse("planning:slot", args=[SLOT_MARK, CHILD_MARK]), return_url)
     long_dates: dict[datetime.date, str] = {}
     times: dict[datetime.time, str] = {}
@@ -312,17 +321,31 @@ def _calendar_days(period: Period, by_day, today) -> tuple[list[list[dict]], lis
     """(weeks of the month grid, Monday to Sunday — empty unless the view is a month; the
     period's days)."""
 
-    def day_info(day, *, in_period=True):
+    names: dict[tuple[str, int], str] = {}
+
+    def name(code: str, day, index: int) -> str:
+        if (code, index) not in names:
+            names[code, index] = formats.date_format(day, code)
+        return names[code, index]
+
+    today_text = escape(_("aujourd’hui"))
+
+    def day_info(day, *, in_period=True, grid=False):
         day_cells = by_day.get(day, []) if in_period else []
-        return {
+        info = {
             "date": day,
             "number": day.day,
-            "long": formats.date_format(day, "l j F"),
+            # « l j F » as Django writes it, the weekday's and the month's names looked up
+            # once a page instead of the whole format once per day and copy.
+            "long": f"{name('l', day, day.weekday())} {day.day} {name('F', day, day.month)}",
             "in_period": in_period,
             "is_today": day == today,
             "cells": day_cells,
             "visible": sum(1 for cell in day_cells if not cell.hidden),
         }
+        if grid:  # a cell of the grid the page shows (the month's weeks, or a week's days)
+            info["html"] = _day_cell_html(info, today_text)
+        return info
 
     weeks = []
     if period.view == MONTH:
@@ -330,18 +353,71 @@ def _calendar_days(period: Period, by_day, today) -> tuple[list[list[dict]], lis
         grid_end = period.end + datetime.timedelta(days=6 - period.end.weekday())
         day, week = grid_start, []
         while day <= grid_end:
-            week.append(day_info(day, in_period=period.start <= day <= period.end))
+            week.append(day_info(day, in_period=period.start <= day <= period.end, grid=True))
             if len(week) == 7:
                 weeks.append(week)
                 week = []
             day += ONE_DAY
-    return weeks, [day_info(day) for day in period.days]
+    in_week = period.view in (WEEK, WEEK5)
+    return weeks, [day_info(day, grid=in_week) for day in period.days]
+
+
+def _day_cell_html(day: dict, today_text: str) -> str:
+    """One day of the month or week grid, with its slots: what the template
+    ``_planning_day_cell.html`` printed (byte for byte), built here rather than included once
+    per day (a month grid has 35 to 42 days). ``day.long`` is escaped; the slots are
+    ``_slot_html``'s."""
+    classes = "planning-day"
+    if not day["in_period"]:
+        classes += " planning-day--outside"
+    if day["is_today"]:
+        classes += " planning-day--today"
+    if not day["visible"]:
+        classes += " planning-day--empty"
+    current = ' aria-current="date"' if day["is_today"] else ""
+    today = f' <span class="planning-day__today">{today_text}</span>' if day["is_today"] else ""
+    slots = ""
+    if day["cells"]:
+        slots = (
+            '\n  <ul class="slots">\n    '
+            + "".join(cell.html for cell in day["cells"])
+            + "\n  </ul>\n  "
+        )
+    return mark_safe(  # noqa: S308 -- escaped above
+        f'<td class="{classes}"{current} data-day>\n'
+        f'  <span class="planning-day__date"><span class="planning-day__short" aria-hidden="true">'
+        f'{day["number"]}</span><span class="planning-day__long">{escape(day["long"])}</span>'
+        f"{today}</span>\n  {slots}\n</td>\n"
+    )
+
+
+def _agenda_day_html(day: dict, today_text: str) -> str:
+    """One day of the agenda (narrow screens) with its slots: what the template
+    ``_agenda_day.html`` printed (byte for byte), built here for the same reason as
+    ``_day_cell_html``."""
+    classes = "agenda__day"
+    if day["is_today"]:
+        classes += " agenda__day--today"
+    if not day["visible"]:
+        classes += " planning-day--empty"
+    current = ' aria-current="date"' if day["is_today"] else ""
+    today = f' <span class="planning-day__today">{today_text}</span>' if day["is_today"] else ""
+    return mark_safe(  # noqa: S308 -- escaped above
+        f'<li class="{classes}"{current} data-day>\n'
+        f'  <h3 class="agenda__date">{escape(capfirst(day["long"]))}{today}</h3>\n'
+        '  <ul class="slots">\n    '
+        + "".join(cell.agenda_html for cell in day["cells"])
+        + "\n  </ul>\n</li>\n"
+    )
 
 
 def _agenda(days: list[dict], today) -> dict:
     """The period as an agenda (narrow screens): only the days with slots, today and the
     days after it first, then the period's earlier days."""
     with_slots = [day for day in days if day["cells"]]
+    today_text = escape(_("aujourd’hui"))
+    for day in with_slots:
+        day["agenda_html"] = _agenda_day_html(day, today_text)
     return {
         "upcoming": [day for day in with_slots if day["date"] >= today],
         "past": [day for day in with_slots if day["date"] < today],

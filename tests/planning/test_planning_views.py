@@ -647,3 +647,40 @@ def test_cells_share_the_activities_given_and_say_the_same(world):
         activities=activities[:1],
     )
     assert seen(partial) == seen(alone)
+
+
+def test_the_month_days_and_agenda_days_say_today_outside_and_empty(parent_client, world):
+    """The grid's days and the agenda's are built in Python (``_day_cell_html``,
+    ``_agenda_day_html``), no longer by a template per day: today is marked for sight and
+    for assistive technologies (``aria-current="date"``, « aujourd’hui ») in both, the days
+    of the neighbouring months are « outside », a day without slot is « empty », and the
+    agenda starts with today."""
+    with time_machine.travel(datetime.datetime(2026, 12, 3, 9, 0, tzinfo=datetime.UTC)):
+        html = planning(parent_client, vue="mois", date="2026-12-10").content.decode()
+    today_cell = re.search(
+        r'<td class="planning-day planning-day--today"[^>]*>.*?</td>', html, re.S
+    )
+    assert today_cell, html
+    assert 'aria-current="date" data-day>' in today_cell.group(0)
+    assert (
+        '<span class="planning-day__short" aria-hidden="true">3</span>'
+        '<span class="planning-day__long">jeudi 3 décembre</span> '
+        '<span class="planning-day__today">aujourd’hui</span>'
+    ) in today_cell.group(0)
+    slot = world["canteen_slots"][datetime.date(2026, 12, 3)]
+    assert f'id="infobulle-{slot.pk}-{world["lea"].pk}"' in today_cell.group(0)
+    # Monday 30 November opens the grid, outside the month; Saturday 5 December is empty.
+    assert re.search(
+        r'<td class="planning-day planning-day--outside planning-day--empty" data-day>\s*'
+        r'<span class="planning-day__date"><span class="planning-day__short" '
+        r'aria-hidden="true">30</span><span class="planning-day__long">lundi 30 novembre</span>',
+        html,
+    )
+    assert '<span class="planning-day__long">samedi 5 décembre</span></span>\n  \n</td>' in html
+    agenda = html[html.index('<div class="planning-agenda"') :]
+    first_day = re.search(r'<li class="agenda__day[^"]*"[^>]*>\s*<h3[^>]*>[^<]*', agenda)
+    assert first_day.group(0).startswith(
+        '<li class="agenda__day agenda__day--today" aria-current="date" data-day>'
+    )
+    assert first_day.group(0).endswith(">Jeudi 3 décembre ")
+    assert f'id="agenda-infobulle-{slot.pk}-{world["lea"].pk}"' in agenda

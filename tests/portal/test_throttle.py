@@ -79,3 +79,16 @@ def test_file_cache_add_succeeds_once_under_parallel_threads(tmp_path):
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         assert sum(pool.map(add_all, range(20))) == 30
+
+
+def test_file_cache_reads_back_what_it_wrote_at_its_fast_level(tmp_path):
+    """The embedded default's cache compresses at zlib's fastest level (``compress_level``);
+    an entry reads back whole, expires, and ``touch`` rewrites it readable."""
+    cache = FileBasedCache(str(tmp_path), {})
+    page = '<li class="slot">Léa — Cantine</li>\n' * 5000
+    cache.set("grid", {"html": page}, timeout=60)
+    assert cache.get("grid") == {"html": page}
+    assert cache.touch("grid", timeout=60)
+    assert cache.get("grid") == {"html": page}
+    cache.set("gone", 1, timeout=-1)
+    assert cache.get("gone") is None
