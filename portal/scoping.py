@@ -86,19 +86,33 @@ class _RefusedQuerySet(DisabledQuerySet, TenantQuerySet):
     bulk_update = DisabledQuerySet.error
 
 
+# (model, database alias, collectivity id) → that collectivity's queryset of the model, built
+# once per process and never evaluated: each use gets a copy (``_chain``). Building the filter
+# (a lookup through two or three relations) cost more than copying it, on every query of every
+# request. Bounded by models × collectivities.
+_scoped_bases: dict[tuple, models.QuerySet] = {}
+
+
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
     """Default manager of every tenant model: limited to the current scope's collectivity,
     refused outside any scope."""
 
     def get_queryset(self):
         current = get_scope()
-        queryset = super().get_queryset()
         if not current.get("_enabled", True):
-            return queryset
+            return super().get_queryset()
         collectivity = current.get("collectivity")
         if collectivity is None:
             return _RefusedQuerySet(self.model, using=self._db, missing_scopes=["collectivity"])
-        return queryset.filter(**{self.model.collectivity_lookup: collectivity})
+        if self._hints:
+            # A related manager's queryset carries its instance (routers' hints): not shared.
+            return super().get_queryset().filter(**{self.model.collectivity_lookup: collectivity})
+        key = (self.model, self._db, collectivity.pk)
+        base = _scoped_bases.get(key)
+        if base is None:
+            base = super().get_queryset().filter(**{self.model.collectivity_lookup: collectivity})
+            _scoped_bases[key] = base
+        return base._chain()
 
     def all(self):
         queryset = super().all()

@@ -149,3 +149,38 @@ def test_scope_family_is_chosen_among_the_accounts_families_only(
     for forbidden in (not_mine.pk, elsewhere.pk, "x"):
         with pytest.raises(Http404):
             family_for({"famille": forbidden})
+
+
+def test_each_collectivitys_scoped_queryset_is_built_once_and_never_shared_as_results(
+    collectivity_a, collectivity_b
+):
+    """The scope's filter is built once per model and collectivity (``_scoped_bases``); every
+    query copies it, so what one query adds or reads never reaches the next one."""
+    from planning.models import Booking
+    from portal.scoping import _scoped_bases, tenant_scope
+    from tests.planning.factories import ActivityFactory, ChildFactory, SlotFactory
+
+    mine = FamilyFactory(collectivity=collectivity_a, name="Dupont")
+    other = FamilyFactory(collectivity=collectivity_b, name="Dupont")
+    slot_a = SlotFactory(activity=ActivityFactory(collectivity=collectivity_a))
+    slot_b = SlotFactory(activity=ActivityFactory(collectivity=collectivity_b))
+    booking_a = Booking.objects.create(child=ChildFactory(family=mine), slot=slot_a)
+    booking_b = Booking.objects.create(child=ChildFactory(family=other), slot=slot_b)
+    _scoped_bases.clear()
+    for _round in range(2):  # the second round uses the bases the first one built
+        with tenant_scope(collectivity_a):
+            assert list(Family.objects.filter(name="Dupont")) == [mine]
+            assert list(Booking.objects.all()) == [booking_a]  # through slot and activity
+            assert not Booking.objects.filter(pk=booking_b.pk).exists()
+            assert list(Family.objects.all()) == [mine]  # the filter above did not stick
+        with tenant_scope(collectivity_b):
+            assert list(Family.objects.all()) == [other]
+            assert list(Booking.objects.select_for_update().filter(slot=slot_b)) == [booking_b]
+            assert not Family.objects.filter(pk=mine.pk).exists()
+    assert {(model, pk) for model, _db, pk in _scoped_bases} >= {
+        (Family, collectivity_a.pk),
+        (Family, collectivity_b.pk),
+        (Booking, collectivity_a.pk),
+        (Booking, collectivity_b.pk),
+    }
+    assert all(base._result_cache is None for base in _scoped_bases.values())
