@@ -476,13 +476,7 @@ def planning_index(request):
         modules=modules,
     )
     now = timezone.now()
-    entry = grid_cache.entry_get(key, now=now)
-    if entry is not None and entry["activities"]:
-        current = planning_activity_versions(
-            scope, activity_ids=[pk for pk, _version, _created in entry["activities"]]
-        )
-        if not grid_cache.entry_fresh(entry, grid_cache.activity_versions(current)):
-            entry = None
+    entry = _entry_cached(scope, key, now=now)
     if entry is None:
         children, activities = planning_choices(scope, school_year=_school_year(period.start))
         query = _planning_query(
@@ -511,6 +505,19 @@ def planning_index(request):
             "period_title": entry["title"],
         },
     )
+
+
+def _entry_cached(scope, key: str, *, now):
+    """The stored entry under ``key`` if its activities' versions are still the current
+    ones (an activity renamed, given a slot or a closure, or gone from here: None)."""
+    entry = grid_cache.entry_get(key, now=now)
+    if entry is not None and entry["activities"]:
+        current = planning_activity_versions(
+            scope, activity_ids=[pk for pk, _version, _created in entry["activities"]]
+        )
+        if not grid_cache.entry_fresh(entry, grid_cache.activity_versions(current)):
+            return None
+    return entry
 
 
 def _planning_entry(*, children, activities, query, period, today, modules, now):
