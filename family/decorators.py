@@ -28,7 +28,8 @@ def family_required(view):
     @login_required
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not request.scope.families.exists():
+        # The ids, not only « any? »: the view's scoped queries then filter on them.
+        if not request.scope.family_ids:
             return no_family_page(request)
         return view(request, *args, **kwargs)
 

@@ -63,12 +63,14 @@ class TenantQuerySet(models.QuerySet):
         return self.filter(**{lookup: collectivity})
 
     def for_families(self, families):
+        """Rows of ``families``: a queryset of families, or their ids already read."""
         lookup = getattr(self.model, "family_lookup", None)
         if lookup is None:
             raise ImproperlyConfigured(f"{self.model.__name__} has no family_lookup.")
+        ids = families.values("pk") if isinstance(families, models.QuerySet) else list(families)
         if lookup == "":
-            return self.filter(pk__in=families.values("pk"))
-        return self.filter(**{f"{lookup}__in": families.values("pk")})
+            return self.filter(pk__in=ids)
+        return self.filter(**{f"{lookup}__in": ids})
 
 
 class _RefusedQuerySet(DisabledQuerySet, TenantQuerySet):
@@ -190,12 +192,19 @@ class Scope:
             raise ImproperlyConfigured("No families resolver is registered.")
         return _families_resolver(user=self.user, collectivity=self.collectivity)
 
+    @cached_property
+    def family_ids(self) -> list[int]:
+        """The ids of ``families``, read once (``family_required`` reads them): from then on
+        ``parent`` filters on them instead of a subquery of the subscriptions."""
+        return list(self.families.order_by("pk").values_list("pk", flat=True))
+
     def parent(self, model_or_queryset):
         """Rows of this account's families, in this collectivity only."""
+        known = self.__dict__.get("family_ids")
         return (
             _queryset(model_or_queryset)
             .for_collectivity(self.collectivity)
-            .for_families(self.families)
+            .for_families(self.families if known is None else known)
         )
 
     @cached_property

@@ -102,8 +102,9 @@ def _child(request, child_id: int) -> Child:
 
 
 def _slot_for_child(request, slot_id: int, child: Child) -> Slot:
-    """A slot of an activity the child is enrolled in (or asked to be), in this collectivity."""
-    activities = request.scope.parent(Enrolment).filter(child=child).values("activity_id")
+    """A slot of an activity the child is enrolled in (or asked to be), in this collectivity.
+    ``child`` is one of the account's (``_child``): its enrolments are the family's."""
+    activities = request.scope.rows(Enrolment).filter(child=child).values("activity_id")
     return get_object_or_404(
         request.scope.rows(Slot).filter(activity_id__in=activities).select_related("activity"),
         pk=slot_id,
