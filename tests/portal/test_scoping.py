@@ -184,3 +184,30 @@ def test_each_collectivitys_scoped_queryset_is_built_once_and_never_shared_as_re
         (Booking, collectivity_b.pk),
     }
     assert all(base._result_cache is None for base in _scoped_bases.values())
+
+
+def test_parent_scope_on_family_ids_reaches_the_same_rows_only(collectivity_a, collectivity_b):
+    """Once ``family_ids`` is read (``family_required`` does), ``parent`` filters on the ids:
+    another family here and the account's own family elsewhere stay out of reach."""
+    from family.models import Child
+    from tests.planning.factories import ChildFactory
+
+    parent = UserFactory()
+    own = FamilyFactory(collectivity=collectivity_a, name="Dupont")
+    other_family_here = FamilyFactory(collectivity=collectivity_a, name="Martin")
+    own_elsewhere = FamilyFactory(collectivity=collectivity_b, name="Dupont-B")
+    SubscriptionFactory(user=parent, family=own)
+    SubscriptionFactory(user=parent, family=own_elsewhere)
+    SubscriptionFactory(family=other_family_here)
+    mine = ChildFactory(family=own)
+    ChildFactory(family=other_family_here)
+    ChildFactory(family=own_elsewhere)
+
+    scope_a = Scope(user=parent, collectivity=collectivity_a)
+    assert scope_a.family_ids == [own.pk]
+    assert list(scope_a.parent(Child)) == [mine]
+    assert list(scope_a.parent(Family)) == [own]
+    assert "SELECT" not in str(scope_a.parent(Child).query).split("WHERE", 1)[1]
+    stranger = Scope(user=UserFactory(), collectivity=collectivity_a)
+    assert stranger.family_ids == []
+    assert list(stranger.parent(Child)) == []
