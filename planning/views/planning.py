@@ -362,20 +362,27 @@ def _calendar_days(period: Period, by_day, today) -> tuple[list[list[dict]], lis
     return weeks, [day_info(day, grid=in_week) for day in period.days]
 
 
+def _day_marks(day: dict, today_text: str, *, classes: str, today_class: str):
+    """What a grid day and an agenda day share: (the class attribute, ``aria-current``, the
+    « aujourd'hui » mark)."""
+    if day["is_today"]:
+        classes += f" {today_class}"
+    if not day["visible"]:
+        classes += " planning-day--empty"
+    current = ' aria-current="date"' if day["is_today"] else ""
+    today = f' <span class="planning-day__today">{today_text}</span>' if day["is_today"] else ""
+    return classes, current, today
+
+
 def _day_cell_html(day: dict, today_text: str) -> str:
     """One day of the month or week grid, with its slots: what the template
     ``_planning_day_cell.html`` printed (byte for byte), built here rather than included once
     per day (a month grid has 35 to 42 days). ``day.long`` is escaped; the slots are
     ``_slot_html``'s."""
-    classes = "planning-day"
-    if not day["in_period"]:
-        classes += " planning-day--outside"
-    if day["is_today"]:
-        classes += " planning-day--today"
-    if not day["visible"]:
-        classes += " planning-day--empty"
-    current = ' aria-current="date"' if day["is_today"] else ""
-    today = f' <span class="planning-day__today">{today_text}</span>' if day["is_today"] else ""
+    outside = "" if day["in_period"] else " planning-day--outside"
+    classes, current, today = _day_marks(
+        day, today_text, classes="planning-day" + outside, today_class="planning-day--today"
+    )
     slots = ""
     if day["cells"]:
         slots = (
@@ -395,13 +402,9 @@ def _agenda_day_html(day: dict, today_text: str) -> str:
     """One day of the agenda (narrow screens) with its slots: what the template
     ``_agenda_day.html`` printed (byte for byte), built here for the same reason as
     ``_day_cell_html``."""
-    classes = "agenda__day"
-    if day["is_today"]:
-        classes += " agenda__day--today"
-    if not day["visible"]:
-        classes += " planning-day--empty"
-    current = ' aria-current="date"' if day["is_today"] else ""
-    today = f' <span class="planning-day__today">{today_text}</span>' if day["is_today"] else ""
+    classes, current, today = _day_marks(
+        day, today_text, classes="agenda__day", today_class="agenda__day--today"
+    )
     return mark_safe(  # noqa: S308 -- escaped above
         f'<li class="{classes}"{current} data-day>\n'
         f'  <h3 class="agenda__date">{escape(capfirst(day["long"]))}{today}</h3>\n'
