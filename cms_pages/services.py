@@ -151,17 +151,17 @@ def navigation_set(
 
 def branding_for_emails(collectivity):
     """The logo (absolute URL on the collectivity's host) and colour for e-mails (from the
-    site's cache: ``site_cache.email_branding``)."""
+    site's cached branding, the one the pages print: ``site_cache.branding``)."""
     from portal.branding import DEFAULT_COLOUR, Branding
 
-    from .site_cache import email_branding
+    from .site_cache import branding
 
-    found = email_branding(collectivity.site)
+    found = branding(collectivity.site)
     logo_url = found["logo_url"]
     if logo_url.startswith("/"):
         logo_url = collectivity.base_url + logo_url
     return Branding(
-        colour=found["colour"] or DEFAULT_COLOUR,
+        colour=found["primary_colour"] or DEFAULT_COLOUR,
         logo_url=logo_url,
         logo_alt=found["logo_alt"] or collectivity.name,
     )

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.translation import get_language
 
 MAX_AGE = 24 * 3600  # a safety net: every editor's save drops the entry
-FORMAT = 1
+FORMAT = 2  # 2: the branding entry also holds the e-mails' logo URL and text
 
 
 def _key(kind: str, site_id, language: str | None = None) -> str:
@@ -36,9 +36,7 @@ def site_forget(site_id) -> None:
     """Drop the site's cached branding and menus, now and after the current commit."""
     if site_id is None:
         return
-    keys = [_key("branding", site_id), _key("email", site_id)] + [
-        _key("menus", site_id, lang) for lang in _languages()
-    ]
+    keys = [_key("branding", site_id)] + [_key("menus", site_id, lang) for lang in _languages()]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
 
@@ -52,7 +50,8 @@ def all_sites_forget() -> None:
 
 def branding(site) -> dict:
     """The site's branding as the page frame prints it: colour, dark colour, tagline and the
-    logo's ``<img>`` (already rendered)."""
+    logo's ``<img>`` (already rendered); and, for its e-mails, the logo's URL (as the storage
+    gives it: a path or an absolute URL) and text."""
     key = _key("branding", site.pk)
     found = cache.get(key)
     if found is not None:
@@ -60,33 +59,17 @@ def branding(site) -> dict:
     from .models import BrandingSettings
 
     row = BrandingSettings.for_site(site)
-    logo_html = ""
+    logo_html = logo_url = ""
     if row.logo_id:
         rendition = row.logo.get_rendition("height-64")
         logo_html = rendition.img_tag({"alt": "", "class": "site-brand__logo"})
+        logo_url = rendition.url
     found = {
         "primary_colour": row.primary_colour,
         "primary_colour_dark": row.primary_colour_dark,
         "tagline": row.tagline,
         "logo_html": str(logo_html),
-    }
-    cache.set(key, found, MAX_AGE)
-    return found
-
-
-def email_branding(site) -> dict:
-    """The site's branding as its e-mails print it: colour, the logo's URL (as the storage
-    gives it: a path or an absolute URL) and its text."""
-    key = _key("email", site.pk)
-    found = cache.get(key)
-    if found is not None:
-        return found
-    from .models import BrandingSettings
-
-    row = BrandingSettings.for_site(site)
-    found = {
-        "colour": row.primary_colour,
-        "logo_url": row.logo.get_rendition("height-64").url if row.logo_id else "",
+        "logo_url": logo_url,
         "logo_alt": row.logo_alt,
     }
     cache.set(key, found, MAX_AGE)
