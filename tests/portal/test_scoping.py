@@ -11,9 +11,9 @@ from tests.portal.factories import FamilyFactory, SubscriptionFactory, UserFacto
 pytestmark = pytest.mark.django_db
 
 
-def test_parent_scope_reaches_only_own_families_in_this_collectivity(
-    collectivity_a, collectivity_b
-):
+@pytest.fixture
+def account(collectivity_a, collectivity_b):
+    """(parent, own family in A, another family in A, the parent's own family in B)."""
     parent = UserFactory()
     own = FamilyFactory(collectivity=collectivity_a, name="Dupont")
     other_family_here = FamilyFactory(collectivity=collectivity_a, name="Martin")
@@ -21,7 +21,13 @@ def test_parent_scope_reaches_only_own_families_in_this_collectivity(
     SubscriptionFactory(user=parent, family=own)
     SubscriptionFactory(user=parent, family=own_elsewhere)
     SubscriptionFactory(family=other_family_here)
+    return parent, own, other_family_here, own_elsewhere
 
+
+def test_parent_scope_reaches_only_own_families_in_this_collectivity(
+    collectivity_a, collectivity_b, account
+):
+    parent, own, _other_family_here, own_elsewhere = account
     scope_a = Scope(user=parent, collectivity=collectivity_a)
     assert list(scope_a.parent(Family)) == [own]
     assert list(scope_a.parent(Subscription).values_list("family", flat=True)) == [own.pk]
@@ -186,19 +192,13 @@ def test_each_collectivitys_scoped_queryset_is_built_once_and_never_shared_as_re
     assert all(base._result_cache is None for base in _scoped_bases.values())
 
 
-def test_parent_scope_on_family_ids_reaches_the_same_rows_only(collectivity_a, collectivity_b):
+def test_parent_scope_on_family_ids_reaches_the_same_rows_only(collectivity_a, account):
     """Once ``family_ids`` is read (``family_required`` does), ``parent`` filters on the ids:
     another family here and the account's own family elsewhere stay out of reach."""
     from family.models import Child
     from tests.planning.factories import ChildFactory
 
-    parent = UserFactory()
-    own = FamilyFactory(collectivity=collectivity_a, name="Dupont")
-    other_family_here = FamilyFactory(collectivity=collectivity_a, name="Martin")
-    own_elsewhere = FamilyFactory(collectivity=collectivity_b, name="Dupont-B")
-    SubscriptionFactory(user=parent, family=own)
-    SubscriptionFactory(user=parent, family=own_elsewhere)
-    SubscriptionFactory(family=other_family_here)
+    parent, own, other_family_here, own_elsewhere = account
     mine = ChildFactory(family=own)
     ChildFactory(family=other_family_here)
     ChildFactory(family=own_elsewhere)
