@@ -9,15 +9,15 @@ modules switched on. The key holds all of it but the children and the activities
 from the families at their versions (every write of a child or an enrolment bumps its family)
 and the anchor's school year: reading the key costs one small query of the account's families
 instead of listing the children and the activities. The activities' versions are kept in the
-entry and compared at each reading with the rows read then (``entry_fresh``; a second small
-query). A slot's state also changes with the time of day — a reservation closes
+entry and compared at each reading with the rows read then (``entry_current``: a second
+query, which also reads the waiting lists below). A slot's state also changes with the time of day — a reservation closes
 at the activity's deadline and a day closes when its slot starts — so an entry also carries
 the first such instant among the cells it shows (``valid_until``) and is not used from then on.
 
 The one thing of another family on the grid is a waiting-list position (the rows ahead on the
 slot): it is not stored. A WAITING cell's words are a marker in the stored page, replaced at
-each reading by the position read then (one small query, only when the page shows a waiting
-list).
+each reading by the position read then (the other half of ``entry_current``'s query, only
+when the page shows a waiting list).
 
 Never stored: the page's frame (CSRF token, messages, the user's menus), only the planning's
 own part of the page.
@@ -31,19 +31,22 @@ import math
 import re
 
 from django.core.cache import cache
+from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.translation import get_language
 
-from .models import Booking
+from .models import Activity, Booking
 from .rules import PARIS, booking_deadline, local_now, slot_starts_at
 from .selectors.planning import WAITING, state_text
 
 # Raise when what the stored page is made of changes shape (templates, markers, entry).
-FORMAT = 3
+FORMAT = 4
 # However far the next deadline is, an entry is rebuilt after this long (a safety net: every
 # write bumps a version, every deadline is computed).
 MAX_AGE = datetime.timedelta(hours=1)
+
+_ACTIVITY_ROW, _WAITING_ROW = 0, 1  # the two halves of ``entry_current``'s query
 
 _MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"  # private-use characters: escape() keeps them
 _MARK = re.compile(f"{_MARK_OPEN}(\\d+){_MARK_CLOSE}")
@@ -58,7 +61,7 @@ def grid_key(*, collectivity_id, families, params, today, modules) -> str:
     The children and the activities listed, and so the filter as applied, follow from the
     families at those versions (a child's or an enrolment's write bumps its family) and the
     school year of the anchor date; the activities' own versions are checked against the
-    entry when it is read (``entry_fresh``)."""
+    entry when it is read (``entry_current``)."""
     # With each row's creation time: a database rebuilt from scratch (a demo reset) gives
     # the same ids and versions to other rows, never the same creation times.
     parts = [
@@ -117,41 +120,79 @@ def valid_until(cells, *, now: datetime.datetime) -> datetime.datetime:
 
 def entry_get(key: str, *, now: datetime.datetime) -> dict | None:
     """The entry stored under ``key`` if its clock allows; its activities still to be checked
-    (``entry_fresh``)."""
+    (``entry_current``)."""
     entry = cache.get(key)
     if entry is None or entry.get("valid_until") is None or now >= entry["valid_until"]:
         return None
     return entry
 
 
-def entry_fresh(entry: dict, current_versions) -> bool:
-    """Whether the activities an entry lists are still at the versions it was rendered with
-    (``current_versions``: ``activity_versions`` of the rows read now; an activity gone or
-    moved out of reach is missing there, so the entry is not used)."""
-    return entry["activities"] == current_versions
-
-
 def entry_set(key: str, entry: dict, *, now: datetime.datetime) -> None:
+    """Store ``entry``; a page with waiting-list markers is stored cut at them
+    (``with_positions`` then joins the pieces instead of searching 250 KB at each reading)."""
     seconds = (entry["valid_until"] - now).total_seconds()
     if seconds > 0:
+        if entry["waiting"]:
+            entry = {**entry, "html": _MARK.split(entry["html"])}
         cache.set(key, entry, timeout=math.ceil(seconds))
+
+
+def entry_current(scope, entry: dict) -> dict[int, int | None] | None:
+    """Whether a stored entry may be shown now, and what it needs at each reading, in one
+    query: its activities at their current versions and the WAITING rows of its slots.
+
+    None when an activity it lists has another version now, or is gone or out of reach
+    (missing from the rows read); else the waiting-list position, now, of each WAITING cell
+    (booking id → position), ranked by arrival then id on each slot as
+    ``planning.selectors.planning._waiting_position`` does."""
+    activity_ids = [pk for pk, _version, _created in entry["activities"]]
+    if not activity_ids:
+        return {}
+    # Both halves give four columns of the same types: (row kind, id, int, timestamp).
+    query = (
+        scope.rows(Activity)
+        .filter(pk__in=activity_ids)
+        .order_by()
+        .annotate(row_kind=Value(_ACTIVITY_ROW))
+        .values_list("row_kind", "pk", "planning_version", "created_at")
+    )
+    waiting = entry["waiting"]
+    if waiting:
+        slots = (
+            scope.rows(Booking)
+            .filter(slot_id__in=set(waiting.values()), state=Booking.State.WAITING)
+            .order_by()
+            .annotate(row_kind=Value(_WAITING_ROW), sort_at=Coalesce("queued_at", "updated_at"))
+            .values_list("row_kind", "pk", "slot_id", "sort_at")
+        )
+        query = query.union(slots, all=True)
+    activities, queue = [], []
+    for kind, pk, number, moment in query:
+        (activities if kind == _ACTIVITY_ROW else queue).append((pk, number, moment))
+    if entry["activities"] != activity_versions(activities):
+        return None
+    return _ranked(queue, waiting)
 
 
 def waiting_positions(waiting: dict) -> dict[int, int | None]:
     """The waiting-list position, now, of each WAITING booking of ``waiting`` (booking id →
-    slot id): one query of the WAITING rows of those slots (a few a slot, on the
-    ``(slot, state)`` index), ranked here by arrival then id as
-    ``planning.selectors.planning._waiting_position`` does."""
+    slot id), as ``entry_current`` gives them, in one query of its own (for a page just
+    computed)."""
     if not waiting:
         return {}
     rows = (
         Booking.objects.filter(slot_id__in=set(waiting.values()), state=Booking.State.WAITING)
         .annotate(sort_at=Coalesce("queued_at", "updated_at"))
-        .order_by("slot_id", "sort_at", "pk")
-        .values_list("pk", "slot_id")
+        .values_list("pk", "slot_id", "sort_at")
     )
+    return _ranked(rows, waiting)
+
+
+def _ranked(rows, waiting: dict) -> dict[int, int]:
+    """The rank of each booking of ``waiting`` among ``rows``, ``(booking id, slot id, arrival)``
+    of the WAITING bookings of its slots: by arrival then id, on each slot."""
     positions, rank, current = {}, 0, None
-    for pk, slot_id in rows:
+    for pk, slot_id, _moment in sorted(rows, key=lambda row: (row[1], row[2], row[0])):
         if slot_id != current:
             current, rank = slot_id, 0
         rank += 1
@@ -160,20 +201,22 @@ def waiting_positions(waiting: dict) -> dict[int, int | None]:
     return positions
 
 
-def with_positions(html: str, positions: dict[int, int | None]) -> str:
-    """The stored page with each waiting-list marker replaced by the cell's words."""
-    texts: dict[int, str] = {}
+def with_positions(html: str | list[str], positions: dict[int, int | None]) -> str:
+    """The page with each waiting-list marker replaced by the cell's words. ``html``: the
+    page as rendered, or as stored (``entry_set``: cut at the markers, every odd piece a
+    marker's booking id)."""
+    pieces = _MARK.split(html) if isinstance(html, str) else html
+    texts: dict[str, str] = {}
 
-    def words(match) -> str:
-        booking_id = int(match.group(1))
+    def words(booking_id: str) -> str:
         if booking_id not in texts:
             texts[booking_id] = escape(
                 state_text(
                     state=WAITING,
                     booking_state=Booking.State.WAITING,
-                    position=positions.get(booking_id),
+                    position=positions.get(int(booking_id)),
                 )
             )
         return texts[booking_id]
 
-    return _MARK.sub(words, html)
+    return "".join(words(piece) if index % 2 else piece for index, piece in enumerate(pieces))

@@ -592,15 +592,3 @@ def planning_families(scope) -> list[tuple]:
     """The account's families here as the cached planning's key reads them: ``(pk,
     planning_version, created_at)`` by pk, in one small query (no model instances)."""
     return list(scope.families.order_by("pk").values_list("pk", "planning_version", "created_at"))
-
-
-def planning_activity_versions(scope, *, activity_ids) -> list[tuple]:
-    """``(pk, planning_version, created_at)`` of those of ``activity_ids`` that are this
-    collectivity's: what a cached planning checks its activities against."""
-    if not activity_ids:
-        return []
-    return list(
-        scope.rows(Activity)
-        .filter(pk__in=activity_ids)
-        .values_list("pk", "planning_version", "created_at")
-    )

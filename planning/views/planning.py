@@ -41,7 +41,6 @@ from ..selectors.planning import (
     STATE_LEGEND,
     child_cell,
     child_colour_class,
-    planning_activity_versions,
     planning_cells,
     planning_choices,
     planning_families,
@@ -459,8 +458,9 @@ def planning_index(request):
     The planning's part of the page comes from the cache when nothing it shows has changed
     (``planning.grid_cache``: versions, filters, today, deadlines); the frame around it
     (messages, CSRF token, menus) is rendered for each request. A hit reads two small rows
-    lists (the account's families, then the entry's activities), never the children or the
-    activities as models; ``family_required``'s own check is the first of them here."""
+    lists (the account's families, then the entry's activities with its waiting lists), never
+    the children or the activities as models; ``family_required``'s own check is the first
+    of them here."""
     scope = request.scope
     families = planning_families(scope)
     if not families:
@@ -479,8 +479,9 @@ def planning_index(request):
         modules=modules,
     )
     now = timezone.now()
-    entry = _entry_cached(scope, key, now=now)
-    if entry is None:
+    entry = grid_cache.entry_get(key, now=now)
+    positions = None if entry is None else grid_cache.entry_current(scope, entry)
+    if positions is None:
         children, activities = planning_choices(scope, school_year=_school_year(period.start))
         query = _planning_query(
             view=view, anchor=anchor, wanted=wanted, children=children, activities=activities
@@ -495,8 +496,6 @@ def planning_index(request):
             now=now,
         )
         grid_cache.entry_set(key, entry, now=now)
-    else:
-        positions = grid_cache.waiting_positions(entry["waiting"])
     content = (
         grid_cache.with_positions(entry["html"], positions) if entry["waiting"] else entry["html"]
     )
@@ -508,19 +507,6 @@ def planning_index(request):
             "period_title": entry["title"],
         },
     )
-
-
-def _entry_cached(scope, key: str, *, now):
-    """The stored entry under ``key`` if its activities' versions are still the current
-    ones (an activity renamed, given a slot or a closure, or gone from here: None)."""
-    entry = grid_cache.entry_get(key, now=now)
-    if entry is not None and entry["activities"]:
-        current = planning_activity_versions(
-            scope, activity_ids=[pk for pk, _version, _created in entry["activities"]]
-        )
-        if not grid_cache.entry_fresh(entry, grid_cache.activity_versions(current)):
-            return None
-    return entry
 
 
 def _planning_entry(*, children, activities, query, period, today, modules, now):

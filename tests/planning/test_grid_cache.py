@@ -1,0 +1,76 @@
+"""A hit of the cached planning (planning.grid_cache): the entry's activities and its waiting
+lists are read in one query, and the stored page is cut at its waiting-list markers."""
+
+import datetime
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+import pytest
+
+from planning import grid_cache
+from planning.models import Activity, Booking
+from tests.planning import test_planning_cache as cached
+from tests.planning.factories import BookingFactory
+from tests.planning.test_planning_cache import DECEMBER, cell, read
+
+pytestmark = pytest.mark.django_db
+
+State = Booking.State
+world, _now = cached.world, cached._now  # the same families, at the same instant
+
+
+def hit_queries(client, parent) -> list[str]:
+    """The SQL of a planning read served from the cache (read once before)."""
+    read(client, parent)
+    client.force_login(parent)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("planning:index"), {"vue": "mois", "date": DECEMBER})
+    assert response.status_code == 200
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_a_waiting_list_costs_no_query_of_its_own_on_a_hit(client_a, world):
+    """Léa waits on a canteen day, Tom waits on nothing: both hits run as many queries, the
+    positions being the second half of the activities' query."""
+    slot = world["canteen_slots"][datetime.date(2026, 12, 10)]
+    BookingFactory(child=world["lea"], slot=slot, state=State.WAITING)
+    with_waiting = hit_queries(client_a, world["martin_parent"])
+    without = hit_queries(client_a, world["petit_parent"])
+    assert len(with_waiting) == len(without), "\n".join(with_waiting)
+    union = [sql for sql in with_waiting if "UNION ALL" in sql]
+    assert len(union) == 1 and '"planning_booking"' in union[0], with_waiting
+    page, computed = read(client_a, world["martin_parent"])
+    assert not computed
+    assert "En liste d’attente (position 1)" in cell(page, slot, world["lea"])
+
+
+def test_the_activity_version_half_still_refuses_a_changed_activity(client_a, world):
+    """The union's first half is the freshness check: an activity bumped behind the cache's
+    back (its version raised) makes the next read compute the grid again."""
+    slot = world["canteen_slots"][datetime.date(2026, 12, 10)]
+    BookingFactory(child=world["lea"], slot=slot, state=State.WAITING)
+    read(client_a, world["martin_parent"])
+    _page, computed = read(client_a, world["martin_parent"])
+    assert not computed
+    Activity.objects.filter(pk=world["canteen"].pk).update(planning_version=99)
+    _page, computed = read(client_a, world["martin_parent"])
+    assert computed
+
+
+def test_a_stored_page_is_cut_at_its_markers_and_joined_back_the_same():
+    html = (
+        f"<li>{grid_cache.waiting_mark(7)}</li><li>{grid_cache.waiting_mark(9)}</li>"
+        f"<p>{grid_cache.waiting_mark(7)}</p>"
+    )
+    positions = {7: 2, 9: None}
+    stored = grid_cache._MARK.split(html)
+    assert stored[1::2] == ["7", "9", "7"]
+    assert grid_cache.with_positions(stored, positions) == grid_cache.with_positions(
+        html, positions
+    )
+    assert grid_cache.with_positions(html, positions) == (
+        "<li>En liste d’attente (position 2)</li><li>En liste d’attente</li>"
+        "<p>En liste d’attente (position 2)</p>"
+    )
