@@ -62,18 +62,18 @@ def _assert_atomic() -> None:
     bulk_limit_lift()
 
 
-def _lock_slots(slot_ids: Iterable[int], *, path: str = "locked") -> dict[int, Slot]:
-    """Lock the slot rows (one query, pk order) and return them with their activity."""
+def _lock_slots(
+    slot_ids: Iterable[int], *, path: str = "locked", activity: bool = True
+) -> dict[int, Slot]:
+    """Lock the slot rows (one query, pk order) and return them, with their activity unless
+    ``activity`` is False (the caller needs only the slots' own columns)."""
     ids = sorted(set(slot_ids))
     if not ids:
         return {}
     asked_at = time.perf_counter()
-    slots = (
-        Slot.objects.select_for_update(of=("self",))
-        .select_related("activity")
-        .filter(pk__in=ids)
-        .order_by("pk")
-    )
+    slots = Slot.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+    if activity:
+        slots = slots.select_related("activity")
     slots = {slot.pk: slot for slot in slots}
     lock_stats.locked(asked_at=asked_at, path=path)
     return slots
@@ -94,11 +94,15 @@ def _slot_counters(slot_ids: Iterable[int]) -> dict[int, tuple[int, datetime.dat
 
 
 def holders_count(slot_ids: Iterable[int]) -> dict[int, int]:
-    """Places held (RESERVED, OFFERED, PRESENT) per slot, in one query; 0 for empty slots."""
+    """Places held (RESERVED, OFFERED, PRESENT) per slot, in one query; 0 for empty slots.
+
+    The engine's callers give slots they have just locked (read through the scope): every
+    booking of those slots is that collectivity's, so the count goes without the scope's
+    joins through the slot and the activity."""
     ids = list(slot_ids)
     counts = dict.fromkeys(ids, 0)
     rows = (
-        Booking.objects.filter(slot_id__in=ids, state__in=Booking.HOLDS_PLACE)
+        Booking._base_manager.filter(slot_id__in=ids, state__in=Booking.HOLDS_PLACE)
         .values("slot_id")
         .annotate(n=Count("pk"))
         .order_by()
@@ -320,7 +324,7 @@ def places_confirm(*, taken: Iterable[int], queued: Iterable[int]) -> None:
     calendar meanwhile)."""
     _assert_atomic()
     taken, queued = set(taken), set(queued)
-    slots = _lock_slots(taken | queued, path="ahead")
+    slots = _lock_slots(taken | queued, path="ahead", activity=False)
     if len(slots) != len(taken | queued) or any(slot.is_orphan for slot in slots.values()):
         raise Mispredicted
     held = holders_count(slots)

@@ -255,15 +255,26 @@ def _period_slots(ask: Ask, *, days, lock) -> list[Slot]:
     return slots
 
 
+# The facts below are read by ids the preview has checked (the family's children, the
+# activity and slots of its collectivity): their rows are that collectivity's, so they are
+# read without the scope's joins (``_base_manager``), and without the models' default
+# ordering, which nothing here needs.
+
+
 def _enrolment_periods(ask: Ask, *, child_ids) -> dict:
     periods = defaultdict(list)
-    for child_id, start, end in Enrolment.objects.filter(
-        child_id__in=child_ids,
-        activity=ask.activity,
-        status=Enrolment.Status.ACCEPTED,
-        start_date__lte=ask.date_to,
-        end_date__gte=ask.date_from,
-    ).values_list("child_id", "start_date", "end_date"):
+    rows = (
+        Enrolment._base_manager.filter(
+            child_id__in=child_ids,
+            activity=ask.activity,
+            status=Enrolment.Status.ACCEPTED,
+            start_date__lte=ask.date_to,
+            end_date__gte=ask.date_from,
+        )
+        .order_by()
+        .values_list("child_id", "start_date", "end_date")
+    )
+    for child_id, start, end in rows:
         periods[child_id].append((start, end))
     return periods
 
@@ -271,7 +282,7 @@ def _enrolment_periods(ask: Ask, *, child_ids) -> dict:
 def _place_counters(slot_ids) -> dict[int, tuple[int, int]]:
     """Per slot: (places held, bookings waiting)."""
     rows = (
-        Booking.objects.filter(slot_id__in=slot_ids)
+        Booking._base_manager.filter(slot_id__in=slot_ids)
         .values("slot_id")
         .annotate(
             holders=Count("pk", filter=Q(state__in=Booking.HOLDS_PLACE)),
@@ -290,9 +301,11 @@ def _period_facts(ask: Ask, *, child_ids, slots) -> _PeriodFacts:
     facts.enrolments = _enrolment_periods(ask, child_ids=child_ids)
     facts.bookings = bookings_by_pair([(c, s) for c in child_ids for s in slot_ids])
     facts.pending_lines = set(
-        BookingRequestLine.objects.filter(
+        BookingRequestLine._base_manager.filter(
             child_id__in=child_ids, slot_id__in=slot_ids, status=LineStatus.PENDING
-        ).values_list("child_id", "slot_id")
+        )
+        .order_by()
+        .values_list("child_id", "slot_id")
     )
     if ask.kind == Kind.RESERVATION:
         facts.counters = _place_counters(slot_ids)
