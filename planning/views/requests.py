@@ -94,11 +94,11 @@ def _kind(kind: str) -> str:
 
 
 def _child(request, child_id: int) -> Child:
-    return get_object_or_404(
-        # The collectivity's site too: the acknowledgement's links are on its host.
-        request.scope.parent(Child).select_related("family__collectivity__site"),
-        pk=child_id,
-    )
+    child = get_object_or_404(request.scope.parent(Child).select_related("family"), pk=child_id)
+    # The scope keeps to the host's collectivity: the family's is the one the middleware read,
+    # with its site (the acknowledgement's links are on its host). Not read a second time.
+    child.family.collectivity = request.collectivity
+    return child
 
 
 def _slot_for_child(request, slot_id: int, child: Child) -> Slot:
