@@ -7,16 +7,18 @@ A cell's *display state* is what the legend of the guides shows ("Inscrit, rése
 
 ``planning_cells`` reads a whole period in a fixed number of queries (enrolments, slots, then
 bookings with their waiting-list position, then pending request lines), whatever the number of
-children, activities or bookings.
+children, activities or bookings; ``planning_grid_cells`` gives the planning page the same
+cells as plain rows in three.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
+from typing import NamedTuple
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -288,7 +290,6 @@ def planning_cells(
     if not children or (activity_ids is not None and not list(activity_ids)):
         return []
     child_by_id = {child.pk: child for child in children}
-    child_order = {child.pk: index for index, child in enumerate(children)}
 
     enrolments = Enrolment.objects.filter(
         child_id__in=child_by_id,
@@ -320,86 +321,181 @@ def planning_cells(
     if not slots:
         return []
 
-    bookings = {
-        (row["child_id"], row["slot_id"]): row
-        for row in Booking.objects.filter(
-            child_id__in=child_by_id,
-            slot__activity_id__in=enrolled_activity_ids,
-            slot__date__range=(start, end),
-        )
-        .annotate(position=_waiting_position())
-        .values("pk", "child_id", "slot_id", "state", "position", "offer_expires_at")
-    }
-    pending_lines: dict[tuple[int, int], set[str]] = defaultdict(set)
-    for child_id, slot_id, kind in BookingRequestLine.objects.filter(
-        status=BookingRequestLine.Status.PENDING,
-        child_id__in=child_by_id,
-        slot__activity_id__in=enrolled_activity_ids,
-        slot__date__range=(start, end),
-    ).values_list("child_id", "slot_id", "request__kind"):
-        pending_lines[(child_id, slot_id)].add(kind)
-
+    bookings = _bookings(child_by_id, enrolled_activity_ids, start, end)
+    build = _CellBuilder(
+        bookings=bookings,
+        pending_kinds=_pending_kinds(child_by_id, enrolled_activity_ids, start, end),
+    )
     slots_by_activity: dict[int, list[Slot]] = defaultdict(list)
     for slot in slots:
         slots_by_activity[slot.activity_id].append(slot)
-
-    now = local_now()
-    closed_reasons: dict[int, str | None] = {}
-    texts: dict[tuple, str] = {}  # the same few words on most cells: written once
     cells = []
     for (child_id, activity_id), ranges in periods.items():
         for slot in slots_by_activity.get(activity_id, ()):
-            if not any(from_date <= slot.date <= to_date for from_date, to_date in ranges):
-                continue
-            booking = bookings.get((child_id, slot.pk))
-            booking_state = booking["state"] if booking else None
-            if slot.is_orphan and booking_state in (None, _State.CANCELLED):
-                # A date removed from the calendar stays visible only where it was booked.
-                continue
-            kinds = pending_lines.get((child_id, slot.pk), set())
-            pending_absence = BookingRequest.Kind.ABSENCE in kinds
-            if slot.pk not in closed_reasons:
-                closed_reasons[slot.pk] = reservation_closed_reason(slot.activity, slot, now)
-            state = display_state(
-                booking_state,
-                pending_absence,
-                pending_reservation=BookingRequest.Kind.RESERVATION in kinds,
-                closed=closed_reasons[slot.pk] is not None,
+            if any(from_date <= slot.date <= to_date for from_date, to_date in ranges):
+                cell = build.cell(slot=slot, child=child_by_id[child_id])
+                if cell is not None:
+                    cells.append(cell)
+    return _in_order(cells, children)
+
+
+class SlotRow(NamedTuple):
+    """A slot as the planning page reads it (``planning_grid_cells``): what its cells, the
+    rules of ``planning.rules`` and the cache of ``planning.grid_cache`` read of a slot,
+    without a model instance."""
+
+    pk: int
+    activity_id: int
+    date: date
+    start_time: time
+    end_time: time
+    is_orphan: bool
+    activity: Activity
+
+
+_SLOT_FIELDS = ("pk", "date", "start_time", "end_time", "is_orphan")
+
+
+def planning_grid_cells(*, children, activities, start: date, end: date) -> list[Cell]:
+    """The cells of ``planning_cells`` for the planning page, read as rows in three queries:
+    the children's enrolments joined with their activities' slots of [start, end] (one query
+    for what ``planning_cells`` reads in two, and no ``Slot`` instance: a cell's slot is a
+    ``SlotRow``), the bookings with their waiting-list position and the pending request
+    lines. ``children`` and ``activities``: the rows the caller read through its scope
+    (``planning_choices``); only those activities are shown."""
+    children = list(children)
+    activity_by_id = {activity.pk: activity for activity in activities}
+    if not children or not activity_by_id:
+        return []
+    child_by_id = {child.pk: child for child in children}
+    # One filter() call: the slot's date is compared with the same enrolment row's period.
+    rows = Enrolment.objects.filter(
+        child_id__in=child_by_id,
+        activity_id__in=activity_by_id,
+        status=Enrolment.Status.ACCEPTED,
+        activity__slots__date__range=(start, end),
+        activity__slots__date__gte=F("start_date"),
+        activity__slots__date__lte=F("end_date"),
+    ).values_list("child_id", "activity_id", *(f"activity__slots__{name}" for name in _SLOT_FIELDS))
+    slots: dict[int, SlotRow] = {}
+    pairs: set[tuple[int, int]] = set()  # two enrolments of one period give the same pair
+    for child_id, activity_id, slot_id, *fields in rows:
+        if slot_id not in slots:
+            slots[slot_id] = SlotRow(slot_id, activity_id, *fields, activity_by_id[activity_id])
+        pairs.add((child_id, slot_id))
+    if not pairs:
+        return []
+    activity_ids = {slot.activity_id for slot in slots.values()}
+    build = _CellBuilder(
+        bookings=_bookings(child_by_id, activity_ids, start, end),
+        pending_kinds=_pending_kinds(child_by_id, activity_ids, start, end),
+    )
+    cells = []
+    for child_id, slot_id in pairs:
+        cell = build.cell(slot=slots[slot_id], child=child_by_id[child_id])
+        if cell is not None:
+            cells.append(cell)
+    return _in_order(cells, children)
+
+
+def _bookings(child_ids, activity_ids, start, end) -> dict:
+    """The children's bookings on the activities' slots of [start, end]: (child id, slot id)
+    → (pk, state, waiting-list position or None, offer_expires_at)."""
+    rows = Booking.objects.filter(
+        child_id__in=child_ids, slot__activity_id__in=activity_ids, slot__date__range=(start, end)
+    ).annotate(position=_waiting_position())
+    return {
+        (child_id, slot_id): booking
+        for child_id, slot_id, *booking in rows.values_list(
+            "child_id", "slot_id", "pk", "state", "position", "offer_expires_at"
+        )
+    }
+
+
+def _pending_kinds(child_ids, activity_ids, start, end) -> dict[tuple[int, int], set[str]]:
+    """The kinds of the pending request lines of the children on the activities' slots of
+    [start, end], by (child id, slot id)."""
+    kinds: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for child_id, slot_id, kind in BookingRequestLine.objects.filter(
+        status=BookingRequestLine.Status.PENDING,
+        child_id__in=child_ids,
+        slot__activity_id__in=activity_ids,
+        slot__date__range=(start, end),
+    ).values_list("child_id", "slot_id", "request__kind"):
+        kinds[(child_id, slot_id)].add(kind)
+    return kinds
+
+
+class _CellBuilder:
+    """A (child, slot) pair made into its ``Cell`` from the period's bookings and pending
+    request kinds (``_bookings``, ``_pending_kinds``); each slot's closing reason and each
+    cell's words computed once a page (most cells say the same few words)."""
+
+    def __init__(self, *, bookings: dict, pending_kinds: dict):
+        self.bookings = bookings
+        self.pending_kinds = pending_kinds
+        self.now = local_now()
+        self.closed_reasons: dict[int, str | None] = {}
+        self.texts: dict[tuple, str] = {}
+
+    def cell(self, *, slot, child) -> Cell | None:
+        """The cell, or None for a date removed from the calendar and not booked there."""
+        booking_id, booking_state, position, offer_expires_at = self.bookings.get(
+            (child.pk, slot.pk), (None, None, None, None)
+        )
+        if slot.is_orphan and booking_state in (None, _State.CANCELLED):
+            return None  # a date removed from the calendar stays visible only where booked
+        kinds = self.pending_kinds.get((child.pk, slot.pk), ())
+        pending_absence = BookingRequest.Kind.ABSENCE in kinds
+        if slot.pk not in self.closed_reasons:
+            self.closed_reasons[slot.pk] = reservation_closed_reason(slot.activity, slot, self.now)
+        closed_reason = self.closed_reasons[slot.pk]
+        state = display_state(
+            booking_state,
+            pending_absence,
+            pending_reservation=BookingRequest.Kind.RESERVATION in kinds,
+            closed=closed_reason is not None,
+        )
+        if booking_state != _State.WAITING:
+            position = None
+        return Cell(
+            date=slot.date,
+            slot=slot,
+            child=child,
+            activity=slot.activity,
+            state=state,
+            label=self.text(state, booking_state, position, offer_expires_at, pending_absence),
+            legend=STATE_LEGEND[state],
+            booking_id=booking_id,
+            booking_state=booking_state,
+            position=position,
+            offer_expires_at=offer_expires_at,
+            pending_absence=pending_absence,
+            closed_reason=closed_reason if state == CLOSED else None,
+        )
+
+    def text(self, state, booking_state, position, offer_expires_at, pending_absence) -> str:
+        key = (
+            state,
+            booking_state,
+            position,
+            offer_expires_at,
+            pending_absence and booking_state == _State.RESERVED,
+        )
+        if key not in self.texts:
+            self.texts[key] = state_text(
+                state=state,
+                booking_state=booking_state,
+                position=position,
+                offer_expires_at=offer_expires_at,
+                pending_absence=key[4],
             )
-            position = booking["position"] if booking_state == _State.WAITING else None
-            offer_expires_at = booking["offer_expires_at"] if booking else None
-            text_key = (
-                state,
-                booking_state,
-                position,
-                offer_expires_at,
-                pending_absence and booking_state == _State.RESERVED,
-            )
-            if text_key not in texts:
-                texts[text_key] = state_text(
-                    state=state,
-                    booking_state=booking_state,
-                    position=position,
-                    offer_expires_at=offer_expires_at,
-                    pending_absence=text_key[4],
-                )
-            cells.append(
-                Cell(
-                    date=slot.date,
-                    slot=slot,
-                    child=child_by_id[child_id],
-                    activity=slot.activity,
-                    state=state,
-                    label=texts[text_key],
-                    legend=STATE_LEGEND[state],
-                    booking_id=booking["pk"] if booking else None,
-                    booking_state=booking_state,
-                    position=position,
-                    offer_expires_at=offer_expires_at,
-                    pending_absence=pending_absence,
-                    closed_reason=closed_reasons[slot.pk] if state == CLOSED else None,
-                )
-            )
+        return self.texts[key]
+
+
+def _in_order(cells: list[Cell], children: list) -> list[Cell]:
+    """By date, time, activity and child order."""
+    child_order = {child.pk: index for index, child in enumerate(children)}
     cells.sort(
         key=lambda cell: (
             cell.date,

@@ -41,9 +41,9 @@ from ..selectors.planning import (
     STATE_LEGEND,
     child_cell,
     child_colour_class,
-    planning_cells,
     planning_choices,
     planning_families,
+    planning_grid_cells,
     slot_history,
 )
 from ..services import calendar_feed_for_family, calendar_feed_regenerate
@@ -512,12 +512,8 @@ def planning_index(request):
 def _planning_entry(*, children, activities, query, period, today, modules, now):
     """Compute and render the planning's part of the page: (the cache entry, the waiting-list
     positions of its WAITING cells)."""
-    cells = planning_cells(
-        family_children=children,
-        activity_ids=[activity.pk for activity in activities],
-        start=period.start,
-        end=period.end,
-        activities=activities,
+    cells = planning_grid_cells(
+        children=children, activities=activities, start=period.start, end=period.end
     )
     positions, waiting = {}, {}
     for cell in cells:
