@@ -165,38 +165,6 @@ def _state_icons() -> dict[str, str]:
     }
 
 
-def _cells_for_display(cells, colours: dict[int, str], *, return_url: str | None = None):
-    """Give each cell the strings its template prints, computed once per page rather than
-    by template filters and tags once per cell (a month of 3 children is ~150 cells).
-    ``return_url``: the planning as shown, which the slot page and its request come back to."""
-    icons = _state_icons()
-    url_pattern = with_return(reverse("planning:slot", args=[SLOT_MARK, CHILD_MARK]), return_url)
-    long_dates: dict[datetime.date, str] = {}
-    times: dict[datetime.time, str] = {}
-    spans: dict[tuple[datetime.time, datetime.time], str] = {}
-    for cell in cells:
-        slot, child = cell.slot, cell.child
-        if cell.date not in long_dates:
-            long_dates[cell.date] = date_long(cell.date)
-        for moment in (slot.start_time, slot.end_time):
-            if moment not in times:
-                times[moment] = time_fr(moment)
-        cell.start, cell.end = times[slot.start_time], times[slot.end_time]
-        span = (slot.start_time, slot.end_time)
-        if span not in spans:
-            spans[span] = _("de %(start)s à %(end)s") % {"start": cell.start, "end": cell.end}
-        cell.time_text = spans[span]
-        cell.url = url_pattern.replace(str(SLOT_MARK), str(slot.pk)).replace(
-            str(CHILD_MARK), str(child.pk)
-        )
-        cell.tip_id = f"infobulle-{slot.pk}-{child.pk}"
-        cell.child_key, cell.activity_key = str(child.pk), str(cell.activity.pk)
-        cell.tooltip = f"{cell.activity.name} — {long_dates[cell.date]} — {cell.label}"
-        cell.colour_class = colours[child.pk]
-        cell.icon = icons[cell.state]
-        yield cell
-
-
 # How far from today the planning may be shown (ten years either way).
 ANCHOR_RANGE_DAYS = 3653
 
@@ -265,68 +233,137 @@ def _planning_query(*, view, anchor, wanted: PlanningFilter, children, activitie
 
 
 def _cells_by_day(cells, *, colours, query) -> dict[datetime.date, list]:
-    """The display cells per day; those filtered out are ``hidden`` (still rendered, so
-    that the switches can show them again at once, or after « Filtrer »)."""
+    """The display cells per day, each with its two copies of HTML (``_SlotHtml``); those
+    filtered out are ``hidden`` (still rendered, so that the switches can show them again at
+    once, or after « Filtrer »)."""
     shown_children, shown_activities = set(query.child_ids), set(query.activity_ids)
     by_day: dict[datetime.date, list] = {}
-    escape_once = _Escaper()
-    for cell in _cells_for_display(cells, colours, return_url=query.url()):
+    slot_html = _SlotHtml(colours=colours, return_url=query.url())
+    for cell in cells:
         cell.hidden = not (cell.child.pk in shown_children and cell.activity.pk in shown_activities)
-        cell.html, cell.agenda_html = _slot_html(cell, escape_once)
+        cell.html, cell.agenda_html = slot_html(cell)
         by_day.setdefault(cell.date, []).append(cell)
     return by_day
 
 
-class _Escaper(dict):
-    """``escape`` with a memory: a month repeats the same few names, times and labels."""
-
-    def __call__(self, value) -> str:
-        text = str(value)
-        found = self.get(text)
-        if found is None:
-            found = self[text] = escape(text)
-        return found
-
-
-def _slot_html(cell, esc: _Escaper) -> tuple[str, str]:
+class _SlotHtml:
     """One slot of the planning with its tooltip, twice: the grid's copy and the agenda's
     (narrow screens), whose tooltip ids differ. Built here rather than by a template included
-    once per cell and copy (a month of 3 children is ~250 includes). Every value goes through
-    ``esc`` (``django.utils.html.escape``); the icon is the trusted drawing of
-    ``_state_icon.html``; the ids are made of numbers."""
-    opening = (
-        f'<li class="slot {esc(cell.css_class)} {esc(cell.colour_class)}" data-cell '
-        f'data-child="{esc(cell.child_key)}" data-activity="{esc(cell.activity_key)}"'
-        f"{' hidden' if cell.hidden else ''}>"
-        f'<a class="slot__link" href="{esc(cell.url)}" data-return aria-describedby="'
-    )
-    body = (
-        f'"><span class="slot__child">{esc(cell.child.first_name)}</span>'
-        f'<span class="slot__activity">{esc(cell.activity.name)}</span>'
-        f'<span class="slot__time"><span aria-hidden="true">{esc(cell.start)}–{esc(cell.end)}'
-        f'</span><span class="visually-hidden">{esc(cell.time_text)}</span></span>'
-        f'<span class="slot__state">{cell.icon} {esc(cell.label)}</span></a>'
-        f'<span class="slot__tooltip" role="tooltip" id="'
-    )
-    tooltip = f'">{esc(cell.tooltip)}</span></li>'
-    grid, agenda = cell.tip_id, f"agenda-{cell.tip_id}"
-    return (
-        mark_safe(f"{opening}{grid}{body}{grid}{tooltip}"),  # noqa: S308 -- escaped above
-        mark_safe(f"{opening}{agenda}{body}{agenda}{tooltip}"),  # noqa: S308 -- escaped above
-    )
+    once per cell and copy (a month of 3 children is ~250 includes), and from parts written
+    once a page: a month repeats the same few children, activities, times, dates and states.
+
+    Every value goes through ``escape``; the icon is the trusted drawing of
+    ``_state_icon.html``; the ids are made of numbers. ``return_url``: the planning as shown,
+    which the slot page and its request come back to."""
+
+    def __init__(self, *, colours: dict[int, str], return_url: str | None):
+        self.colours = colours
+        pattern = with_return(reverse("planning:slot", args=[SLOT_MARK, CHILD_MARK]), return_url)
+        # The ids are digits, which escaping leaves alone: the pattern is escaped once.
+        self.url_pattern = escape(pattern)
+        self.icons = _state_icons()
+        self.names = _DayNames()
+        self.parts: dict[tuple, tuple[str, ...]] = {}
+
+    def _part(self, key: tuple, make) -> tuple[str, ...]:
+        found = self.parts.get(key)
+        if found is None:
+            found = self.parts[key] = make()
+        return found
+
+    def _child(self, child) -> tuple[str, str]:
+        colour = escape(self.colours[child.pk])
+        return (
+            f'{colour}" data-cell data-child="{child.pk}" data-activity="',
+            f'"><span class="slot__child">{escape(child.first_name)}</span>',
+        )
+
+    def _activity(self, activity) -> tuple[str, str]:
+        name = escape(activity.name)
+        return name, f'<span class="slot__activity">{name}</span>'
+
+    def _time(self, slot) -> tuple[str]:
+        start, end = time_fr(slot.start_time), time_fr(slot.end_time)
+        spoken = _("de %(start)s à %(end)s") % {"start": start, "end": end}
+        return (
+            f'<span class="slot__time"><span aria-hidden="true">{escape(start)}–{escape(end)}'
+            f'</span><span class="visually-hidden">{escape(spoken)}</span></span>',
+        )
+
+    def _state(self, cell) -> tuple[str, str, str]:
+        label = escape(cell.label)
+        return (
+            f'<li class="slot {escape(cell.css_class)} ',
+            f'<span class="slot__state">{self.icons[cell.state]} {label}</span></a>'
+            '<span class="slot__tooltip" role="tooltip" id="',
+            label,
+        )
+
+    def _date(self, day) -> tuple[str]:
+        return (escape(self.names.date_long(day)),)
+
+    def __call__(self, cell) -> tuple[str, str]:
+        slot, child, activity = cell.slot, cell.child, cell.activity
+        child_opening, child_name = self._part(("child", child.pk), lambda: self._child(child))
+        activity_name, activity_html = self._part(
+            ("activity", activity.pk), lambda: self._activity(activity)
+        )
+        (time_html,) = self._part(
+            ("time", slot.start_time, slot.end_time), lambda: self._time(slot)
+        )
+        opening, state_html, label = self._part(
+            ("state", cell.state, cell.label), lambda: self._state(cell)
+        )
+        (long_date,) = self._part(("date", cell.date), lambda: self._date(cell.date))
+        url = self.url_pattern.replace(str(SLOT_MARK), str(slot.pk)).replace(
+            str(CHILD_MARK), str(child.pk)
+        )
+        start = (
+            f'{opening}{child_opening}{activity.pk}"{" hidden" if cell.hidden else ""}>'
+            f'<a class="slot__link" href="{url}" data-return aria-describedby="'
+        )
+        body = f"{child_name}{activity_html}{time_html}{state_html}"
+        tooltip = f'">{activity_name} — {long_date} — {label}</span></li>'
+        grid = f"infobulle-{slot.pk}-{child.pk}"
+        agenda = f"agenda-{grid}"
+        return (
+            mark_safe(f"{start}{grid}{body}{grid}{tooltip}"),  # noqa: S308 -- escaped above
+            mark_safe(f"{start}{agenda}{body}{agenda}{tooltip}"),  # noqa: S308 -- escaped above
+        )
+
+
+class _DayNames:
+    """The weekdays' and the months' names as Django writes them (``date_format``), looked up
+    once a page instead of a whole format once per day and copy."""
+
+    def __init__(self):
+        self.names: dict[tuple[str, int], str] = {}
+
+    def name(self, code: str, day: datetime.date) -> str:
+        """``date_format(day, code)`` for a code of one name: « l », « D » (the weekday), « F »
+        (the month)."""
+        index = day.month if code == "F" else day.weekday()
+        found = self.names.get((code, index))
+        if found is None:
+            found = self.names[code, index] = formats.date_format(day, code)
+        return found
+
+    def day_month(self, day: datetime.date) -> str:
+        """« l j F »: « jeudi 10 décembre »."""
+        return f"{self.name('l', day)} {day.day} {self.name('F', day)}"
+
+    def date_long(self, day: datetime.date) -> str:
+        """``portal.formats.date_long``: « l j F Y » with « 1er » for the first of the
+        month."""
+        number = "1er" if day.day == 1 else day.day
+        return f"{self.name('l', day)} {number} {self.name('F', day)} {day.year}"
 
 
 def _calendar_days(period: Period, by_day, today) -> tuple[list[list[dict]], list[dict]]:
     """(weeks of the month grid, Monday to Sunday — empty unless the view is a month; the
     period's days)."""
 
-    names: dict[tuple[str, int], str] = {}
-
-    def name(code: str, day, index: int) -> str:
-        if (code, index) not in names:
-            names[code, index] = formats.date_format(day, code)
-        return names[code, index]
-
+    names = _DayNames()
     today_text = escape(_("aujourd’hui"))
 
     def day_info(day, *, in_period=True, grid=False):
@@ -334,9 +371,7 @@ def _calendar_days(period: Period, by_day, today) -> tuple[list[list[dict]], lis
         info = {
             "date": day,
             "number": day.day,
-            # « l j F » as Django writes it, the weekday's and the month's names looked up
-            # once a page instead of the whole format once per day and copy.
-            "long": f"{name('l', day, day.weekday())} {day.day} {name('F', day, day.month)}",
+            "long": names.day_month(day),
             "in_period": in_period,
             "is_today": day == today,
             "cells": day_cells,
