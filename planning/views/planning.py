@@ -396,6 +396,25 @@ def _calendar_days(period: Period, by_day, today) -> tuple[list[list[dict]], lis
     return weeks, [day_info(day, grid=in_week) for day in period.days]
 
 
+def _weekday_headers(days: list[dict]) -> list[dict]:
+    """The month grid's column headers: each weekday's short and whole name."""
+    names = _DayNames()
+    return [
+        {"short": names.name("D", day["date"]), "name": names.name("l", day["date"])}
+        for day in days
+    ]
+
+
+def _legend() -> list[dict]:
+    """The legend's entries with their drawings (``_state_icons``: rendered once a process
+    rather than included once per entry)."""
+    icons = _state_icons()
+    return [
+        {"css_class": entry.css_class, "label": entry.label, "icon": icons[entry.code]}
+        for entry in STATE_LEGEND.values()
+    ]
+
+
 def _day_marks(day: dict, today_text: str, *, classes: str, today_class: str):
     """What a grid day and an agenda day share: (the class attribute, ``aria-current``, the
     « aujourd'hui » mark)."""
@@ -571,7 +590,7 @@ def _planning_entry(*, children, activities, query, period, today, modules, now)
         "weeks": weeks,
         "days": days,
         "agenda": _agenda(days, today) if view != DAY else None,
-        "weekday_headers": weeks[0] if weeks else days,
+        "weekday_headers": _weekday_headers(weeks[0] if weeks else days),
         "cell_count": sum(1 for cell in cells if not cell.hidden),
         "children": [
             {
@@ -585,7 +604,7 @@ def _planning_entry(*, children, activities, query, period, today, modules, now)
             {"activity": activity, "shown": activity.pk in shown_activities}
             for activity in activities
         ],
-        "legend": list(STATE_LEGEND.values()),
+        "legend": _legend(),
         "query": query,
         "modules": modules,
         "reservation_url": with_return(
