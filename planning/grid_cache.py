@@ -1,22 +1,24 @@
 """The parent's planning, rendered once and kept in the deployment's cache until something it
 shows changes.
 
-What the grid shows depends on: the collectivity, the families and their
+What the grid shows depends on: the collectivity, the account's families and their
 ``planning_version``, the children listed, the activities listed and their
 ``planning_version`` (``planning.versions``), the view, the anchor date and the filters, today's
 date (today's cell, the agenda's « upcoming » part, the booking horizon), the language, and the
-modules switched on. The key holds all of it but the children and the activities, which follow
-from the families at their versions (every write of a child or an enrolment bumps its family)
-and the anchor's school year: reading the key costs one small query of the account's families
-instead of listing the children and the activities. The activities' versions are kept in the
-entry and compared at each reading with the rows read then (``entry_current``: a second
-query, which also reads the waiting lists below). A slot's state also changes with the time of day — a reservation closes
-at the activity's deadline and a day closes when its slot starts — so an entry also carries
-the first such instant among the cells it shows (``valid_until``) and is not used from then on.
+modules switched on. The key is what was asked and by whom: the collectivity, the account, the
+view, the anchor date, the filter as asked, today, the language and the modules. What it was
+computed from is kept in the entry — the account's families and the activities listed, each
+``(pk, planning_version, creation time)`` — and compared at each reading with the rows read
+then (``entry_current``: one query). The children, the enrolments and so the filter as applied
+follow from the families at their versions (every write of a child or an enrolment bumps its
+family) and the anchor's school year: a hit lists neither the children nor the activities. A
+slot's state also changes with the time of day — a reservation closes at the activity's
+deadline and a day closes when its slot starts — so an entry also carries the first such
+instant among the cells it shows (``valid_until``) and is not used from then on.
 
 The one thing of another family on the grid is a waiting-list position (the rows ahead on the
 slot): it is not stored. A WAITING cell's words are a marker in the stored page, replaced at
-each reading by the position read then (the other half of ``entry_current``'s query, only
+each reading by the position read then (the third part of ``entry_current``'s query, only
 when the page shows a waiting list).
 
 Never stored: the page's frame (CSRF token, messages, the user's menus), only the planning's
@@ -41,33 +43,25 @@ from .rules import PARIS, booking_deadline, local_now, slot_starts_at
 from .selectors.planning import WAITING, state_text
 
 # Raise when what the stored page is made of changes shape (templates, markers, entry).
-FORMAT = 4
+FORMAT = 5
 # However far the next deadline is, an entry is rebuilt after this long (a safety net: every
 # write bumps a version, every deadline is computed).
 MAX_AGE = datetime.timedelta(hours=1)
 
-_ACTIVITY_ROW, _WAITING_ROW = 0, 1  # the two halves of ``entry_current``'s query
+_FAMILY_ROW, _ACTIVITY_ROW, _WAITING_ROW = 0, 1, 2  # the parts of ``entry_current``'s query
 
 _MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"  # private-use characters: escape() keeps them
 _MARK = re.compile(f"{_MARK_OPEN}(\\d+){_MARK_CLOSE}")
 
 
-def grid_key(*, collectivity_id, families, params, today, modules) -> str:
-    """The cache key of one planning as asked for, computed without listing the children or
-    the activities. ``families``: the account's families here, ``(pk, planning_version,
-    created_at)`` (``planning.selectors.planning_families``); ``params``: the view, the
-    anchor date and the filter as asked (``planning.views.planning.PlanningParams.key``).
-
-    The children and the activities listed, and so the filter as applied, follow from the
-    families at those versions (a child's or an enrolment's write bumps its family) and the
-    school year of the anchor date; the activities' own versions are checked against the
-    entry when it is read (``entry_current``)."""
-    # With each row's creation time: a database rebuilt from scratch (a demo reset) gives
-    # the same ids and versions to other rows, never the same creation times.
+def grid_key(*, collectivity_id, account_id, params, today, modules) -> str:
+    """The cache key of one planning as asked for, computed without any query: the account
+    (one entry per account, whatever its families: they are checked against the entry when it
+    is read, ``entry_current``) and ``params``, the view, the anchor date and the filter as
+    asked (``planning.views.planning.PlanningFilter.key``)."""
     parts = [
         f"c{collectivity_id}",
-        "f"
-        + ",".join(f"{pk}.{version}.{created.timestamp()}" for pk, version, created in families),
+        f"a{account_id}",
         params,
         f"t{today.isoformat()}",
         f"l{get_language()}",
@@ -78,9 +72,11 @@ def grid_key(*, collectivity_id, families, params, today, modules) -> str:
 
 
 def activity_versions(activities) -> list[tuple[int, int, float]]:
-    """What an entry records of the activities it lists, to be compared at each reading:
-    ``(pk, planning_version, creation time)`` by pk. ``activities``: Activity rows or
-    ``(pk, planning_version, created_at)`` tuples."""
+    """What an entry records of the families it was computed for and of the activities it
+    lists, to be compared at each reading: ``(pk, planning_version, creation time)`` by pk (a
+    database rebuilt from scratch, as a demo reset, gives the same ids and versions to other
+    rows, never the same creation times). ``activities``: Activity or Family rows, or ``(pk,
+    planning_version, created_at)`` tuples."""
     rows = (
         (row.pk, row.planning_version, row.created_at) if hasattr(row, "pk") else row
         for row in activities
@@ -139,39 +135,43 @@ def entry_set(key: str, entry: dict, *, now: datetime.datetime) -> None:
 
 def entry_current(scope, entry: dict) -> dict[int, int | None] | None:
     """Whether a stored entry may be shown now, and what it needs at each reading, in one
-    query: its activities at their current versions and the WAITING rows of its slots.
+    query: the account's families and the entry's activities at their current versions, and
+    the WAITING rows of its slots.
 
-    None when an activity it lists has another version now, or is gone or out of reach
-    (missing from the rows read); else the waiting-list position, now, of each WAITING cell
-    (booking id → position), ranked by arrival then id on each slot as
-    ``planning.selectors.planning._waiting_position`` does."""
+    None when the account's families are not those the entry was computed for (one more or
+    one less, or one at another version), or when an activity it lists has another version
+    now or is gone or out of reach (missing from the rows read); else the waiting-list
+    position, now, of each WAITING cell (booking id → position), ranked by arrival then id
+    on each slot as ``planning.selectors.planning._waiting_position`` does."""
     activity_ids = [pk for pk, _version, _created in entry["activities"]]
-    if not activity_ids:
-        return {}
-    # Both halves give four columns of the same types: (row kind, id, int, timestamp).
-    query = (
+    # Each part gives four columns of the same types: (row kind, id, int, timestamp).
+    parts = [
+        scope.families.order_by()
+        .annotate(row_kind=Value(_FAMILY_ROW))
+        .values_list("row_kind", "pk", "planning_version", "created_at"),
         scope.rows(Activity)
         .filter(pk__in=activity_ids)
         .order_by()
         .annotate(row_kind=Value(_ACTIVITY_ROW))
-        .values_list("row_kind", "pk", "planning_version", "created_at")
-    )
+        .values_list("row_kind", "pk", "planning_version", "created_at"),
+    ]
     waiting = entry["waiting"]
     if waiting:
-        slots = (
+        parts.append(
             scope.rows(Booking)
             .filter(slot_id__in=set(waiting.values()), state=Booking.State.WAITING)
             .order_by()
             .annotate(row_kind=Value(_WAITING_ROW), sort_at=Coalesce("queued_at", "updated_at"))
             .values_list("row_kind", "pk", "slot_id", "sort_at")
         )
-        query = query.union(slots, all=True)
-    activities, queue = [], []
-    for kind, pk, number, moment in query:
-        (activities if kind == _ACTIVITY_ROW else queue).append((pk, number, moment))
-    if entry["activities"] != activity_versions(activities):
+    rows: dict[int, list] = {_FAMILY_ROW: [], _ACTIVITY_ROW: [], _WAITING_ROW: []}
+    for kind, pk, number, moment in parts[0].union(*parts[1:], all=True):
+        rows[kind].append((pk, number, moment))
+    if entry["families"] != activity_versions(rows[_FAMILY_ROW]) or entry[
+        "activities"
+    ] != activity_versions(rows[_ACTIVITY_ROW]):
         return None
-    return _ranked(queue, waiting)
+    return _ranked(rows[_WAITING_ROW], waiting)
 
 
 def waiting_positions(waiting: dict) -> dict[int, int | None]:

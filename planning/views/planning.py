@@ -511,14 +511,11 @@ def planning_index(request):
 
     The planning's part of the page comes from the cache when nothing it shows has changed
     (``planning.grid_cache``: versions, filters, today, deadlines); the frame around it
-    (messages, CSRF token, menus) is rendered for each request. A hit reads two small rows
-    lists (the account's families, then the entry's activities with its waiting lists), never
-    the children or the activities as models; ``family_required``'s own check is the first
-    of them here."""
+    (messages, CSRF token, menus) is rendered for each request. A hit runs one query (the
+    account's families, the entry's activities and its waiting lists, as plain rows), never
+    the children or the activities as models. A miss checks that the account has families
+    here (``no_family_page`` otherwise) as ``family_required`` would."""
     scope = request.scope
-    families = planning_families(scope)
-    if not families:
-        return no_family_page(request)
     today = timezone.localdate()
     view, anchor = _view_and_anchor(request, today)
     period = period_for(view, anchor)
@@ -527,7 +524,7 @@ def planning_index(request):
     modules = enabled_modules(collectivity)
     key = grid_cache.grid_key(
         collectivity_id=collectivity.pk,
-        families=families,
+        account_id=request.user.pk,
         params=f"v{view}|d{anchor.isoformat()}|{wanted.key()}",
         today=today,
         modules=modules,
@@ -536,6 +533,9 @@ def planning_index(request):
     entry = grid_cache.entry_get(key, now=now)
     positions = None if entry is None else grid_cache.entry_current(scope, entry)
     if positions is None:
+        families = planning_families(scope)
+        if not families:
+            return no_family_page(request)
         children, activities = planning_choices(scope, school_year=_school_year(period.start))
         query = _planning_query(
             view=view, anchor=anchor, wanted=wanted, children=children, activities=activities
@@ -549,6 +549,7 @@ def planning_index(request):
             modules=modules,
             now=now,
         )
+        entry["families"] = grid_cache.activity_versions(families)
         grid_cache.entry_set(key, entry, now=now)
     content = (
         grid_cache.with_positions(entry["html"], positions) if entry["waiting"] else entry["html"]

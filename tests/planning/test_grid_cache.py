@@ -1,5 +1,6 @@
-"""A hit of the cached planning (planning.grid_cache): the entry's activities and its waiting
-lists are read in one query, and the stored page is cut at its waiting-list markers."""
+"""A hit of the cached planning (planning.grid_cache): the account's families, the entry's
+activities and its waiting lists are read in one query; an entry is the account's, and
+follows its subscriptions; the stored page is cut at its waiting-list markers."""
 
 import datetime
 
@@ -9,11 +10,13 @@ from django.urls import reverse
 
 import pytest
 
+from family.models import Subscription
 from planning import grid_cache
 from planning.models import Activity, Booking
 from tests.planning import test_planning_cache as cached
-from tests.planning.factories import BookingFactory
+from tests.planning.factories import BookingFactory, ChildFactory, EnrolmentFactory
 from tests.planning.test_planning_cache import DECEMBER, cell, read
+from tests.portal.factories import FamilyFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +44,10 @@ def test_a_waiting_list_costs_no_query_of_its_own_on_a_hit(client_a, world):
     assert len(with_waiting) == len(without), "\n".join(with_waiting)
     union = [sql for sql in with_waiting if "UNION ALL" in sql]
     assert len(union) == 1 and '"planning_booking"' in union[0], with_waiting
+    # The families, the activities and the waiting list are that one query: nothing else
+    # reads them.
+    assert [sql for sql in with_waiting if '"family_family"' in sql] == union, with_waiting
+    assert [sql for sql in with_waiting if '"planning_activity"' in sql] == union, with_waiting
     page, computed = read(client_a, world["martin_parent"])
     assert not computed
     assert "En liste d’attente (position 1)" in cell(page, slot, world["lea"])
@@ -74,3 +81,34 @@ def test_a_stored_page_is_cut_at_its_markers_and_joined_back_the_same():
         "<li>En liste d’attente (position 2)</li><li>En liste d’attente</li>"
         "<p>En liste d’attente (position 2)</p>"
     )
+
+
+def test_a_subscription_ended_after_caching_leaves_the_no_family_page(client_a, world):
+    """The entry is the account's: once Martin's parent is no longer subscribed to the family,
+    the cached grid is not shown (its families are not the account's any more)."""
+    read(client_a, world["martin_parent"])
+    _page, computed = read(client_a, world["martin_parent"])
+    assert not computed
+    Subscription.objects.filter(user=world["martin_parent"]).delete()
+    client_a.force_login(world["martin_parent"])
+    response = client_a.get(reverse("planning:index"), {"vue": "mois", "date": DECEMBER})
+    assert response.status_code == 200
+    assert [t.name for t in response.templates][0] == "family/no_family.html"
+    assert "Léa" not in response.content.decode()
+
+
+def test_a_family_subscribed_after_caching_is_shown_at_once(client_a, world, collectivity_a):
+    """A second family joins the account (a code abonné activated): the next read computes
+    the grid again, with that family's child; the other account's entry is untouched."""
+    read(client_a, world["martin_parent"])
+    read(client_a, world["petit_parent"])
+    second = FamilyFactory(collectivity=collectivity_a, name="Martin-Durand")
+    sam = ChildFactory(family=second, first_name="Sam")
+    EnrolmentFactory(child=sam, activity=world["canteen"])
+    SubscriptionFactory(user=world["martin_parent"], family=second)
+    page, computed = read(client_a, world["martin_parent"])
+    assert computed
+    assert "Sam" in page and "Léa" in page
+    page, computed = read(client_a, world["petit_parent"])
+    assert not computed
+    assert "Sam" not in page
