@@ -8,9 +8,11 @@ footer with the contact and « message automatique ». The subject gets the ``[C
 prefix here, never by hand. Rendering is in French whatever the worker's language.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.template import Context
 from django.template.loader import get_template
 from django.urls import reverse
@@ -77,3 +79,27 @@ def email_render(
     return RenderedEmail(
         subject=f"[{site_name}] {subject}", body_text=body_text, body_html=body_html
     )
+
+
+# E-mails rendered by the task cluster (``services.email_queue_deferred``): per template, the
+# function its app registers (in ``AppConfig.ready()``, notifications imports no domain app)
+# that turns the row's frozen data (JSON) into the template's context.
+_context_builders: dict[str, Callable[[dict], dict]] = {}
+
+
+def email_context_register(template: str, builder: Callable[[dict], dict]) -> None:
+    """``builder(data)`` gives the context of ``template`` from the data it was queued with."""
+    _context_builders[template] = builder
+
+
+def email_context_registered(template: str) -> bool:
+    return template in _context_builders
+
+
+def email_context(template: str, data: dict) -> dict:
+    """The context of a deferred e-mail, built in French like its rendering."""
+    builder = _context_builders.get(template)
+    if builder is None:
+        raise ImproperlyConfigured(f"No context builder is registered for {template!r}.")
+    with translation.override(settings.LANGUAGE_CODE):
+        return builder(data)

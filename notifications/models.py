@@ -102,6 +102,12 @@ class OutboxEmail(models.Model):
     # Fixed at creation, so a resend after an unknown outcome carries the same Message-ID and
     # the receiving side can tell it is the same message.
     message_id = models.CharField(max_length=255)
+    # An e-mail rendered by the task cluster (``email_queue(..., deferred=True)``): its
+    # template, the data it was given at queuing (JSON, frozen then) and the page it links
+    # to. ``outbox_send`` renders it into subject and bodies before the first sending.
+    template = models.CharField(max_length=100, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    link = models.CharField(max_length=500, blank=True)
 
     collectivity_lookup = "collectivity"
     family_lookup = "family_id"

@@ -7,6 +7,7 @@ from email.utils import make_msgid
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from portal.errors import DomainError
 from portal.formats import actor_or_none
 
-from .emails import RenderedEmail, email_render
+from .emails import RenderedEmail, email_context, email_context_registered, email_render
 from .models import OutboxEmail, TimelineEvent
 
 logger = logging.getLogger(__name__)
@@ -97,6 +98,61 @@ def email_queue(
         family_id=getattr(family, "pk", None),
         idempotency_key=idempotency_key,
     )
+
+
+def email_queue_deferred(
+    *,
+    template: str,
+    data: dict,
+    to: list[str],
+    collectivity,
+    family=None,
+    link: str = "",
+) -> OutboxEmail:
+    """Queue an e-mail that the task cluster renders when it sends it (``outbox_send``), so
+    that the web request which queues it does not spend its time rendering templates.
+
+    ``data`` (plain JSON values) is frozen in the row now, in the current transaction
+    (transactional outbox): the e-mail says what was true when it was queued. The function
+    registered for ``template`` (``emails.email_context_register``) turns it into the
+    template's context; ``link`` and the layout are as for ``email_queue``."""
+    if not email_context_registered(template):
+        raise ImproperlyConfigured(f"No context builder is registered for {template!r}.")
+    email = OutboxEmail.objects.create(
+        collectivity=collectivity,
+        family_id=getattr(family, "pk", None),
+        from_email=collectivity.from_email
+        if collectivity is not None
+        else settings.DEFAULT_FROM_EMAIL,
+        to=list(to),
+        subject="",
+        body_text="",
+        body_html="",
+        message_id=make_msgid(domain=_message_id_domain(collectivity)),
+        template=template,
+        data=data,
+        link=link,
+    )
+    transaction.on_commit(lambda: _enqueue_send(email.pk))
+    return email
+
+
+def outbox_render(email: OutboxEmail) -> OutboxEmail:
+    """Render a deferred e-mail from its frozen data into its row (subject and bodies), once:
+    a later attempt, a resend and the outbox view read the row as for any other e-mail."""
+    rendered = email_render(
+        template=email.template,
+        context=email_context(email.template, email.data),
+        collectivity=email.collectivity,
+        link=email.link,
+    )
+    email.subject = rendered.subject
+    email.body_text = rendered.body_text
+    email.body_html = rendered.body_html
+    OutboxEmail.objects.filter(pk=email.pk).update(
+        subject=email.subject, body_text=email.body_text, body_html=email.body_html
+    )
+    return email
 
 
 def outbox_row(
@@ -201,8 +257,10 @@ def outbox_send(*, email_id: int) -> bool:
             return False
         email = OutboxEmail.objects.get(pk=email_id)
     try:
+        if email.template and not email.body_text:
+            outbox_render(email)
         _message(email).send()
-    except Exception as error:  # noqa: BLE001 -- every transport error is recorded
+    except Exception as error:  # noqa: BLE001 -- every transport (or rendering) error is recorded
         _record_failure(email, error)
         return False
     with transaction.atomic():
