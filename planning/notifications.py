@@ -1,16 +1,20 @@
 """What planning tells notifications (registered in ``PlanningConfig.ready()``): its
-reservation and absence requests and its pre-enrolments, for « Mes demandes » and the digests."""
+reservation and absence requests and its pre-enrolments, for « Mes demandes » and the digests,
+and how the acknowledgement e-mail is built from the data its outbox row froze (rendered by
+the task cluster)."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from notifications.emails import email_context_register
 from notifications.registry import RequestKind, RequestRow, request_kind_register
 from portal.formats import date_long
 from portal.modules import Module, module_enabled
 
 from .models import BookingRequest, Enrolment
 from .selectors.requests import children_names
+from .services.requests import ACKNOWLEDGEMENT, acknowledgement_context
 
 
 def _period(start, end) -> str:
@@ -87,6 +91,7 @@ def _enrolment_describe(enrolment: Enrolment) -> RequestRow:
 
 
 def register() -> None:
+    email_context_register(ACKNOWLEDGEMENT, acknowledgement_context)
     request_kind_register(
         RequestKind(
             code="reservation",

@@ -473,15 +473,13 @@ def waiting_positions_of(lines, *, bookings=None) -> dict[tuple[int, int], int]:
     return {pair: positions.get(booking.pk) for pair, booking in bookings.items()}
 
 
-def request_acknowledgement(
-    request: BookingRequest, *, lines, excluded, positions=None
-) -> Acknowledgement:
-    """The acknowledgement of ``request`` just submitted: ``lines`` as decided (or not) at
-    once, ``excluded`` the preview's days left out (``ExcludedDay``: child, date, reason);
-    ``positions`` as ``waiting_positions_of`` gives them (read when not given)."""
+def acknowledgement_data(request: BookingRequest, *, lines, excluded, positions) -> dict:
+    """The plain values (JSON) ``acknowledgement_build`` takes for ``request`` just submitted:
+    ``lines`` as decided (or not) at once, ``excluded`` the preview's days left out
+    (``ExcludedDay``: child, date, reason), ``positions`` as ``waiting_positions_of`` gives
+    them. The outbox row of an acknowledgement rendered by the task cluster keeps them: the
+    e-mail then says what was true at submission."""
     activity = request.activity
-    if positions is None:
-        positions = waiting_positions_of(lines)
     children: dict[int, str] = {}
     for item in [*lines, *excluded]:
         children.setdefault(item.child.pk, item.child.first_name)
@@ -489,27 +487,77 @@ def request_acknowledgement(
     for line in lines:
         outcome = _line_outcome(request.kind, line)
         billed = outcome in (ABSENCE_BILLED, ABSENCE_BILLED_PENDING)
+        cost = activity.unit_price if billed and activity.unit_price else None
         days.append(
-            AskedDay(
-                child=line.child.first_name,
-                date=line.slot.date,
-                outcome=outcome,
-                position=positions.get((line.child_id, line.slot_id)),
-                cost=activity.unit_price if billed and activity.unit_price else None,
-            )
+            {
+                "child": line.child.first_name,
+                "date": line.slot.date.isoformat(),
+                "outcome": outcome,
+                "position": positions.get((line.child_id, line.slot_id)),
+                "cost": str(cost) if cost is not None else None,
+            }
         )
     first_slot = lines[0].slot if lines else None
+    return {
+        "kind": request.kind,
+        "activity": activity.name,
+        "children": list(children.values()),
+        "date_from": request.date_from.isoformat(),
+        "date_to": request.date_to.isoformat(),
+        "weekdays": list(request.weekdays or []),
+        "days": days,
+        "left_out": [
+            {"child": e.child.first_name, "date": e.date.isoformat(), "reason": str(e.reason)}
+            for e in excluded
+        ],
+        "start_time": first_slot.start_time.isoformat() if first_slot else None,
+        "end_time": first_slot.end_time.isoformat() if first_slot else None,
+        "collectivity": request.family.collectivity.display_name,
+    }
+
+
+def acknowledgement_from_data(data: dict) -> Acknowledgement:
+    """The acknowledgement, in French, from ``acknowledgement_data``'s values."""
+
+    def day(value):
+        return datetime.date.fromisoformat(value)
+
+    def time(value):
+        return datetime.time.fromisoformat(value) if value else None
+
+    days = [
+        AskedDay(
+            child=item["child"],
+            date=day(item["date"]),
+            outcome=item["outcome"],
+            position=item["position"],
+            cost=Decimal(item["cost"]) if item["cost"] is not None else None,
+        )
+        for item in data["days"]
+    ]
+    left_out = [LeftOutDay(e["child"], day(e["date"]), e["reason"]) for e in data["left_out"]]
     with translation.override(settings.LANGUAGE_CODE):
         return acknowledgement_build(
-            kind=request.kind,
-            activity=activity.name,
-            children=list(children.values()),
-            date_from=request.date_from,
-            date_to=request.date_to,
-            weekdays=request.weekdays,
+            kind=data["kind"],
+            activity=data["activity"],
+            children=data["children"],
+            date_from=day(data["date_from"]),
+            date_to=day(data["date_to"]),
+            weekdays=data["weekdays"],
             days=days,
-            left_out=[LeftOutDay(e.child.first_name, e.date, e.reason) for e in excluded],
-            start_time=first_slot.start_time if first_slot else None,
-            end_time=first_slot.end_time if first_slot else None,
-            collectivity=request.family.collectivity.display_name,
+            left_out=left_out,
+            start_time=time(data["start_time"]),
+            end_time=time(data["end_time"]),
+            collectivity=data["collectivity"],
         )
+
+
+def request_acknowledgement(
+    request: BookingRequest, *, lines, excluded, positions=None
+) -> Acknowledgement:
+    """The acknowledgement of ``request`` just submitted (``acknowledgement_data``'s
+    arguments; ``positions`` read when not given)."""
+    if positions is None:
+        positions = waiting_positions_of(lines)
+    data = acknowledgement_data(request, lines=lines, excluded=excluded, positions=positions)
+    return acknowledgement_from_data(data)

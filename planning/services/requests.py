@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from notifications.services import email_queue, event_record
+from notifications.services import email_queue, email_queue_deferred, event_record
 from portal.errors import refusal_reason
 from portal.formats import actor_or_none
 
@@ -28,7 +28,11 @@ from .. import lock_stats
 from ..errors import PlanningError
 from ..models import Booking, BookingEvent, BookingRequest, BookingRequestLine
 from . import bookings as engine
-from .acknowledgements import request_acknowledgement, waiting_positions_of
+from .acknowledgements import (
+    acknowledgement_data,
+    acknowledgement_from_data,
+    waiting_positions_of,
+)
 from .preview import OUTCOME_ABSENCE_BILLED, OUTCOME_ACCEPTED, Ask, _build_preview, _fr
 
 Kind = BookingRequest.Kind
@@ -241,6 +245,7 @@ def request_submit(
     now=None,
     received_at=None,
     slots=None,
+    email_deferred: bool = False,
 ) -> BookingRequest:
     """Record a reservation or absence request and apply what the activity's rules allow.
 
@@ -254,11 +259,19 @@ def request_submit(
     which is taken last, only to check the places; when the check fails the transaction is
     rolled back and the request is made again with the lock taken first (``_submit_locked``).
     ``slots``: every slot of the period as the caller just read them (``one_day`` gives its
-    slot), so that the preview does not read them again."""
+    slot), so that the preview does not read them again. ``email_deferred``: the
+    acknowledgement is queued with its data frozen and rendered by the task cluster (the web
+    POST: its workers then spend no time on templates), else rendered here."""
     received_at = received_at or timezone.now()
     submission_key = (submission_key or "")[:64]
     ask = Ask(family, kind, activity, children, date_from, date_to, weekdays, slots)
-    args = {"ask": ask, "user": user, "submission_key": submission_key, "comment": comment}
+    args = {
+        "ask": ask,
+        "user": user,
+        "submission_key": submission_key,
+        "comment": comment,
+        "email_deferred": email_deferred,
+    }
     if kind == Kind.RESERVATION and not activity.requires_approval:
         try:
             with transaction.atomic():
@@ -306,7 +319,9 @@ def _replayed_or_preview(ask: Ask, submission_key: str, *, now, lock=False):
     return None, preview
 
 
-def _submit_ahead(*, ask, user, submission_key, comment, now, received_at) -> BookingRequest:
+def _submit_ahead(
+    *, ask, user, submission_key, comment, now, received_at, email_deferred
+) -> BookingRequest:
     """A reservation without approval, written ahead of the lock: the preview (read without
     the lock) predicts each day's outcome; the request, its lines, the bookings, their
     history, the timeline event and the acknowledgement are written as predicted; then
@@ -352,7 +367,14 @@ def _submit_ahead(*, ask, user, submission_key, comment, now, received_at) -> Bo
         families_bumped=True,
     )
     counts = Counter(line.status for line in lines)
-    _notify_created(request, counts=counts, user=user, excluded=preview.excluded, bookings=bookings)
+    _notify_created(
+        request,
+        counts=counts,
+        user=user,
+        excluded=preview.excluded,
+        bookings=bookings,
+        email_deferred=email_deferred,
+    )
     # Last: the slot lock and the check of the places, then COMMIT.
     engine.places_confirm(
         taken={slot for (_c, slot), state in states.items() if state == State.RESERVED},
@@ -361,7 +383,9 @@ def _submit_ahead(*, ask, user, submission_key, comment, now, received_at) -> Bo
     return request
 
 
-def _submit_locked(*, ask, user, submission_key, comment, now, received_at) -> BookingRequest:
+def _submit_locked(
+    *, ask, user, submission_key, comment, now, received_at, email_deferred
+) -> BookingRequest:
     """The careful way: the slots locked first, the preview computed under the lock (so that
     the outcome and the waiting position are exact), then everything written."""
     existing, preview = _replayed_or_preview(ask, submission_key, now=now or received_at, lock=True)
@@ -380,7 +404,9 @@ def _submit_locked(*, ask, user, submission_key, comment, now, received_at) -> B
     apply = _lines_to_agent if ask.activity.requires_approval else _lines_apply
     counts = apply(request, request.lines_created, actor=actor, received_at=received_at)
     _status_apply(request, counts)
-    _notify_created(request, counts=counts, user=user, excluded=preview.excluded)
+    _notify_created(
+        request, counts=counts, user=user, excluded=preview.excluded, email_deferred=email_deferred
+    )
     return request
 
 
@@ -414,7 +440,40 @@ def _mail(request: BookingRequest, *, template: str, context: dict) -> None:
         )
 
 
-def _notify_created(request: BookingRequest, *, counts, user, excluded, bookings=None) -> None:
+ACKNOWLEDGEMENT = "planning/request_received"
+
+
+def acknowledgement_context(data: dict) -> dict:
+    """The acknowledgement e-mail's context from its data (``_notify_created``): here for a
+    request just submitted, or in the task cluster from the outbox row that froze it (the
+    builder ``PlanningConfig.ready()`` registers)."""
+    return {"ack": acknowledgement_from_data(data["ack"]), "recipient_name": data["recipient"]}
+
+
+def _acknowledge(request: BookingRequest, *, excluded, deferred: bool) -> None:
+    """The acknowledgement of receipt to the parent who made the request."""
+    author = request.created_by
+    if author is None or not author.email:
+        return
+    lines = request.lines_created
+    ack = acknowledgement_data(request, lines=lines, excluded=excluded, positions=request.positions)
+    data = {"ack": ack, "recipient": author.get_full_name()}
+    if not deferred:
+        _mail(request, template=ACKNOWLEDGEMENT, context=acknowledgement_context(data))
+        return
+    email_queue_deferred(
+        template=ACKNOWLEDGEMENT,
+        data=data,
+        collectivity=request.family.collectivity,
+        family=request.family,
+        to=[author.email],
+        link=reverse("planning:request_detail", args=[request.pk]),
+    )
+
+
+def _notify_created(
+    request: BookingRequest, *, counts, user, excluded, bookings=None, email_deferred=False
+) -> None:
     """The timeline event and the acknowledgement of receipt, at once (issue #12, item 2):
     every day asked for with what happened to it, and the days left out with their reason.
     ``bookings``: the rows just written, when the caller has them (saves reading them again).
@@ -426,12 +485,7 @@ def _notify_created(request: BookingRequest, *, counts, user, excluded, bookings
     data = {"kind": request.kind, "status": request.status, "lines": dict(counts)}
     _record(request, actor=user, verb="booking_request_created", message=message, data=data)
     request.positions = waiting_positions_of(request.lines_created, bookings=bookings)
-    ack = request_acknowledgement(
-        request, lines=request.lines_created, excluded=excluded, positions=request.positions
-    )
-    author = request.created_by
-    context = {"ack": ack, "recipient_name": author.get_full_name() if author else ""}
-    _mail(request, template="planning/request_received", context=context)
+    _acknowledge(request, excluded=excluded, deferred=email_deferred)
 
 
 def _locked_request(request: BookingRequest) -> BookingRequest:

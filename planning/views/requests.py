@@ -209,6 +209,7 @@ def request_day(request, slot_id: int, child_id: int, kind: str):
                 submission_key=(request.POST.get("submission_key") or "")[:64],
                 comment=(request.POST.get("comment") or "").strip()[:1000],
                 received_at=received_at,
+                email_deferred=True,  # rendered by the task cluster, not by this worker
             )
         except PlanningError as exc:
             error = exc.message
@@ -262,6 +263,7 @@ def _period_post(request, form, *, family, kind, return_url=None, received_at=No
                 submission_key=(request.POST.get("submission_key") or "")[:64],
                 comment=form.cleaned_data.get("comment", ""),
                 received_at=received_at,
+                email_deferred=True,  # rendered by the task cluster, not by this worker
                 **form.service_kwargs(),
             )
             messages.success(
