@@ -18,7 +18,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import NamedTuple
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -357,11 +368,11 @@ _SLOT_FIELDS = ("pk", "date", "start_time", "end_time", "is_orphan")
 
 
 def planning_grid_cells(*, children, activities, start: date, end: date) -> list[Cell]:
-    """The cells of ``planning_cells`` for the planning page, read as rows in three queries:
-    the children's enrolments joined with their activities' slots of [start, end] (one query
-    for what ``planning_cells`` reads in two, and no ``Slot`` instance: a cell's slot is a
-    ``SlotRow``), the bookings with their waiting-list position and the pending request
-    lines. ``children`` and ``activities``: the rows the caller read through its scope
+    """The cells of ``planning_cells`` for the planning page, read as rows in two queries
+    instead of four: the children's enrolments joined with their activities' slots of
+    [start, end] (no ``Slot`` instance: a cell's slot is a ``SlotRow``), then the bookings
+    with their waiting-list positions and the pending request lines (``_bookings_and_kinds``).
+    ``children`` and ``activities``: the rows the caller read through its scope
     (``planning_choices``); only those activities are shown."""
     children = list(children)
     activity_by_id = {activity.pk: activity for activity in activities}
@@ -386,10 +397,8 @@ def planning_grid_cells(*, children, activities, start: date, end: date) -> list
     if not pairs:
         return []
     activity_ids = {slot.activity_id for slot in slots.values()}
-    build = _CellBuilder(
-        bookings=_bookings(child_by_id, activity_ids, start, end),
-        pending_kinds=_pending_kinds(child_by_id, activity_ids, start, end),
-    )
+    bookings, pending_kinds = _bookings_and_kinds(child_by_id, activity_ids, start, end)
+    build = _CellBuilder(bookings=bookings, pending_kinds=pending_kinds)
     cells = []
     for child_id, slot_id in pairs:
         cell = build.cell(slot=slots[slot_id], child=child_by_id[child_id])
@@ -400,7 +409,7 @@ def planning_grid_cells(*, children, activities, start: date, end: date) -> list
 
 def _bookings(child_ids, activity_ids, start, end) -> dict:
     """The children's bookings on the activities' slots of [start, end]: (child id, slot id)
-    → (pk, state, waiting-list position or None, offer_expires_at)."""
+    → [pk, state, waiting-list position or None, offer_expires_at]."""
     rows = Booking.objects.filter(
         child_id__in=child_ids, slot__activity_id__in=activity_ids, slot__date__range=(start, end)
     ).annotate(position=_waiting_position())
@@ -410,6 +419,64 @@ def _bookings(child_ids, activity_ids, start, end) -> dict:
             "child_id", "slot_id", "pk", "state", "position", "offer_expires_at"
         )
     }
+
+
+# The three halves of ``_bookings_and_kinds``'s query.
+_BOOKING_ROW, _LINE_ROW, _WAITING_ROW = 0, 1, 2
+
+
+def _bookings_and_kinds(child_ids, activity_ids, start, end) -> tuple[dict, dict]:
+    """What ``_bookings`` and ``_pending_kinds`` read, in one query: the children's bookings
+    on the activities' slots of [start, end] with their waiting-list positions, (child id,
+    slot id) → [pk, state, position or None, offer_expires_at], and the request kinds of
+    their pending request lines there, (child id, slot id) → kinds.
+
+    A UNION ALL of three halves of the same columns (row kind, child, slot, id, state or
+    request kind, instant): the bookings, the pending lines, and every WAITING row of the
+    slots where one of the children waits, ranked here by arrival then id as
+    ``_waiting_position`` counts them (cheaper to build than that correlated count)."""
+    period = {
+        "child_id__in": child_ids,
+        "slot__activity_id__in": activity_ids,
+        "slot__date__range": (start, end),
+    }
+    bookings = Booking.objects.filter(**period).order_by()
+    no_id, no_instant = Value(None, IntegerField()), Value(None, DateTimeField())
+    halves = (
+        bookings.annotate(row_kind=Value(_BOOKING_ROW)).values_list(
+            "row_kind", "child_id", "slot_id", "pk", "state", "offer_expires_at"
+        ),
+        BookingRequestLine.objects.filter(status=BookingRequestLine.Status.PENDING, **period)
+        .order_by()
+        .annotate(row_kind=Value(_LINE_ROW), no_id=no_id, no_instant=no_instant)
+        .values_list("row_kind", "child_id", "slot_id", "no_id", "request__kind", "no_instant"),
+        Booking.objects.filter(
+            state=_State.WAITING,
+            slot_id__in=bookings.filter(state=_State.WAITING).values("slot_id"),
+        )
+        .order_by()
+        .annotate(row_kind=Value(_WAITING_ROW), sort_at=Coalesce("queued_at", "updated_at"))
+        .values_list("row_kind", "child_id", "slot_id", "pk", "state", "sort_at"),
+    )
+    found: dict[tuple[int, int], list] = {}
+    kinds: dict[tuple[int, int], set[str]] = defaultdict(set)
+    queues = []
+    for kind, child_id, slot_id, pk, word, instant in halves[0].union(*halves[1:], all=True):
+        if kind == _BOOKING_ROW:
+            found[(child_id, slot_id)] = [pk, word, None, instant]
+        elif kind == _LINE_ROW:
+            kinds[(child_id, slot_id)].add(word)
+        else:
+            queues.append((slot_id, instant, pk))
+    positions, rank, current = {}, 0, None
+    for slot_id, _instant, pk in sorted(queues):
+        rank = rank + 1 if slot_id == current else 1
+        current = slot_id
+        positions[pk] = rank
+    for booking in found.values():
+        if booking[1] == _State.WAITING:
+            booking[2] = positions.get(booking[0], 0)
+    return found, kinds
 
 
 def _pending_kinds(child_ids, activity_ids, start, end) -> dict[tuple[int, int], set[str]]:
@@ -685,6 +752,6 @@ def planning_choices(scope, *, school_year: tuple[date, date]) -> tuple[list, li
 
 
 def planning_families(scope) -> list[tuple]:
-    """The account's families here as the cached planning records them: ``(pk,
+    """The account's families here as the cached planning's key reads them: ``(pk,
     planning_version, created_at)`` by pk, in one small query (no model instances)."""
     return list(scope.families.order_by("pk").values_list("pk", "planning_version", "created_at"))

@@ -31,6 +31,7 @@ from planning.selectors import (
     planning_cells,
     slot_history,
 )
+from planning.selectors.planning import planning_grid_cells
 from tests.planning.factories import (
     ActivityFactory,
     BookingFactory,
@@ -244,6 +245,36 @@ def test_planning_cells_states_positions_and_enrolment_cover(world):
     # The activity nobody is enrolled in never shows.
     assert world["not_enrolled"] not in {cell.activity for cell in cells}
     assert cells == sorted(cells, key=lambda cell: (cell.date, cell.slot.start_time))
+
+
+def test_the_planning_page_reads_the_same_cells_as_rows(world):
+    """``planning_grid_cells`` (the page's two queries) gives what ``planning_cells`` gives:
+    the same pairs, states, words and waiting-list positions (Léa is third on her list)."""
+    children = [world["lea"], world["hugo"]]
+    period = {"start": datetime.date(2026, 12, 1), "end": datetime.date(2026, 12, 31)}
+    cells = planning_cells(family_children=children, activity_ids=None, **period)
+    activities = sorted({cell.activity for cell in cells}, key=lambda a: (a.name, a.pk))
+    rows = planning_grid_cells(
+        children=children, activities=[*activities, world["not_enrolled"]], **period
+    )
+
+    def seen(cell):
+        return (
+            cell.slot.pk,
+            cell.slot.start_time,
+            cell.child.pk,
+            cell.activity.pk,
+            cell.state,
+            cell.label,
+            cell.booking_id,
+            cell.position,
+            cell.offer_expires_at,
+            cell.pending_absence,
+            cell.closed_reason,
+        )
+
+    assert [seen(cell) for cell in rows] == [seen(cell) for cell in cells]
+    assert 3 in {cell.position for cell in rows}
 
 
 def test_planning_cells_enrolment_period_limits_the_days(world):
