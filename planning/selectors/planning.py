@@ -752,6 +752,6 @@ def planning_choices(scope, *, school_year: tuple[date, date]) -> tuple[list, li
 
 
 def planning_families(scope) -> list[tuple]:
-    """The account's families here as the cached planning's key reads them: ``(pk,
+    """The account's families here as the cached planning records them: ``(pk,
     planning_version, created_at)`` by pk, in one small query (no model instances)."""
     return list(scope.families.order_by("pk").values_list("pk", "planning_version", "created_at"))
