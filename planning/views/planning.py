@@ -263,58 +263,59 @@ class _SlotHtml:
         self.url_pattern = escape(pattern)
         self.icons = _state_icons()
         self.names = _DayNames()
-        self.parts: dict[tuple, tuple[str, ...]] = {}
-
-    def _part(self, key: tuple, make) -> tuple[str, ...]:
-        found = self.parts.get(key)
-        if found is None:
-            found = self.parts[key] = make()
-        return found
+        # Each part once a page, by what it is made of.
+        self.children: dict[int, tuple[str, str]] = {}
+        self.activities: dict[int, tuple[str, str]] = {}
+        self.times: dict[tuple[datetime.time, datetime.time], str] = {}
+        self.states: dict[tuple[str, str], tuple[str, str, str]] = {}
+        self.dates: dict[datetime.date, str] = {}
 
     def _child(self, child) -> tuple[str, str]:
         colour = escape(self.colours[child.pk])
-        return (
+        found = self.children[child.pk] = (
             f'{colour}" data-cell data-child="{child.pk}" data-activity="',
             f'"><span class="slot__child">{escape(child.first_name)}</span>',
         )
+        return found
 
     def _activity(self, activity) -> tuple[str, str]:
         name = escape(activity.name)
-        return name, f'<span class="slot__activity">{name}</span>'
+        found = self.activities[activity.pk] = (
+            name,
+            f'<span class="slot__activity">{name}</span>',
+        )
+        return found
 
-    def _time(self, slot) -> tuple[str]:
+    def _time(self, slot) -> str:
         start, end = time_fr(slot.start_time), time_fr(slot.end_time)
         spoken = _("de %(start)s à %(end)s") % {"start": start, "end": end}
-        return (
+        found = self.times[slot.start_time, slot.end_time] = (
             f'<span class="slot__time"><span aria-hidden="true">{escape(start)}–{escape(end)}'
-            f'</span><span class="visually-hidden">{escape(spoken)}</span></span>',
+            f'</span><span class="visually-hidden">{escape(spoken)}</span></span>'
         )
+        return found
 
     def _state(self, cell) -> tuple[str, str, str]:
         label = escape(cell.label)
-        return (
+        found = self.states[cell.state, cell.label] = (
             f'<li class="slot {escape(cell.css_class)} ',
             f'<span class="slot__state">{self.icons[cell.state]} {label}</span></a>'
             '<span class="slot__tooltip" role="tooltip" id="',
             label,
         )
+        return found
 
-    def _date(self, day) -> tuple[str]:
-        return (escape(self.names.date_long(day)),)
+    def _date(self, day) -> str:
+        found = self.dates[day] = escape(self.names.date_long(day))
+        return found
 
     def __call__(self, cell) -> tuple[str, str]:
         slot, child, activity = cell.slot, cell.child, cell.activity
-        child_opening, child_name = self._part(("child", child.pk), lambda: self._child(child))
-        activity_name, activity_html = self._part(
-            ("activity", activity.pk), lambda: self._activity(activity)
-        )
-        (time_html,) = self._part(
-            ("time", slot.start_time, slot.end_time), lambda: self._time(slot)
-        )
-        opening, state_html, label = self._part(
-            ("state", cell.state, cell.label), lambda: self._state(cell)
-        )
-        (long_date,) = self._part(("date", cell.date), lambda: self._date(cell.date))
+        child_opening, child_name = self.children.get(child.pk) or self._child(child)
+        activity_name, activity_html = self.activities.get(activity.pk) or self._activity(activity)
+        time_html = self.times.get((slot.start_time, slot.end_time)) or self._time(slot)
+        opening, state_html, label = self.states.get((cell.state, cell.label)) or self._state(cell)
+        long_date = self.dates.get(cell.date) or self._date(cell.date)
         url = self.url_pattern.replace(str(SLOT_MARK), str(slot.pk)).replace(
             str(CHILD_MARK), str(child.pk)
         )
