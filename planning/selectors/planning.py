@@ -725,16 +725,25 @@ def activities_for_family(scope, family):
     return scope.rows(Activity).filter(pk__in=enrolled, is_active=True).order_by("name", "pk")
 
 
+class ChildRow(NamedTuple):
+    """A child as the planning page lists it (``planning_choices``): what its filter and its
+    cells print, without a model instance."""
+
+    pk: int
+    first_name: str
+
+
 def planning_choices(scope, *, school_year: tuple[date, date]) -> tuple[list, list]:
     """(children, activities) of the parent's planning: the account's children (by family,
-    then age), and the activities they hold an accepted enrolment in during the school year
-    (the activity filter's window)."""
+    then age) as ``ChildRow``, and the activities they hold an accepted enrolment in during
+    the school year (the activity filter's window)."""
     year_start, year_end = school_year
-    children = list(
-        scope.parent(Child)
-        .select_related("family")
+    children = [
+        ChildRow(*row)
+        for row in scope.parent(Child)
         .order_by("family__name", "family_id", "birth_date", "first_name", "pk")
-    )
+        .values_list("pk", "first_name")
+    ]
     if not children:
         return children, []
     # The enrolments of the children just read through the scope (not a second subquery of
