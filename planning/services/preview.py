@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import BigIntegerField, Case, Count, F, When
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -29,7 +29,6 @@ from ..rules import (
     reservation_closed_reason,
     slot_starts_at,
 )
-from .bookings import bookings_by_pair
 
 Kind = BookingRequest.Kind
 LineStatus = BookingRequestLine.Status
@@ -105,7 +104,7 @@ class Preview:
     activity: object
     days: list[PreviewDay] = field(default_factory=list)
     excluded: list[ExcludedDay] = field(default_factory=list)
-    # (child id, slot id) → the booking row the preview read for it, if any.
+    # (child id, slot id) → the state of the booking row the preview read for it, if any.
     existing: dict = field(default_factory=dict)
 
     @property
@@ -220,7 +219,7 @@ class _PeriodFacts:
     """What the preview reads about the period's slots, in a fixed number of queries."""
 
     enrolments: dict = field(default_factory=lambda: defaultdict(list))
-    bookings: dict = field(default_factory=dict)
+    states: dict = field(default_factory=dict)  # (child id, slot id) → booking state
     pending_lines: set = field(default_factory=set)
     counters: dict = field(default_factory=dict)
     taken: dict = field(default_factory=lambda: defaultdict(int))  # places given by this preview
@@ -279,18 +278,35 @@ def _enrolment_periods(ask: Ask, *, child_ids) -> dict:
     return periods
 
 
-def _place_counters(slot_ids) -> dict[int, tuple[int, int]]:
-    """Per slot: (places held, bookings waiting)."""
+def _period_bookings(*, slot_ids, child_ids) -> tuple[dict, dict]:
+    """The period's bookings in one aggregate query: the state of each asked child's booking
+    ((child id, slot id) → state) and, per slot, (places held, bookings waiting)."""
     rows = (
         Booking._base_manager.filter(slot_id__in=slot_ids)
-        .values("slot_id")
+        # The asked children's bookings one by one; the others counted by state.
         .annotate(
-            holders=Count("pk", filter=Q(state__in=Booking.HOLDS_PLACE)),
-            waiting=Count("pk", filter=Q(state=State.WAITING)),
+            asker=Case(
+                When(child_id__in=child_ids, then=F("child_id")),
+                output_field=BigIntegerField(),
+            )
         )
+        .values("slot_id", "asker", "state")
+        .annotate(n=Count("pk"))
         .order_by()
     )
-    return {row["slot_id"]: (row["holders"], row["waiting"]) for row in rows}
+    states: dict[tuple[int, int], str] = {}
+    counters: dict[int, tuple[int, int]] = {}
+    for row in rows:
+        slot_id, state, n = row["slot_id"], row["state"], row["n"]
+        if row["asker"] is not None:
+            states[(row["asker"], slot_id)] = state
+        holders, waiting = counters.get(slot_id, (0, 0))
+        if state in Booking.HOLDS_PLACE:
+            holders += n
+        elif state == State.WAITING:
+            waiting += n
+        counters[slot_id] = (holders, waiting)
+    return states, counters
 
 
 def _period_facts(ask: Ask, *, child_ids, slots) -> _PeriodFacts:
@@ -299,7 +315,7 @@ def _period_facts(ask: Ask, *, child_ids, slots) -> _PeriodFacts:
         return facts
     slot_ids = [slot.pk for slot in slots]
     facts.enrolments = _enrolment_periods(ask, child_ids=child_ids)
-    facts.bookings = bookings_by_pair([(c, s) for c in child_ids for s in slot_ids])
+    facts.states, facts.counters = _period_bookings(slot_ids=slot_ids, child_ids=child_ids)
     facts.pending_lines = set(
         BookingRequestLine._base_manager.filter(
             child_id__in=child_ids, slot_id__in=slot_ids, status=LineStatus.PENDING
@@ -307,8 +323,6 @@ def _period_facts(ask: Ask, *, child_ids, slots) -> _PeriodFacts:
         .order_by()
         .values_list("child_id", "slot_id")
     )
-    if ask.kind == Kind.RESERVATION:
-        facts.counters = _place_counters(slot_ids)
     return facts
 
 
@@ -379,8 +393,7 @@ def _slot_day(*, kind, activity, facts, child, slot, now):
     """One child on one slot of the period: a PreviewDay or an ExcludedDay."""
     if now >= slot_starts_at(slot):
         return ExcludedDay(child, slot.date, _("Jour passé"))
-    booking = facts.bookings.get((child.pk, slot.pk))
-    state = booking.state if booking is not None else None
+    state = facts.states.get((child.pk, slot.pk))
     decide = _reservation_day if kind == Kind.RESERVATION else _absence_day
     return decide(activity=activity, facts=facts, child=child, slot=slot, state=state, now=now)
 
@@ -393,7 +406,7 @@ def _build_preview(ask: Ask, *, now, lock=False) -> Preview:
     facts = _period_facts(ask, child_ids=[child.pk for child in children], slots=slots)
     reasons = _missing_reasons(ask, days=days, slot_by_date=slot_by_date)
     kind, activity = ask.kind, ask.activity
-    preview = Preview(kind=kind, activity=activity, existing=facts.bookings)
+    preview = Preview(kind=kind, activity=activity, existing=facts.states)
     for day in sorted(set(reasons) | set(slot_by_date)):
         slot = slot_by_date.get(day)
         for child in children:
