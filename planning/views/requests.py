@@ -103,8 +103,9 @@ def _child(request, child_id: int) -> Child:
 
 def _slot_for_child(request, slot_id: int, child: Child) -> Slot:
     """A slot of an activity the child is enrolled in (or asked to be), in this collectivity.
-    ``child`` is one of the account's (``_child``): its enrolments are the family's."""
-    activities = request.scope.rows(Enrolment).filter(child=child).values("activity_id")
+    ``child`` is one of the account's (``_child``): its enrolments are reached through it,
+    without the scope's join (the slots' own scope keeps to this collectivity)."""
+    activities = Enrolment._base_manager.filter(child_id=child.pk).values("activity_id")
     return get_object_or_404(
         request.scope.rows(Slot).filter(activity_id__in=activities).select_related("activity"),
         pk=slot_id,
