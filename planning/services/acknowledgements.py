@@ -9,9 +9,10 @@ outcome and by month, so that 180 days read at a glance (« janvier 2027 : 4, 6,
 children are said once.
 
 ``acknowledgement_build`` is pure (plain values in, plain values out, no database): unit tests
-call it directly. ``request_acknowledgement`` gathers those values from a request just
-submitted (its lines, the preview's left-out days, the waiting positions in two queries
-whatever the number of days) and builds it in French; the templates only display.
+call it directly. ``acknowledgement_data`` gathers those values from a request just
+submitted (its lines, the preview's left-out days, the waiting positions) as JSON, which an
+outbox row may keep for the task cluster to render later; ``acknowledgement_from_data``
+builds the acknowledgement from them in French; the templates only display.
 """
 
 import datetime
@@ -550,14 +551,3 @@ def acknowledgement_from_data(data: dict) -> Acknowledgement:
             end_time=time(data["end_time"]),
             collectivity=data["collectivity"],
         )
-
-
-def request_acknowledgement(
-    request: BookingRequest, *, lines, excluded, positions=None
-) -> Acknowledgement:
-    """The acknowledgement of ``request`` just submitted (``acknowledgement_data``'s
-    arguments; ``positions`` read when not given)."""
-    if positions is None:
-        positions = waiting_positions_of(lines)
-    data = acknowledgement_data(request, lines=lines, excluded=excluded, positions=positions)
-    return acknowledgement_from_data(data)
