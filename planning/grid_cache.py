@@ -31,6 +31,7 @@ import datetime
 import hashlib
 import math
 import re
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Value
@@ -40,7 +41,7 @@ from django.utils.translation import get_language
 
 from .models import Activity, Booking
 from .rules import PARIS, booking_deadline, local_now, slot_starts_at
-from .selectors.planning import WAITING, state_text
+from .selectors.planning import WAITING, state_text, waiting_ranks
 
 # Raise when what the stored page is made of changes shape (templates, markers, entry).
 FORMAT = 5
@@ -133,16 +134,36 @@ def entry_set(key: str, entry: dict, *, now: datetime.datetime) -> None:
         cache.set(key, entry, timeout=math.ceil(seconds))
 
 
-def entry_current(scope, entry: dict) -> dict[int, int | None] | None:
+@dataclass
+class Reading:
+    """What ``entry_read`` found: the entry and its WAITING cells' positions (both None when
+    there is no entry that may be shown), and the account's families when they were read
+    (a stale entry's check reads them: the miss that follows need not read them again)."""
+
+    entry: dict | None = None
+    positions: dict[int, int] | None = None
+    families: list[tuple] | None = None
+
+
+def entry_read(scope, key: str, *, now: datetime.datetime) -> Reading:
+    """The entry stored under ``key``, if its clock allows and ``entry_current`` says it may
+    be shown now."""
+    entry = entry_get(key, now=now)
+    if entry is None:
+        return Reading()
+    positions, families = entry_current(scope, entry)
+    return Reading(entry if positions is not None else None, positions, families)
+
+
+def entry_current(scope, entry: dict) -> tuple[dict[int, int] | None, list[tuple]]:
     """Whether a stored entry may be shown now, and what it needs at each reading, in one
     query: the account's families and the entry's activities at their current versions, and
-    the WAITING rows of its slots.
+    the WAITING rows of its slots. Returns (positions, the account's families as read).
 
-    None when the account's families are not those the entry was computed for (one more or
-    one less, or one at another version), or when an activity it lists has another version
-    now or is gone or out of reach (missing from the rows read); else the waiting-list
-    position, now, of each WAITING cell (booking id → position), ranked by arrival then id
-    on each slot as ``planning.selectors.planning._waiting_position`` does."""
+    The positions are None when the account's families are not those the entry was computed
+    for (one more or one less, or one at another version), or when an activity it lists has
+    another version now or is gone or out of reach (missing from the rows read); else the
+    waiting-list position, now, of each WAITING cell (booking id → position)."""
     activity_ids = [pk for pk, _version, _created in entry["activities"]]
     # Each part gives four columns of the same types: (row kind, id, int, timestamp).
     parts = [
@@ -167,38 +188,13 @@ def entry_current(scope, entry: dict) -> dict[int, int | None] | None:
     rows: dict[int, list] = {_FAMILY_ROW: [], _ACTIVITY_ROW: [], _WAITING_ROW: []}
     for kind, pk, number, moment in parts[0].union(*parts[1:], all=True):
         rows[kind].append((pk, number, moment))
-    if entry["families"] != activity_versions(rows[_FAMILY_ROW]) or entry[
-        "activities"
-    ] != activity_versions(rows[_ACTIVITY_ROW]):
-        return None
-    return _ranked(rows[_WAITING_ROW], waiting)
-
-
-def waiting_positions(waiting: dict) -> dict[int, int | None]:
-    """The waiting-list position, now, of each WAITING booking of ``waiting`` (booking id →
-    slot id), as ``entry_current`` gives them, in one query of its own (for a page just
-    computed)."""
-    if not waiting:
-        return {}
-    rows = (
-        Booking.objects.filter(slot_id__in=set(waiting.values()), state=Booking.State.WAITING)
-        .annotate(sort_at=Coalesce("queued_at", "updated_at"))
-        .values_list("pk", "slot_id", "sort_at")
-    )
-    return _ranked(rows, waiting)
-
-
-def _ranked(rows, waiting: dict) -> dict[int, int]:
-    """The rank of each booking of ``waiting`` among ``rows``, ``(booking id, slot id, arrival)``
-    of the WAITING bookings of its slots: by arrival then id, on each slot."""
-    positions, rank, current = {}, 0, None
-    for pk, slot_id, _moment in sorted(rows, key=lambda row: (row[1], row[2], row[0])):
-        if slot_id != current:
-            current, rank = slot_id, 0
-        rank += 1
-        if pk in waiting:
-            positions[pk] = rank
-    return positions
+    families = sorted(rows[_FAMILY_ROW])
+    if entry["families"] != activity_versions(families) or entry["activities"] != activity_versions(
+        rows[_ACTIVITY_ROW]
+    ):
+        return None, families
+    ranks = waiting_ranks((slot_id, moment, pk) for pk, slot_id, moment in rows[_WAITING_ROW])
+    return {pk: ranks[pk] for pk in waiting if pk in ranks}, families
 
 
 def with_positions(html: str | list[str], positions: dict[int, int | None]) -> str:

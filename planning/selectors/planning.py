@@ -468,15 +468,23 @@ def _bookings_and_kinds(child_ids, activity_ids, start, end) -> tuple[dict, dict
             kinds[(child_id, slot_id)].add(word)
         else:
             queues.append((slot_id, instant, pk))
-    positions, rank, current = {}, 0, None
-    for slot_id, _instant, pk in sorted(queues):
-        rank = rank + 1 if slot_id == current else 1
-        current = slot_id
-        positions[pk] = rank
+    positions = waiting_ranks(queues)
     for booking in found.values():
         if booking[1] == _State.WAITING:
             booking[2] = positions.get(booking[0], 0)
     return found, kinds
+
+
+def waiting_ranks(rows) -> dict[int, int]:
+    """The waiting-list position of each booking of ``rows``, ``(slot id, arrival, booking
+    id)`` of every WAITING booking of their slots: by arrival then id on each slot, as
+    ``_waiting_position`` counts them."""
+    positions, rank, current = {}, 0, None
+    for slot_id, _instant, pk in sorted(rows):
+        rank = rank + 1 if slot_id == current else 1
+        current = slot_id
+        positions[pk] = rank
+    return positions
 
 
 def _pending_kinds(child_ids, activity_ids, start, end) -> dict[tuple[int, int], set[str]]:

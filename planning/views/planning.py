@@ -531,10 +531,10 @@ def planning_index(request):
         modules=modules,
     )
     now = timezone.now()
-    entry = grid_cache.entry_get(key, now=now)
-    positions = None if entry is None else grid_cache.entry_current(scope, entry)
-    if positions is None:
-        families = planning_families(scope)
+    reading = grid_cache.entry_read(scope, key, now=now)
+    entry, positions = reading.entry, reading.positions
+    if entry is None:
+        families = planning_families(scope) if reading.families is None else reading.families
         if not families:
             return no_family_page(request)
         children, activities = planning_choices(scope, school_year=_school_year(period.start))

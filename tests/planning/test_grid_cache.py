@@ -112,3 +112,31 @@ def test_a_family_subscribed_after_caching_is_shown_at_once(client_a, world, col
     page, computed = read(client_a, world["petit_parent"])
     assert not computed
     assert "Sam" not in page
+
+
+def test_a_stale_entry_costs_its_miss_no_more_queries_than_no_entry(client_a, world):
+    """After a write of the family the stored entry is stale: its check has read the
+    account's families, and the grid computed then does not read them again."""
+    from django.db import transaction
+
+    from planning.versions import bump
+
+    client_a.force_login(world["martin_parent"])
+    url, params = reverse("planning:index"), {"vue": "mois", "date": DECEMBER}
+    client_a.get(url, params)  # December stored (and the site's first-time reads done)
+    with CaptureQueriesContext(connection) as first:
+        # The same month filtered on Léa and the canteen (all there is): no entry yet.
+        filtered = {"filtre": "1", "enfant": world["lea"].pk, "activite": world["canteen"].pk}
+        client_a.get(url, {**params, **filtered})
+    with transaction.atomic():
+        bump(family_ids=[world["martin"].pk])
+    with CaptureQueriesContext(connection) as stale:
+        response = client_a.get(url, params)
+    assert response.status_code == 200
+    assert "Léa" in response.content.decode()
+    versions = '"family_family"."planning_version"'
+    families = [q["sql"] for q in stale.captured_queries if versions in q["sql"]]
+    assert len(families) == 1 and "UNION ALL" in families[0], families
+    assert len(stale.captured_queries) == len(first.captured_queries), "\n".join(
+        q["sql"] for q in stale.captured_queries
+    )
