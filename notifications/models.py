@@ -123,7 +123,18 @@ class OutboxEmail(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.subject} → {', '.join(self.to)}"
+        return f"{self.subject_shown} → {', '.join(self.to)}"
+
+    @property
+    def rendered(self) -> bool:
+        """False for an e-mail the task cluster has not rendered yet (queued with its data,
+        ``services.email_queue_deferred``): no subject and no bodies until it is sent."""
+        return not self.template or bool(self.body_text)
+
+    @property
+    def subject_shown(self) -> str:
+        """The subject as the back office lists it: never empty (an empty link has no name)."""
+        return self.subject if self.rendered else str(_("E-mail en préparation"))
 
 
 class NotificationPreference(models.Model):

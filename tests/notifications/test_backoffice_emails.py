@@ -100,3 +100,27 @@ def test_a_non_failed_email_is_refused(agent_client, collectivity_a):
 def test_the_menu_shows_e_mails_to_agents(agent_client):
     page = agent_client.get("/admin/").content.decode()
     assert reverse("notifications_admin:emails") in page
+
+
+def test_an_email_not_rendered_yet_is_listed_by_name(agent_client, collectivity_a):
+    """An acknowledgement queued for the task cluster to render (issue #17) has no subject
+    until it is sent: the list, the family page and the detail name it (never an empty link)
+    and say its text comes at sending."""
+    email = OutboxEmail.objects.create(
+        collectivity=collectivity_a,
+        from_email="portail@example.test",
+        to=["parent@example.test"],
+        subject="",
+        body_text="",
+        template="planning/request_received",
+        data={"request_id": 1},
+    )
+    assert not email.rendered and email.subject_shown == "E-mail en préparation"
+    page = agent_client.get(reverse("notifications_admin:emails")).content.decode()
+    detail = reverse("notifications_admin:email_detail", args=[email.pk])
+    assert f'<a href="{detail}">E-mail en préparation</a>' in page
+    page = agent_client.get(detail).content.decode()
+    assert "<dd>E-mail en préparation</dd>" in page
+    assert "Le texte sera composé au moment de l’envoi" in page
+    sent = queue(collectivity_a, "autre@example.test")
+    assert sent.rendered and sent.subject_shown == sent.subject
