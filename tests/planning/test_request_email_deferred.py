@@ -4,7 +4,6 @@ once before, byte for byte; it says what was true at submission; and the row is 
 the request's transaction like every outbox row."""
 
 import datetime
-from decimal import Decimal
 
 from django.core import mail
 from django.db import transaction
@@ -26,67 +25,24 @@ from planning.services.acknowledgements import (
     acknowledgement_build,
     waiting_positions_of,
 )
+from tests.planning import test_acknowledgements as acknowledgements
 from tests.planning.factories import (
     ActivityFactory,
     BookingFactory,
     ChildFactory,
     EnrolmentFactory,
-    SlotFactory,
 )
-from tests.portal.factories import FamilyFactory, SubscriptionFactory, UserFactory
+from tests.planning.test_acknowledgements import WEDNESDAY, wednesday_activity
+from tests.portal.factories import FamilyFactory
 
 pytestmark = pytest.mark.django_db
 
 Kind = BookingRequest.Kind
 State = Booking.State
 D = datetime.date
-# Monday 23 November 2026, 09:00 in Paris.
-NOW = datetime.datetime(2026, 11, 23, 8, 0, tzinfo=datetime.UTC)
-WEDNESDAY = D(2027, 1, 13)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def parent(collectivity_a):
-    return UserFactory(email="marie.dupont@example.test", first_name="Marie", last_name="Dupont")
-
-
-@pytest.fixture
-def family(collectivity_a, parent):
-    family = FamilyFactory(collectivity=collectivity_a, name="Dupont")
-    SubscriptionFactory(family=family, user=parent)
-    return family
-
-
-@pytest.fixture
-def lea(family):
-    return ChildFactory(family=family, first_name="Léa")
-
-
-@pytest.fixture
-def tom(family):
-    return ChildFactory(family=family, first_name="Tom")
-
-
-def wednesday_activity(collectivity, **fields) -> Activity:
-    activity = ActivityFactory(
-        collectivity=collectivity,
-        name="Accueil du mercredi",
-        weekdays=[2],
-        start_time=datetime.time(8, 30),
-        end_time=datetime.time(17, 0),
-        requires_approval=False,
-        capacity=10,
-        unit_price=Decimal("12.40"),
-        **fields,
-    )
-    SlotFactory(activity=activity, date=WEDNESDAY)
-    return activity
+# The same family, children and instant as the acknowledgements' own tests.
+frozen, parent, family = acknowledgements.frozen, acknowledgements.parent, acknowledgements.family
+lea, tom = acknowledgements.lea, acknowledgements.tom
 
 
 def as_before(request: BookingRequest, *, excluded):
