@@ -118,17 +118,10 @@ def email_queue_deferred(
     template's context; ``link`` and the layout are as for ``email_queue``."""
     if not email_context_registered(template):
         raise ImproperlyConfigured(f"No context builder is registered for {template!r}.")
+    # The row of any e-mail, with no subject and no bodies until the cluster renders them.
+    unrendered = RenderedEmail(subject="", body_text="", body_html="")
     email = OutboxEmail.objects.create(
-        collectivity=collectivity,
-        family_id=getattr(family, "pk", None),
-        from_email=collectivity.from_email
-        if collectivity is not None
-        else settings.DEFAULT_FROM_EMAIL,
-        to=list(to),
-        subject="",
-        body_text="",
-        body_html="",
-        message_id=make_msgid(domain=_message_id_domain(collectivity)),
+        **_row_fields(unrendered, to, collectivity, getattr(family, "pk", None)),
         template=template,
         data=data,
         link=link,

@@ -499,6 +499,11 @@ def acknowledgement_data(request: BookingRequest, *, lines, excluded, positions)
             }
         )
     first_slot = lines[0].slot if lines else None
+    with translation.override(settings.LANGUAGE_CODE):  # a reason may be a lazy text
+        left_out = [
+            {"child": e.child.first_name, "date": e.date.isoformat(), "reason": str(e.reason)}
+            for e in excluded
+        ]
     return {
         "kind": request.kind,
         "activity": activity.name,
@@ -507,10 +512,7 @@ def acknowledgement_data(request: BookingRequest, *, lines, excluded, positions)
         "date_to": request.date_to.isoformat(),
         "weekdays": list(request.weekdays or []),
         "days": days,
-        "left_out": [
-            {"child": e.child.first_name, "date": e.date.isoformat(), "reason": str(e.reason)}
-            for e in excluded
-        ],
+        "left_out": left_out,
         "start_time": first_slot.start_time.isoformat() if first_slot else None,
         "end_time": first_slot.end_time.isoformat() if first_slot else None,
         "collectivity": request.family.collectivity.display_name,
