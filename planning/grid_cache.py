@@ -72,17 +72,17 @@ def grid_key(*, collectivity_id, account_id, params, today, modules) -> str:
     return f"planning:grid:{FORMAT}:{digest}"
 
 
-def activity_versions(activities) -> list[tuple[int, int, float]]:
+def row_versions(rows) -> list[tuple[int, int, float]]:
     """What an entry records of the families it was computed for and of the activities it
     lists, to be compared at each reading: ``(pk, planning_version, creation time)`` by pk (a
     database rebuilt from scratch, as a demo reset, gives the same ids and versions to other
-    rows, never the same creation times). ``activities``: Activity or Family rows, or ``(pk,
+    rows, never the same creation times). ``rows``: Activity or Family rows, or ``(pk,
     planning_version, created_at)`` tuples."""
-    rows = (
+    values = (
         (row.pk, row.planning_version, row.created_at) if hasattr(row, "pk") else row
-        for row in activities
+        for row in rows
     )
-    return sorted((pk, version, created.timestamp()) for pk, version, created in rows)
+    return sorted((pk, version, created.timestamp()) for pk, version, created in values)
 
 
 def waiting_mark(booking_id: int) -> str:
@@ -189,7 +189,7 @@ def entry_current(scope, entry: dict) -> tuple[dict[int, int] | None, list[tuple
     for kind, pk, number, moment in parts[0].union(*parts[1:], all=True):
         rows[kind].append((pk, number, moment))
     families = sorted(rows[_FAMILY_ROW])
-    if entry["families"] != activity_versions(families) or entry["activities"] != activity_versions(
+    if entry["families"] != row_versions(families) or entry["activities"] != row_versions(
         rows[_ACTIVITY_ROW]
     ):
         return None, families

@@ -550,7 +550,7 @@ def planning_index(request):
             modules=modules,
             now=now,
         )
-        entry["families"] = grid_cache.activity_versions(families)
+        entry["families"] = grid_cache.row_versions(families)
         grid_cache.entry_set(key, entry, now=now)
     content = (
         grid_cache.with_positions(entry["html"], positions) if entry["waiting"] else entry["html"]
@@ -622,7 +622,7 @@ def _planning_entry(*, children, activities, query, period, today, modules, now)
         "title": period_title,
         "waiting": waiting,
         "valid_until": grid_cache.valid_until(cells, now=now),
-        "activities": grid_cache.activity_versions(activities),
+        "activities": grid_cache.row_versions(activities),
     }
     return entry, positions
 
