@@ -28,6 +28,7 @@ own part of the page.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import math
 import re
@@ -38,6 +39,9 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.translation import get_language
+
+from family.selectors.families import families_of_accounts
+from portal.compiled import compiled_rows
 
 from .models import Activity, Booking
 from .rules import PARIS, booking_deadline, local_now, slot_starts_at
@@ -164,29 +168,16 @@ def entry_current(scope, entry: dict) -> tuple[dict[int, int] | None, list[tuple
     for (one more or one less, or one at another version), or when an activity it lists has
     another version now or is gone or out of reach (missing from the rows read); else the
     waiting-list position, now, of each WAITING cell (booking id → position)."""
-    activity_ids = [pk for pk, _version, _created in entry["activities"]]
-    # Each part gives four columns of the same types: (row kind, id, int, timestamp).
-    parts = [
-        scope.families.order_by()
-        .annotate(row_kind=Value(_FAMILY_ROW))
-        .values_list("row_kind", "pk", "planning_version", "created_at"),
-        scope.rows(Activity)
-        .filter(pk__in=activity_ids)
-        .order_by()
-        .annotate(row_kind=Value(_ACTIVITY_ROW))
-        .values_list("row_kind", "pk", "planning_version", "created_at"),
-    ]
     waiting = entry["waiting"]
-    if waiting:
-        parts.append(
-            scope.rows(Booking)
-            .filter(slot_id__in=set(waiting.values()), state=Booking.State.WAITING)
-            .order_by()
-            .annotate(row_kind=Value(_WAITING_ROW), sort_at=Coalesce("queued_at", "updated_at"))
-            .values_list("row_kind", "pk", "slot_id", "sort_at")
-        )
+    found = compiled_rows(
+        ("planning.entry_current", scope.collectivity.pk, bool(waiting)),
+        functools.partial(_current_query, scope=scope, waiting=bool(waiting)),
+        user_ids=[scope.user.pk],
+        activity_ids=[pk for pk, _version, _created in entry["activities"]],
+        slot_ids=set(waiting.values()),
+    )
     rows: dict[int, list] = {_FAMILY_ROW: [], _ACTIVITY_ROW: [], _WAITING_ROW: []}
-    for kind, pk, number, moment in parts[0].union(*parts[1:], all=True):
+    for kind, pk, number, moment in found:
         rows[kind].append((pk, number, moment))
     families = sorted(rows[_FAMILY_ROW])
     if entry["families"] != row_versions(families) or entry["activities"] != row_versions(
@@ -195,6 +186,33 @@ def entry_current(scope, entry: dict) -> tuple[dict[int, int] | None, list[tuple
         return None, families
     ranks = waiting_ranks((slot_id, moment, pk) for pk, slot_id, moment in rows[_WAITING_ROW])
     return {pk: ranks[pk] for pk in waiting if pk in ranks}, families
+
+
+def _current_query(*, scope, waiting: bool, user_ids, activity_ids, slot_ids):
+    """``entry_current``'s query (``portal.compiled``: built and compiled once a collectivity;
+    the account is ``user_ids``). Each part gives four columns of the same types: (row kind,
+    id, int, timestamp)."""
+    parts = [
+        families_of_accounts(user_ids, collectivity=scope.collectivity)
+        .order_by()
+        .annotate(row_kind=Value(_FAMILY_ROW))
+        .values_list("row_kind", "pk", "planning_version", "created_at"),
+        scope.rows(Activity)
+        .filter(pk__any_of=activity_ids)
+        .order_by()
+        .annotate(row_kind=Value(_ACTIVITY_ROW))
+        .values_list("row_kind", "pk", "planning_version", "created_at"),
+    ]
+    if waiting:
+        # The slots of the entry's activities, which this same query checks (a slot never
+        # changes activity): read by their ids, without the scope's joins.
+        parts.append(
+            Booking._base_manager.filter(slot_id__any_of=slot_ids, state=Booking.State.WAITING)
+            .order_by()
+            .annotate(row_kind=Value(_WAITING_ROW), sort_at=Coalesce("queued_at", "updated_at"))
+            .values_list("row_kind", "pk", "slot_id", "sort_at")
+        )
+    return parts[0].union(*parts[1:], all=True)
 
 
 def with_positions(html: str | list[str], positions: dict[int, int | None]) -> str:

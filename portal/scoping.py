@@ -133,6 +133,21 @@ def _queryset(model_or_queryset) -> TenantQuerySet:
     return queryset
 
 
+def _of_collectivity(model_or_queryset, collectivity: Collectivity) -> TenantQuerySet:
+    """``collectivity``'s rows of a model or queryset. A model's default manager inside that
+    collectivity's scope (a web request on its host) already hands out its rows only
+    (``TenantManager``): the same filter is not built, compiled and run a second time. Any
+    other case (a queryset given, scopes disabled, another collectivity's scope) is filtered
+    here."""
+    queryset = _queryset(model_or_queryset)
+    if queryset is not model_or_queryset:  # from the default manager
+        current = get_scope()
+        scoped = current.get("collectivity") if current.get("_enabled", True) else None
+        if scoped is not None and scoped.pk == collectivity.pk:
+            return queryset
+    return queryset.for_collectivity(collectivity)
+
+
 _families_resolver: Callable | None = None
 
 
@@ -154,7 +169,7 @@ class Scope:
     def rows(self, model_or_queryset):
         """This collectivity's own rows of a model (activities, slots, ...), for any visitor;
         what a parent may see of them is the view's business (published, dates)."""
-        return _queryset(model_or_queryset).for_collectivity(self.collectivity)
+        return _of_collectivity(model_or_queryset, self.collectivity)
 
     # --- agents and editors
     @cached_property
@@ -182,7 +197,7 @@ class Scope:
         """This collectivity's rows; refused to anyone who is not one of its agents."""
         if not self.is_agent:
             raise PermissionDenied(_("Réservé aux agents de la collectivité."))
-        return _queryset(model_or_queryset).for_collectivity(self.collectivity)
+        return _of_collectivity(model_or_queryset, self.collectivity)
 
     # --- parents
     @cached_property
@@ -201,10 +216,8 @@ class Scope:
     def parent(self, model_or_queryset):
         """Rows of this account's families, in this collectivity only."""
         known = self.__dict__.get("family_ids")
-        return (
-            _queryset(model_or_queryset)
-            .for_collectivity(self.collectivity)
-            .for_families(self.families if known is None else known)
+        return _of_collectivity(model_or_queryset, self.collectivity).for_families(
+            self.families if known is None else known
         )
 
     @cached_property

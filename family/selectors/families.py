@@ -17,7 +17,16 @@ def families_for_user(*, user, collectivity):
     """The families ``user`` is subscribed to in ``collectivity`` (a queryset)."""
     if not user.is_authenticated:
         return Family.objects.none()
-    return Family.objects.filter(collectivity=collectivity, subscriptions__user=user).distinct()
+    return families_of_accounts([user.pk], collectivity=collectivity)
+
+
+def families_of_accounts(user_ids, *, collectivity):
+    """The families the accounts ``user_ids`` are subscribed to in ``collectivity`` (a
+    queryset): ``families_for_user``'s, where ``user_ids`` may also be the
+    ``portal.compiled.Param`` of a query compiled once (``planning.grid_cache``)."""
+    return Family.objects.filter(
+        collectivity=collectivity, subscriptions__user_id__any_of=user_ids
+    ).distinct()
 
 
 def family_detail_page(

@@ -13,11 +13,13 @@ cells as plain rows in three.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import NamedTuple
 
+from django.db import router
 from django.db.models import (
     Case,
     Count,
@@ -36,6 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from family.models import Child, Subscription
+from portal.compiled import compiled_rows
 from portal.formats import time_fr
 
 from ..models import (
@@ -379,15 +382,12 @@ def planning_grid_cells(*, children, activities, start: date, end: date) -> list
     if not children or not activity_by_id:
         return []
     child_by_id = {child.pk: child for child in children}
-    # One filter() call: the slot's date is compared with the same enrolment row's period.
-    rows = Enrolment.objects.filter(
-        child_id__in=child_by_id,
-        activity_id__in=activity_by_id,
-        status=Enrolment.Status.ACCEPTED,
-        activity__slots__date__range=(start, end),
-        activity__slots__date__gte=F("start_date"),
-        activity__slots__date__lte=F("end_date"),
-    ).values_list("child_id", "activity_id", *(f"activity__slots__{name}" for name in _SLOT_FIELDS))
+    rows = compiled_rows(
+        ("planning.grid_slots", start, end),
+        functools.partial(_grid_slots_query, start=start, end=end),
+        child_ids=list(child_by_id),
+        activity_ids=list(activity_by_id),
+    )
     slots: dict[int, SlotRow] = {}
     pairs: set[tuple[int, int]] = set()  # two enrolments of one period give the same pair
     for child_id, activity_id, slot_id, *fields in rows:
@@ -396,8 +396,7 @@ def planning_grid_cells(*, children, activities, start: date, end: date) -> list
         pairs.add((child_id, slot_id))
     if not pairs:
         return []
-    activity_ids = {slot.activity_id for slot in slots.values()}
-    bookings, pending_kinds = _bookings_and_kinds(child_by_id, activity_ids, start, end)
+    bookings, pending_kinds = _bookings_and_kinds(list(child_by_id), list(slots))
     build = _CellBuilder(bookings=bookings, pending_kinds=pending_kinds)
     cells = []
     for child_id, slot_id in pairs:
@@ -405,6 +404,29 @@ def planning_grid_cells(*, children, activities, start: date, end: date) -> list
         if cell is not None:
             cells.append(cell)
     return _in_order(cells, children)
+
+
+def _grid_slots_query(*, child_ids, activity_ids, start, end):
+    """``planning_grid_cells``'s first query (``portal.compiled``: built and compiled once a
+    period): (child id, activity id, *the slot's ``_SLOT_FIELDS``) of each accepted
+    enrolment's slots of [start, end] within its period. One filter() call: the slot's date is
+    compared with the same enrolment row's period. The children and activities were read
+    through the scope: their enrolments and slots are read by those ids, without the scope's
+    joins and the default ordering."""
+    return (
+        Enrolment._base_manager.filter(
+            child_id__any_of=child_ids,
+            activity_id__any_of=activity_ids,
+            status=Enrolment.Status.ACCEPTED,
+            activity__slots__date__range=(start, end),
+            activity__slots__date__gte=F("start_date"),
+            activity__slots__date__lte=F("end_date"),
+        )
+        .order_by()
+        .values_list(
+            "child_id", "activity_id", *(f"activity__slots__{name}" for name in _SLOT_FIELDS)
+        )
+    )
 
 
 def _bookings(child_ids, activity_ids, start, end) -> dict:
@@ -425,43 +447,31 @@ def _bookings(child_ids, activity_ids, start, end) -> dict:
 _BOOKING_ROW, _LINE_ROW, _WAITING_ROW = 0, 1, 2
 
 
-def _bookings_and_kinds(child_ids, activity_ids, start, end) -> tuple[dict, dict]:
+def _bookings_and_kinds(child_ids: list[int], slot_ids: list[int]) -> tuple[dict, dict]:
     """What ``_bookings`` and ``_pending_kinds`` read, in one query: the children's bookings
-    on the activities' slots of [start, end] with their waiting-list positions, (child id,
-    slot id) → [pk, state, position or None, offer_expires_at], and the request kinds of
-    their pending request lines there, (child id, slot id) → kinds.
+    on the slots with their waiting-list positions, (child id, slot id) → [pk, state,
+    position or None, offer_expires_at], and the request kinds of their pending request lines
+    there, (child id, slot id) → kinds.
 
     A UNION ALL of three halves of the same columns (row kind, child, slot, id, state or
     request kind, instant): the bookings, the pending lines, and every WAITING row of the
     slots where one of the children waits, ranked here by arrival then id as
-    ``_waiting_position`` counts them (cheaper to build than that correlated count)."""
-    period = {
-        "child_id__in": child_ids,
-        "slot__activity_id__in": activity_ids,
-        "slot__date__range": (start, end),
-    }
-    bookings = Booking.objects.filter(**period).order_by()
-    no_id, no_instant = Value(None, IntegerField()), Value(None, DateTimeField())
-    halves = (
-        bookings.annotate(row_kind=Value(_BOOKING_ROW)).values_list(
-            "row_kind", "child_id", "slot_id", "pk", "state", "offer_expires_at"
-        ),
-        BookingRequestLine.objects.filter(status=BookingRequestLine.Status.PENDING, **period)
-        .order_by()
-        .annotate(row_kind=Value(_LINE_ROW), no_id=no_id, no_instant=no_instant)
-        .values_list("row_kind", "child_id", "slot_id", "no_id", "request__kind", "no_instant"),
-        Booking.objects.filter(
-            state=_State.WAITING,
-            slot_id__in=bookings.filter(state=_State.WAITING).values("slot_id"),
-        )
-        .order_by()
-        .annotate(row_kind=Value(_WAITING_ROW), sort_at=Coalesce("queued_at", "updated_at"))
-        .values_list("row_kind", "child_id", "slot_id", "pk", "state", "sort_at"),
+    ``_waiting_position`` counts them (cheaper to build than that correlated count).
+
+    ``child_ids`` and ``slot_ids``: rows the caller read through its scope (the account's
+    children, the slots of their activities here), so the rows of those ids are read without
+    the scope's joins (``_base_manager``) and without the models' default ordering: no join
+    but the request line's request (its kind)."""
+    rows = compiled_rows(
+        ("planning.bookings_and_kinds",),
+        _bookings_and_kinds_query,
+        child_ids=child_ids,
+        slot_ids=slot_ids,
     )
     found: dict[tuple[int, int], list] = {}
     kinds: dict[tuple[int, int], set[str]] = defaultdict(set)
     queues = []
-    for kind, child_id, slot_id, pk, word, instant in halves[0].union(*halves[1:], all=True):
+    for kind, child_id, slot_id, pk, word, instant in rows:
         if kind == _BOOKING_ROW:
             found[(child_id, slot_id)] = [pk, word, None, instant]
         elif kind == _LINE_ROW:
@@ -473,6 +483,30 @@ def _bookings_and_kinds(child_ids, activity_ids, start, end) -> tuple[dict, dict
         if booking[1] == _State.WAITING:
             booking[2] = positions.get(booking[0], 0)
     return found, kinds
+
+
+def _bookings_and_kinds_query(*, child_ids, slot_ids):
+    """``_bookings_and_kinds``'s query (``portal.compiled``: built and compiled once)."""
+    ours = {"child_id__any_of": child_ids, "slot_id__any_of": slot_ids}
+    bookings = Booking._base_manager.filter(**ours).order_by()
+    no_id, no_instant = Value(None, IntegerField()), Value(None, DateTimeField())
+    halves = (
+        bookings.annotate(row_kind=Value(_BOOKING_ROW)).values_list(
+            "row_kind", "child_id", "slot_id", "pk", "state", "offer_expires_at"
+        ),
+        BookingRequestLine._base_manager.filter(status=BookingRequestLine.Status.PENDING, **ours)
+        .order_by()
+        .annotate(row_kind=Value(_LINE_ROW), no_id=no_id, no_instant=no_instant)
+        .values_list("row_kind", "child_id", "slot_id", "no_id", "request__kind", "no_instant"),
+        Booking._base_manager.filter(
+            state=_State.WAITING,
+            slot_id__in=bookings.filter(state=_State.WAITING).values("slot_id"),
+        )
+        .order_by()
+        .annotate(row_kind=Value(_WAITING_ROW), sort_at=Coalesce("queued_at", "updated_at"))
+        .values_list("row_kind", "child_id", "slot_id", "pk", "state", "sort_at"),
+    )
+    return halves[0].union(*halves[1:], all=True)
 
 
 def waiting_ranks(rows) -> dict[int, int]:
@@ -741,31 +775,63 @@ class ChildRow(NamedTuple):
     first_name: str
 
 
-def planning_choices(scope, *, school_year: tuple[date, date]) -> tuple[list, list]:
+def planning_choices(scope, *, school_year: tuple[date, date], family_ids) -> tuple[list, list]:
     """(children, activities) of the parent's planning: the account's children (by family,
     then age) as ``ChildRow``, and the activities they hold an accepted enrolment in during
-    the school year (the activity filter's window)."""
-    year_start, year_end = school_year
+    the school year (the activity filter's window). ``family_ids``: the account's families
+    here, as the caller has just read them through ``scope.families``
+    (``planning_families``, or the cached grid's check). Two queries compiled once a
+    collectivity (``portal.compiled``)."""
+    collectivity_id = scope.collectivity.pk
     children = [
         ChildRow(*row)
-        for row in scope.parent(Child)
-        .order_by("family__name", "family_id", "birth_date", "first_name", "pk")
-        .values_list("pk", "first_name")
+        for row in compiled_rows(
+            ("planning.choices.children", collectivity_id),
+            functools.partial(_children_query, scope=scope),
+            family_ids=family_ids,
+        )
     ]
     if not children:
         return children, []
-    # The enrolments of the children just read through the scope (not a second subquery of
-    # the account's families: cheaper to build, the same rows).
-    enrolments = Enrolment.objects.filter(
-        child_id__in=[child.pk for child in children],
+    activities = [
+        Activity.from_db(router.db_for_read(Activity), _ACTIVITY_FIELDS, row)
+        for row in compiled_rows(
+            ("planning.choices.activities", collectivity_id, *school_year),
+            functools.partial(_activities_query, scope=scope, school_year=school_year),
+            child_ids=[child.pk for child in children],
+        )
+    ]
+    return children, activities
+
+
+def _children_query(*, scope, family_ids):
+    return (
+        scope.rows(Child)
+        .filter(family_id__any_of=family_ids)
+        .order_by("family__name", "family_id", "birth_date", "first_name", "pk")
+        .values_list("pk", "first_name")
+    )
+
+
+_ACTIVITY_FIELDS = tuple(field.attname for field in Activity._meta.concrete_fields)
+
+
+def _activities_query(*, scope, school_year, child_ids):
+    """The activities of the children's accepted enrolments of the school year. The
+    children were read through the scope: their enrolments are read by their ids."""
+    year_start, year_end = school_year
+    enrolments = Enrolment._base_manager.filter(
+        child_id__any_of=child_ids,
         status=Enrolment.Status.ACCEPTED,
         start_date__lte=year_end,
         end_date__gte=year_start,
+    ).order_by()
+    return (
+        scope.rows(Activity)
+        .filter(pk__in=enrolments.values("activity_id"))
+        .order_by("name", "pk")
+        .values_list(*_ACTIVITY_FIELDS)
     )
-    activities = list(
-        scope.rows(Activity).filter(pk__in=enrolments.values("activity_id")).order_by("name", "pk")
-    )
-    return children, activities
 
 
 def planning_families(scope) -> list[tuple]:

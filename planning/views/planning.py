@@ -537,7 +537,11 @@ def planning_index(request):
         families = planning_families(scope) if reading.families is None else reading.families
         if not families:
             return no_family_page(request)
-        children, activities = planning_choices(scope, school_year=_school_year(period.start))
+        children, activities = planning_choices(
+            scope,
+            school_year=_school_year(period.start),
+            family_ids=[pk for pk, _version, _created in families],
+        )
         query = _planning_query(
             view=view, anchor=anchor, wanted=wanted, children=children, activities=activities
         )

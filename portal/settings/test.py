@@ -29,3 +29,6 @@ STORAGES = {
 WAGTAILADMIN_BASE_URL = "http://localhost"
 PORTAL_CAPTCHA_ENABLED = False  # tests that check the CAPTCHA turn it on
 PORTAL_PAYMENT_SIMULATOR = True
+# Every query compiled once (portal.compiled) is compiled again at each call and compared
+# with the SQL kept under its key: a key that misses a value its query is built from fails.
+COMPILED_QUERIES_CHECK = True
