@@ -610,7 +610,7 @@ def _in_order(cells: list[Cell], children: list) -> list[Cell]:
             cell.date,
             cell.slot.start_time,
             cell.activity.name,
-            cell.activity.pk,
+            cell.slot.activity_id,
             child_order[cell.child.pk],
         )
     )

@@ -21,9 +21,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -240,7 +240,9 @@ def _cells_by_day(cells, *, colours, query) -> dict[datetime.date, list]:
     by_day: dict[datetime.date, list] = {}
     slot_html = _SlotHtml(colours=colours, return_url=query.url())
     for cell in cells:
-        cell.hidden = not (cell.child.pk in shown_children and cell.activity.pk in shown_activities)
+        cell.hidden = not (
+            cell.child.pk in shown_children and cell.slot.activity_id in shown_activities
+        )
         cell.html, cell.agenda_html = slot_html(cell)
         by_day.setdefault(cell.date, []).append(cell)
     return by_day
@@ -312,7 +314,9 @@ class _SlotHtml:
     def __call__(self, cell) -> tuple[str, str]:
         slot, child, activity = cell.slot, cell.child, cell.activity
         child_opening, child_name = self.children.get(child.pk) or self._child(child)
-        activity_name, activity_html = self.activities.get(activity.pk) or self._activity(activity)
+        activity_name, activity_html = self.activities.get(slot.activity_id) or self._activity(
+            activity
+        )
         time_html = self.times.get((slot.start_time, slot.end_time)) or self._time(slot)
         opening, state_html, label = self.states.get((cell.state, cell.label)) or self._state(cell)
         long_date = self.dates.get(cell.date) or self._date(cell.date)
@@ -320,16 +324,18 @@ class _SlotHtml:
             str(CHILD_MARK), str(child.pk)
         )
         start = (
-            f'{opening}{child_opening}{activity.pk}"{" hidden" if cell.hidden else ""}>'
+            f'{opening}{child_opening}{slot.activity_id}"{" hidden" if cell.hidden else ""}>'
             f'<a class="slot__link" href="{url}" data-return aria-describedby="'
         )
         body = f"{child_name}{activity_html}{time_html}{state_html}"
         tooltip = f'">{activity_name} — {long_date} — {label}</span></li>'
         grid = f"infobulle-{slot.pk}-{child.pk}"
         agenda = f"agenda-{grid}"
+        # Escaped above; SafeString itself rather than mark_safe, whose wrapper (a check for
+        # lazy arguments) cost more than the string here, twice per cell.
         return (
-            mark_safe(f"{start}{grid}{body}{grid}{tooltip}"),  # noqa: S308 -- escaped above
-            mark_safe(f"{start}{agenda}{body}{agenda}{tooltip}"),  # noqa: S308 -- escaped above
+            SafeString(f"{start}{grid}{body}{grid}{tooltip}"),
+            SafeString(f"{start}{agenda}{body}{agenda}{tooltip}"),
         )
 
 
@@ -397,13 +403,40 @@ def _calendar_days(period: Period, by_day, today) -> tuple[list[list[dict]], lis
     return weeks, [day_info(day, grid=in_week) for day in period.days]
 
 
-def _weekday_headers(days: list[dict]) -> list[dict]:
-    """The month grid's column headers: each weekday's short and whole name."""
+@functools.lru_cache(maxsize=32)
+def _month_headers(language: str) -> str:
+    """The month grid's column headers, Monday to Sunday: each weekday's short and whole
+    name, once a process and language."""
     names = _DayNames()
-    return [
-        {"short": names.name("D", day["date"]), "name": names.name("l", day["date"])}
-        for day in days
-    ]
+    monday = datetime.date(2024, 1, 1)
+    with translation.override(language):
+        return "".join(
+            f'<th scope="col"><span aria-hidden="true">{escape(names.name("D", day))}</span>'
+            f'<span class="visually-hidden">{escape(names.name("l", day))}</span></th>'
+            for day in (monday + ONE_DAY * n for n in range(7))
+        )
+
+
+def _month_html(period_title: str, weeks: list[list[dict]]) -> str:
+    """The month grid (a table of weeks, with a caption and the weekdays' headers), built
+    here as its days are (``_day_cell_html``) rather than by a template (it was
+    ``_planning_month.html``; the output is the same, byte for byte)."""
+    caption = _("Planning du mois : %(title)s") % {"title": escape(period_title)}
+    rows = "".join(
+        "\n    <tr>\n      "
+        + "".join(f"\n      {day['html']}\n      " for day in week)
+        + "\n    </tr>\n    "
+        for week in weeks
+    )
+    return SafeString(  # escaped above and in _day_cell_html
+        '<div class="planning-grid-wrap">\n'
+        '<table class="planning-grid planning-grid--month" aria-describedby="planning-periode">\n'
+        f'  <caption class="visually-hidden">{caption}</caption>\n'
+        "  <thead>\n    <tr>\n      "
+        f"{_month_headers(translation.get_language())}\n"
+        "    </tr>\n  </thead>\n  <tbody>\n    "
+        f"{rows}\n  </tbody>\n</table>\n</div>\n"
+    )
 
 
 def _legend() -> list[dict]:
@@ -414,6 +447,15 @@ def _legend() -> list[dict]:
         {"css_class": entry.css_class, "label": entry.label, "icon": icons[entry.code]}
         for entry in STATE_LEGEND.values()
     ]
+
+
+@functools.lru_cache(maxsize=32)
+def _fragment(name: str, language: str) -> str:
+    """A part of the planning's page that depends on the language only (the breadcrumb, the
+    legend), rendered once a process and language rather than at each miss."""
+    with translation.override(language):
+        context = {"current": _("Planning des activités"), "legend": _legend()}
+        return mark_safe(render_to_string(name, context))  # noqa: S308 -- our template's output
 
 
 def _day_marks(day: dict, today_text: str, *, classes: str, today_class: str):
@@ -444,7 +486,7 @@ def _day_cell_html(day: dict, today_text: str) -> str:
             + "".join(cell.html for cell in day["cells"])
             + "\n  </ul>\n  "
         )
-    return mark_safe(  # noqa: S308 -- escaped above
+    return SafeString(  # escaped above (SafeString: see _SlotHtml.__call__)
         f'<td class="{classes}"{current} data-day>\n'
         f'  <span class="planning-day__date"><span class="planning-day__short" aria-hidden="true">'
         f'{day["number"]}</span><span class="planning-day__long">{escape(day["long"])}</span>'
@@ -459,7 +501,7 @@ def _agenda_day_html(day: dict, today_text: str) -> str:
     classes, current, today = _day_marks(
         day, today_text, classes="agenda__day", today_class="agenda__day--today"
     )
-    return mark_safe(  # noqa: S308 -- escaped above
+    return SafeString(  # escaped above (SafeString: see _SlotHtml.__call__)
         f'<li class="{classes}"{current} data-day>\n'
         f'  <h3 class="agenda__date">{escape(capfirst(day["long"]))}{today}</h3>\n'
         '  <ul class="slots">\n    '
@@ -468,18 +510,32 @@ def _agenda_day_html(day: dict, today_text: str) -> str:
     )
 
 
-def _agenda(days: list[dict], today) -> dict:
+def _agenda(days: list[dict], today) -> str:
     """The period as an agenda (narrow screens): only the days with slots, today and the
-    days after it first, then the period's earlier days."""
+    days after it first, then the period's earlier days. Built here as its days are (it was
+    the template ``_planning_agenda.html``; the output is the same, byte for byte)."""
     with_slots = [day for day in days if day["cells"]]
     today_text = escape(_("aujourd’hui"))
-    for day in with_slots:
-        day["agenda_html"] = _agenda_day_html(day, today_text)
-    return {
-        "upcoming": [day for day in with_slots if day["date"] >= today],
-        "past": [day for day in with_slots if day["date"] < today],
-        "visible": any(day["visible"] for day in with_slots),
-    }
+    upcoming = "".join(
+        _agenda_day_html(day, today_text) for day in with_slots if day["date"] >= today
+    )
+    past = "".join(_agenda_day_html(day, today_text) for day in with_slots if day["date"] < today)
+    html = '<div class="planning-agenda" data-agenda>\n  '
+    if upcoming:
+        html += f'\n  <ol class="agenda">\n    {upcoming}\n  </ol>\n  '
+    html += "\n  "
+    if past:
+        title = _("Plus tôt dans la période") if upcoming else _("Jours passés")
+        html += (
+            f'\n  <p class="agenda__past-title" data-agenda-past>{escape(title)}</p>\n'
+            f'  <ol class="agenda agenda--past">\n    {past}\n  </ol>\n  '
+        )
+    hidden = " hidden" if any(day["visible"] for day in with_slots) else ""
+    empty = escape(_("Aucune activité affichée sur cette période."))
+    html += (
+        f'\n  <p class="planning-dayview__empty" data-empty-agenda{hidden}>{empty}</p>\n</div>\n'
+    )
+    return SafeString(html)  # escaped above and in _agenda_day_html
 
 
 def _navigation(query: PlanningQuery, period: Period, today) -> dict:
@@ -595,8 +651,8 @@ def _planning_entry(*, children, activities, query, period, today, modules, now)
         "today": today,
         "weeks": weeks,
         "days": days,
-        "agenda": _agenda(days, today) if view != DAY else None,
-        "weekday_headers": _weekday_headers(weeks[0] if weeks else days),
+        "agenda_html": _agenda(days, today) if view != DAY else "",
+        "month_html": _month_html(period_title, weeks) if view == MONTH else "",
         "cell_count": sum(1 for cell in cells if not cell.hidden),
         "children": [
             {
@@ -610,7 +666,8 @@ def _planning_entry(*, children, activities, query, period, today, modules, now)
             {"activity": activity, "shown": activity.pk in shown_activities}
             for activity in activities
         ],
-        "legend": _legend(),
+        "legend_html": _fragment("planning/_legend.html", translation.get_language()),
+        "breadcrumb_html": _fragment("planning/breadcrumb.html", translation.get_language()),
         "query": query,
         "modules": modules,
         "reservation_url": with_return(
