@@ -538,27 +538,107 @@ def _agenda(days: list[dict], today) -> str:
     return SafeString(html)  # escaped above and in _agenda_day_html
 
 
-def _navigation(query: PlanningQuery, period: Period, today) -> dict:
+def _toolbar_html(query: PlanningQuery, period: Period, today) -> str:
+    """The period's navigation (previous, today, next) and the views' links, built here as
+    the grid is (it was the template ``_planning_toolbar.html``; the output is the same, byte
+    for byte)."""
     previous_label, next_label = NAV_LABELS[query.view]
-    return {
-        "previous_url": query.url(anchor=period.previous),
-        "next_url": query.url(anchor=period.next),
-        "today_url": query.url(anchor=today),
-        "previous_label": previous_label,
-        "next_label": next_label,
-        "view_links": [
-            {
-                "code": code,
-                "label": label,
-                "url": query.url(view=code),
-                "current": code == query.view,
-                **dict(
-                    zip(("prefix", "short", "suffix"), VIEW_SHORT_PARTS.get(code, ()), strict=False)
-                ),
-            }
-            for code, label in VIEWS.items()
-        ],
-    }
+    button = '<li><a class="button button--secondary" href="'
+    links = ""
+    for code, label in VIEWS.items():
+        current = ' aria-current="page"' if code == query.view else ""
+        parts = VIEW_SHORT_PARTS.get(code)
+        if parts:
+            prefix, short, suffix = (escape(part) for part in parts)
+            label_html = (
+                f'<span class="planning-views__long">{prefix}</span>{short}'
+                f'<span class="planning-views__long">{suffix}</span>'
+            )
+        else:
+            label_html = escape(label)
+        links += (
+            f'\n      <li><a href="{escape(query.url(view=code))}" data-keep-filters{current}>'
+            f"{label_html}</a></li>\n      "
+        )
+    return SafeString(  # escaped here
+        '<div class="planning-toolbar">\n'
+        f'  <nav class="planning-nav" aria-label="{escape(_("Période affichée"))}">\n'
+        "    <ul>\n"
+        f'      {button}{escape(query.url(anchor=period.previous))}" data-keep-filters>'
+        '<span aria-hidden="true">‹ </span>'
+        f'<span class="planning-nav__label">{escape(previous_label)}</span></a></li>\n'
+        f'      {button}{escape(query.url(anchor=today))}" data-keep-filters>'
+        f"{escape(_('Aujourd’hui'))}</a></li>\n"
+        f'      {button}{escape(query.url(anchor=period.next))}" data-keep-filters>'
+        f'<span class="planning-nav__label">{escape(next_label)}</span>'
+        '<span aria-hidden="true"> ›</span></a></li>\n'
+        "    </ul>\n  </nav>\n"
+        f'  <nav class="planning-views" aria-label="{escape(_("Affichage du planning"))}">\n'
+        f"    <ul>\n      {links}\n"
+        f'      <li><a href="{escape(reverse("planning:list"))}">{escape(_("Liste"))}</a></li>\n'
+        "    </ul>\n  </nav>\n</div>\n"
+    )
+
+
+def _switch_html(kind: str, name: str, pk: int, shown: bool, label_html: str) -> str:
+    checked = " checked" if shown else ""
+    return (
+        '\n      <div class="switch">\n'
+        f'        <input type="checkbox" role="switch" id="filtre-{name}-{pk}" name="{name}" '
+        f'value="{pk}" data-filter="{kind}"{checked}>\n'
+        f'        <label for="filtre-{name}-{pk}">{label_html}</label>\n'
+        "      </div>\n      "
+    )
+
+
+def _filters_html(*, query: PlanningQuery, period: Period, children, activities, colours) -> str:
+    """« Filtres »: the children's and the activities' switches and « Filtrer », built here
+    as the grid is (it was the template ``_planning_filters.html``; the output is the same,
+    byte for byte)."""
+    shown_children, shown_activities = set(query.child_ids), set(query.activity_ids)
+    child_switches = "".join(
+        _switch_html(
+            "child",
+            "enfant",
+            child.pk,
+            child.pk in shown_children,
+            f'<span class="child-chip {escape(colours[child.pk])}" aria-hidden="true"></span>'
+            f"{escape(child.first_name)}",
+        )
+        for child in children
+    )
+    activity_part = ""
+    if activities:
+        switches = "".join(
+            _switch_html(
+                "activity",
+                "activite",
+                activity.pk,
+                activity.pk in shown_activities,
+                escape(activity.name),
+            )
+            for activity in activities
+        )
+        activity_part = (
+            "\n    <fieldset>\n"
+            f"      <legend>{escape(_('Activités affichées'))}</legend>\n      {switches}\n"
+            "    </fieldset>\n    "
+        )
+    return SafeString(  # escaped here
+        '<section class="planning-filters" aria-labelledby="planning-filtres">\n'
+        f'  <h2 id="planning-filtres">{escape(_("Filtres"))}</h2>\n'
+        f'  <form method="get" action="{escape(reverse("planning:index"))}" '
+        "data-planning-filters>\n"
+        f'    <input type="hidden" name="vue" value="{escape(query.view)}">\n'
+        f'    <input type="hidden" name="date" value="{period.anchor.isoformat()}">\n'
+        '    <input type="hidden" name="filtre" value="1">\n'
+        "    <fieldset>\n"
+        f"      <legend>{escape(_('Enfants affichés'))}</legend>\n      {child_switches}\n"
+        f"    </fieldset>\n    {activity_part}\n"
+        '    <button type="submit" class="button--secondary" data-filter-submit>'
+        f"{escape(_('Filtrer'))}</button>\n"
+        "  </form>\n</section>\n"
+    )
 
 
 @require_GET
@@ -641,7 +721,6 @@ def _planning_entry(*, children, activities, query, period, today, modules, now)
     colours = {child.pk: child_colour_class(index) for index, child in enumerate(children)}
     by_day = _cells_by_day(cells, colours=colours, query=query)
     weeks, days = _calendar_days(period, by_day, today)
-    shown_children, shown_activities = set(query.child_ids), set(query.activity_ids)
     view = query.view
     period_title = _period_title(period)
     context = {
@@ -654,18 +733,10 @@ def _planning_entry(*, children, activities, query, period, today, modules, now)
         "agenda_html": _agenda(days, today) if view != DAY else "",
         "month_html": _month_html(period_title, weeks) if view == MONTH else "",
         "cell_count": sum(1 for cell in cells if not cell.hidden),
-        "children": [
-            {
-                "child": child,
-                "colour_class": colours[child.pk],
-                "shown": child.pk in shown_children,
-            }
-            for child in children
-        ],
-        "activities": [
-            {"activity": activity, "shown": activity.pk in shown_activities}
-            for activity in activities
-        ],
+        "filters_html": _filters_html(
+            query=query, period=period, children=children, activities=activities, colours=colours
+        ),
+        "activities": bool(activities),
         "legend_html": _fragment("planning/_legend.html", translation.get_language()),
         "breadcrumb_html": _fragment("planning/breadcrumb.html", translation.get_language()),
         "query": query,
@@ -676,7 +747,7 @@ def _planning_entry(*, children, activities, query, period, today, modules, now)
         "absence_url": with_return(
             reverse("planning:request_period", args=["absence"]), query.url()
         ),
-        **_navigation(query, period, today),
+        "toolbar_html": _toolbar_html(query, period, today),
     }
     entry = {
         "html": render_to_string("planning/_planning_content.html", context),
