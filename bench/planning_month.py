@@ -19,9 +19,11 @@
    month view (December 2026) of a 3-child family enrolled in three activities, its
    « Mon espace citoyen » and the Wagtail home page of the same site, requested in turns
    (``--requests`` rounds after ``--warmup``): median, p95 and max, query count, and the
-   month's ratios to the two others. The month is measured twice a round: cold (the family's
-   planning version bumped just before, untimed: the cached grid is missed and computed) and
-   warm (the request right after: served from the cache). The cache is the production
+   month's ratios to the two others. The month is measured three times a round: cold (the
+   family's planning version bumped just before, untimed, as a write of its bookings or
+   requests does: the cached grid is missed and computed, its roster kept), cold after a
+   roster write (its roster version bumped too, as a write of a child or an enrolment does:
+   everything read again) and warm (the request right after: served from the cache). The cache is the production
    settings' (the file cache, or Redis with ``--redis``).
 
 A benchmark, not a test: it prints figures and asserts no timing.
@@ -373,9 +375,15 @@ def main(argv=None) -> int:
     from planning.versions import bump
 
     def cache_miss():
-        # Any write of the family's planning does this: the next month view is computed.
+        # A write of the family's bookings or requests does this: the next month view is
+        # computed (its children, activities and slots kept from the stale entry).
         with transaction.atomic():
             bump(family_ids=[family.pk])
+
+    def roster_miss():
+        # A write of a child or an enrolment: computed with everything read again.
+        with transaction.atomic():
+            bump(family_ids=[family.pk], roster=True)
 
     print(
         f"Cache: {settings.CACHES['default']['BACKEND']} ({settings.CACHES['default']['LOCATION']})"
@@ -384,12 +392,14 @@ def main(argv=None) -> int:
     client.force_login(User.objects.get(email=PARENT_EMAIL))
     month_url = f"/famille/planning/?vue=mois&date={MONTH.isoformat()}"
     cold_label = f"Planning, month ({MONTH:%B %Y}), cold (miss)"
+    roster_label = f"Planning, month ({MONTH:%B %Y}), cold, roster"
     warm_label = f"Planning, month ({MONTH:%B %Y}), warm (hit)"
     space_label = "« Mon espace citoyen » (/mon-espace/)"
     home_label = "Wagtail home page (/)"
     figures = measure(
         {
             cold_label: (client, month_url, cache_miss),
+            roster_label: (client, month_url, roster_miss),
             warm_label: (client, month_url, None),
             space_label: (client, "/mon-espace/", None),
             home_label: (Client(HTTP_HOST=HOST), "/", None),
@@ -404,7 +414,7 @@ def main(argv=None) -> int:
             f"{row['max']:>8.1f}ms{row['queries']:>9}{row['slots']:>7}"
         )
     home, space = figures[home_label]["median"], figures[space_label]["median"]
-    for label in (cold_label, warm_label):
+    for label in (cold_label, roster_label, warm_label):
         month = figures[label]["median"]
         print(
             f"{label}: {month / home:.2f}× the home page, "

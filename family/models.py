@@ -31,8 +31,12 @@ class Family(CounterFieldsMixin, models.Model):
     # Bumped in the transaction of every write the family's planning shows (its bookings,
     # requests, enrolments, children): part of the cached planning's key (planning.versions).
     planning_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Bumped with it by the writes of its roster only (its children, their enrolments, the
+    # family's own row): a grid computed before a write of bookings or requests alone keeps
+    # its children, activities and slots (planning.grid_cache).
+    roster_version = models.PositiveBigIntegerField(default=0, editable=False)
 
-    counter_fields = ("planning_version",)
+    counter_fields = ("planning_version", "roster_version")
     collectivity_lookup = "collectivity"
     family_lookup = ""
 

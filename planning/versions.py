@@ -1,8 +1,9 @@
 """Version counters of what the parent's planning shows: the cached grid's key.
 
-Two counters, both in the database: ``Family.planning_version`` (its children, their
-enrolments, bookings, booking requests and request lines) and ``Activity.planning_version``
-(the activity itself, its slots, its closures). ``bump`` raises them with one ``UPDATE … SET
+Three counters, all in the database: ``Family.planning_version`` (its children, their
+enrolments, bookings, booking requests and request lines), ``Family.roster_version`` (raised
+with it by the writes of the roster alone: the children, their enrolments, the family's own
+row) and ``Activity.planning_version`` (the activity itself, its slots, its closures). ``bump`` raises them with one ``UPDATE … SET
 n = n + 1`` per table, in the caller's transaction: a grid read before the write's commit is
 stored under the old numbers, which nobody reads again once the commit makes the new ones
 visible; a bump can never be seen before the data it stands for.
@@ -39,9 +40,17 @@ def _ids(values: Iterable) -> set[int]:
     return {value for value in values if value is not None}
 
 
-def bump(*, family_ids: Iterable = (), child_ids: Iterable = (), activity_ids: Iterable = ()):
+def bump(
+    *,
+    family_ids: Iterable = (),
+    child_ids: Iterable = (),
+    activity_ids: Iterable = (),
+    roster: bool = False,
+):
     """Raise the planning version of the families (given, or of the given children) and of
-    the activities: at most one statement per table, in the current transaction."""
+    the activities: at most one statement per table, in the current transaction. ``roster``:
+    the write changes the families' children or enrolments (their roster version is raised
+    too); without it, only what is booked or asked on their slots."""
     family_ids, child_ids, activity_ids = _ids(family_ids), _ids(child_ids), _ids(activity_ids)
     if family_ids or child_ids:
         # The base managers: a task or a command bumps outside any tenant scope.
@@ -49,7 +58,10 @@ def bump(*, family_ids: Iterable = (), child_ids: Iterable = (), activity_ids: I
         if child_ids:
             of_children = Q(pk__in=Child._base_manager.filter(pk__in=child_ids).values("family_id"))
             wanted = wanted | of_children if family_ids else of_children
-        Family._base_manager.filter(wanted).update(planning_version=F("planning_version") + 1)
+        raised = {"planning_version": F("planning_version") + 1}
+        if roster:
+            raised["roster_version"] = F("roster_version") + 1
+        Family._base_manager.filter(wanted).update(**raised)
     if activity_ids:
         Activity._base_manager.filter(pk__in=activity_ids).update(
             planning_version=F("planning_version") + 1
@@ -68,9 +80,19 @@ def _of_child(sender, instance, **kwargs):
         bump(child_ids=[instance.child_id])
 
 
+def _of_child_roster(sender, instance, **kwargs):
+    if not _raw(kwargs):
+        bump(child_ids=[instance.child_id], roster=True)
+
+
 def _of_family(sender, instance, **kwargs):
     if not _raw(kwargs):
         bump(family_ids=[instance.family_id])
+
+
+def _of_family_roster(sender, instance, **kwargs):
+    if not _raw(kwargs):
+        bump(family_ids=[instance.family_id], roster=True)
 
 
 def _of_activity(sender, instance, **kwargs):
@@ -90,13 +112,13 @@ def _child_family_before(sender, instance, **kwargs):
 def _child_saved(sender, instance, **kwargs):
     if not _raw(kwargs):
         before = getattr(instance, "_planning_family_before", None)
-        bump(family_ids=[instance.family_id, before])
+        bump(family_ids=[instance.family_id, before], roster=True)
 
 
 def _family_saved(sender, instance, created, **kwargs):
     # Its name orders the children of a parent with several families.
     if not created and not _raw(kwargs):
-        bump(family_ids=[instance.pk])
+        bump(family_ids=[instance.pk], roster=True)
 
 
 def _activity_saved(sender, instance, created, **kwargs):
@@ -107,14 +129,17 @@ def _activity_saved(sender, instance, created, **kwargs):
 
 def connect() -> None:
     """Called once by ``PlanningConfig.ready``."""
-    for model in (Booking, BookingRequestLine, Enrolment):
+    for model in (Booking, BookingRequestLine):
         post_save.connect(
             _of_child, sender=model, dispatch_uid=f"planning_version_{model.__name__}"
         )
+    post_save.connect(_of_child_roster, sender=Enrolment, dispatch_uid="planning_version_Enrolment")
     # Bookings and request lines are only deleted by cascade, from their child, slot or
     # request, whose own receivers bump: a receiver here would also cost the cascade its fast
     # delete (every row loaded) and one UPDATE per row.
-    post_delete.connect(_of_child, sender=Enrolment, dispatch_uid="planning_version_del_enrolment")
+    post_delete.connect(
+        _of_child_roster, sender=Enrolment, dispatch_uid="planning_version_del_enrolment"
+    )
     post_save.connect(_of_family, sender=BookingRequest, dispatch_uid="planning_version_request")
     post_delete.connect(
         _of_family, sender=BookingRequest, dispatch_uid="planning_version_del_request"
@@ -128,6 +153,6 @@ def connect() -> None:
         )
     pre_save.connect(_child_family_before, sender=Child, dispatch_uid="planning_version_child_pre")
     post_save.connect(_child_saved, sender=Child, dispatch_uid="planning_version_child")
-    post_delete.connect(_of_family, sender=Child, dispatch_uid="planning_version_del_child")
+    post_delete.connect(_of_family_roster, sender=Child, dispatch_uid="planning_version_del_child")
     post_save.connect(_family_saved, sender=Family, dispatch_uid="planning_version_family")
     post_save.connect(_activity_saved, sender=Activity, dispatch_uid="planning_version_activity")

@@ -370,11 +370,31 @@ class SlotRow(NamedTuple):
 _SLOT_FIELDS = ("pk", "date", "start_time", "end_time", "is_orphan")
 
 
-def planning_grid_cells(*, children, activities, start: date, end: date) -> list[Cell]:
+def planning_slot_rows(*, children, activities, start: date, end: date) -> list[tuple]:
+    """The children's slots of [start, end] in the activities they hold an accepted
+    enrolment of, within its period: (child id, activity id, *the slot's ``_SLOT_FIELDS``), in
+    one query compiled once a period (``portal.compiled``). ``children`` and ``activities``:
+    the rows the caller read through its scope (``planning_choices``). Plain tuples: the
+    cached planning keeps them while the families' rosters and the activities stay as they
+    were (``planning.grid_cache``)."""
+    if not children or not activities:
+        return []
+    return compiled_rows(
+        ("planning.grid_slots", start, end),
+        functools.partial(_grid_slots_query, start=start, end=end),
+        child_ids=[child.pk for child in children],
+        activity_ids=[activity.pk for activity in activities],
+    )
+
+
+def planning_grid_cells(
+    *, children, activities, start: date, end: date, slot_rows: list[tuple] | None = None
+) -> list[Cell]:
     """The cells of ``planning_cells`` for the planning page, read as rows in two queries
     instead of four: the children's enrolments joined with their activities' slots of
-    [start, end] (no ``Slot`` instance: a cell's slot is a ``SlotRow``), then the bookings
-    with their waiting-list positions and the pending request lines (``_bookings_and_kinds``).
+    [start, end] (``planning_slot_rows``, unless the caller has them: ``slot_rows``; no
+    ``Slot`` instance: a cell's slot is a ``SlotRow``), then the bookings with their
+    waiting-list positions and the pending request lines (``_bookings_and_kinds``).
     ``children`` and ``activities``: the rows the caller read through its scope
     (``planning_choices``); only those activities are shown."""
     children = list(children)
@@ -382,12 +402,9 @@ def planning_grid_cells(*, children, activities, start: date, end: date) -> list
     if not children or not activity_by_id:
         return []
     child_by_id = {child.pk: child for child in children}
-    rows = compiled_rows(
-        ("planning.grid_slots", start, end),
-        functools.partial(_grid_slots_query, start=start, end=end),
-        child_ids=list(child_by_id),
-        activity_ids=list(activity_by_id),
-    )
+    rows = slot_rows
+    if rows is None:
+        rows = planning_slot_rows(children=children, activities=activities, start=start, end=end)
     slots: dict[int, SlotRow] = {}
     pairs: set[tuple[int, int]] = set()  # two enrolments of one period give the same pair
     for child_id, activity_id, slot_id, *fields in rows:
@@ -836,5 +853,10 @@ def _activities_query(*, scope, school_year, child_ids):
 
 def planning_families(scope) -> list[tuple]:
     """The account's families here as the cached planning records them: ``(pk,
-    planning_version, created_at)`` by pk, in one small query (no model instances)."""
-    return list(scope.families.order_by("pk").values_list("pk", "planning_version", "created_at"))
+    planning_version, roster_version, created_at)`` by pk, in one small query (no model
+    instances)."""
+    return list(
+        scope.families.order_by("pk").values_list(
+            "pk", "planning_version", "roster_version", "created_at"
+        )
+    )

@@ -44,6 +44,7 @@ from ..selectors.planning import (
     planning_choices,
     planning_families,
     planning_grid_cells,
+    planning_slot_rows,
     slot_history,
 )
 from ..services import calendar_feed_for_family, calendar_feed_regenerate
@@ -673,24 +674,19 @@ def planning_index(request):
         families = planning_families(scope) if reading.families is None else reading.families
         if not families:
             return no_family_page(request)
-        children, activities = planning_choices(
-            scope,
-            school_year=_school_year(period.start),
-            family_ids=[pk for pk, _version, _created in families],
-        )
+        roster = _roster(scope, reading, families=families, period=period)
         query = _planning_query(
-            view=view, anchor=anchor, wanted=wanted, children=children, activities=activities
+            view=view,
+            anchor=anchor,
+            wanted=wanted,
+            children=roster["children"],
+            activities=roster["activities"],
         )
         entry, positions = _planning_entry(
-            children=children,
-            activities=activities,
-            query=query,
-            period=period,
-            today=today,
-            modules=modules,
-            now=now,
+            roster=roster, query=query, period=period, today=today, modules=modules, now=now
         )
         entry["families"] = grid_cache.row_versions(families)
+        entry["roster"] = {**roster, "families": grid_cache.roster_versions(families)}
         grid_cache.entry_set(key, entry, now=now)
     content = (
         grid_cache.with_positions(entry["html"], positions) if entry["waiting"] else entry["html"]
@@ -705,11 +701,33 @@ def planning_index(request):
     )
 
 
-def _planning_entry(*, children, activities, query, period, today, modules, now):
+def _roster(scope, reading, *, families, period) -> dict:
+    """The children, the activities and their slot rows the planning is computed from: the
+    stale entry's when only bookings or requests were written since it was stored
+    (``grid_cache.entry_current`` says so), else read (three queries)."""
+    if reading.roster is not None:
+        return reading.roster
+    children, activities = planning_choices(
+        scope,
+        school_year=_school_year(period.start),
+        family_ids=[row[0] for row in families],
+    )
+    slots = planning_slot_rows(
+        children=children, activities=activities, start=period.start, end=period.end
+    )
+    return {"children": children, "activities": activities, "slots": slots}
+
+
+def _planning_entry(*, roster, query, period, today, modules, now):
     """Compute and render the planning's part of the page: (the cache entry, the waiting-list
     positions of its WAITING cells)."""
+    children, activities = roster["children"], roster["activities"]
     cells = planning_grid_cells(
-        children=children, activities=activities, start=period.start, end=period.end
+        children=children,
+        activities=activities,
+        start=period.start,
+        end=period.end,
+        slot_rows=roster["slots"],
     )
     positions, waiting = {}, {}
     for cell in cells:

@@ -3,7 +3,9 @@ activities and its waiting lists are read in one query; an entry is the account'
 follows its subscriptions; the stored page is cut at its waiting-list markers."""
 
 import datetime
+import re
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -114,9 +116,10 @@ def test_a_family_subscribed_after_caching_is_shown_at_once(client_a, world, col
     assert "Sam" not in page
 
 
-def test_a_stale_entry_costs_its_miss_no_more_queries_than_no_entry(client_a, world):
-    """After a write of the family the stored entry is stale: its check has read the
-    account's families, and the grid computed then does not read them again."""
+def _stale_miss(client_a, world, *, roster: bool):
+    """(the queries of a December month computed with no entry, those of the same month
+    computed again after a booking of Léa and a write of the family, that page, the page
+    computed from scratch, the slot booked)."""
     from django.db import transaction
 
     from planning.versions import bump
@@ -128,15 +131,66 @@ def test_a_stale_entry_costs_its_miss_no_more_queries_than_no_entry(client_a, wo
         # The same month filtered on Léa and the canteen (all there is): no entry yet.
         filtered = {"filtre": "1", "enfant": world["lea"].pk, "activite": world["canteen"].pk}
         client_a.get(url, {**params, **filtered})
+    slot = world["canteen_slots"][datetime.date(2026, 12, 3)]
+    BookingFactory(child=world["lea"], slot=slot, state=State.RESERVED)
     with transaction.atomic():
-        bump(family_ids=[world["martin"].pk])
+        bump(family_ids=[world["martin"].pk], roster=roster)
     with CaptureQueriesContext(connection) as stale:
         response = client_a.get(url, params)
     assert response.status_code == 200
-    assert "Léa" in response.content.decode()
-    versions = '"family_family"."planning_version"'
-    families = [q["sql"] for q in stale.captured_queries if versions in q["sql"]]
-    assert len(families) == 1 and "UNION ALL" in families[0], families
-    assert len(stale.captured_queries) == len(first.captured_queries), "\n".join(
-        q["sql"] for q in stale.captured_queries
+    # Read now: the next request empties the connection's query log.
+    first, stale = [q["sql"] for q in first.captured_queries], [q["sql"] for q in stale]
+    cache.clear()
+    fresh = client_a.get(url, params)
+    return first, stale, masked(response), masked(fresh), slot
+
+
+def masked(response) -> str:
+    """The page without its CSRF token and CSP nonce (new at each request)."""
+    return re.sub(
+        r'name="csrfmiddlewaretoken" value="[^"]+"|nonce="[^"]+"', "", response.content.decode()
     )
+
+
+def test_a_stale_entry_costs_its_miss_no_more_queries_than_no_entry(client_a, world):
+    """After a write of the family's roster (a child, an enrolment) the stored entry is
+    stale: its check has read the account's families, and the grid computed then does not
+    read them again."""
+    first, stale, page, fresh, _slot = _stale_miss(client_a, world, roster=True)
+    versions = '"family_family"."planning_version"'
+    families = [sql for sql in stale if versions in sql]
+    assert len(families) == 1 and "UNION ALL" in families[0], families
+    assert len(stale) == len(first), "\n".join(stale)
+    assert page == fresh
+
+
+def test_after_a_write_of_bookings_only_the_miss_keeps_the_roster_and_reads_the_bookings(
+    client_a, world
+):
+    """After a booking (no child, enrolment or activity written), the stale entry's
+    children, activities and slots still hold: the miss reads only the bookings, three
+    queries fewer, and shows the page computed from scratch, the new booking on it."""
+    first, stale, page, fresh, slot = _stale_miss(client_a, world, roster=False)
+    assert len(stale) == len(first) - 3, "\n".join(stale)
+    assert not any('FROM "family_child"' in sql for sql in stale)
+    assert not any('FROM "planning_enrolment"' in sql for sql in stale)
+    assert any('FROM "planning_booking"' in sql for sql in stale)
+    assert page == fresh
+    assert "state--reserved" in cell(page, slot, world["lea"])
+
+
+def test_a_familys_new_name_orders_its_children_again(client_a, world, collectivity_a):
+    """A family's name orders the children of an account with several families: renaming it
+    writes the roster, and the miss after it reads the children again."""
+    second = FamilyFactory(collectivity=collectivity_a, name="Zola")
+    sam = ChildFactory(family=second, first_name="Sam")
+    EnrolmentFactory(child=sam, activity=world["canteen"])
+    SubscriptionFactory(user=world["martin_parent"], family=second)
+    lea, sam_id = f'id="filtre-enfant-{world["lea"].pk}"', f'id="filtre-enfant-{sam.pk}"'
+    page, _computed = read(client_a, world["martin_parent"])
+    assert page.index(lea) < page.index(sam_id)
+    second.name = "Abel"
+    second.save()
+    page, computed = read(client_a, world["martin_parent"])
+    assert computed
+    assert page.index(sam_id) < page.index(lea)

@@ -89,15 +89,20 @@ def world(collectivity_a):
 
 
 def read(client, parent, *, date=DECEMBER, view="mois", **params):
-    """(page, computed): computed is False when the grid came from the cache (the cells'
-    first query, the enrolments of the period, did not run)."""
+    """(page, computed): computed is False when the grid came from the cache (neither the
+    cells' first query, the enrolments of the period, nor their bookings' query ran; a miss
+    after a write of bookings only reads the bookings, ``grid_cache.entry_current``)."""
     client.force_login(parent)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(
             reverse("planning:index"), {"vue": view, "date": date.isoformat(), **params}
         )
     assert response.status_code == 200
-    computed = any(q["sql"].startswith('SELECT "planning_enrolment"."child_id"') for q in queries)
+    computed = any(
+        q["sql"].startswith('SELECT "planning_enrolment"."child_id"')
+        or '"planning_booking"."offer_expires_at"' in q["sql"]
+        for q in queries
+    )
     return response.content.decode(), computed
 
 
