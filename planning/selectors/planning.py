@@ -372,19 +372,26 @@ _SLOT_FIELDS = ("pk", "date", "start_time", "end_time", "is_orphan")
 
 def planning_slot_rows(*, children, activities, start: date, end: date) -> list[tuple]:
     """The children's slots of [start, end] in the activities they hold an accepted
-    enrolment of, within its period: (child id, activity id, *the slot's ``_SLOT_FIELDS``), in
-    one query compiled once a period (``portal.compiled``). ``children`` and ``activities``:
-    the rows the caller read through its scope (``planning_choices``). Plain tuples: the
-    cached planning keeps them while the families' rosters and the activities stay as they
-    were (``planning.grid_cache``)."""
+    enrolment of, within its period, read in one query compiled once a period
+    (``portal.compiled``): (child id, activity id, (the slot's ``_SLOT_FIELDS``)).
+    ``children`` and ``activities``: the rows the caller read through its scope
+    (``planning_choices``). Plain tuples: the cached planning keeps them while the families'
+    rosters and the activities stay as they were (``planning.grid_cache``)."""
     if not children or not activities:
         return []
-    return compiled_rows(
+    rows = compiled_rows(
         ("planning.grid_slots", start, end),
         functools.partial(_grid_slots_query, start=start, end=end),
         child_ids=[child.pk for child in children],
         activity_ids=[activity.pk for activity in activities],
     )
+    # One tuple of a slot's fields for all its rows (a slot has a row per child): pickled
+    # once in the cached entry instead of once a row.
+    fields_of: dict[int, tuple] = {}
+    return [
+        (child_id, activity_id, fields_of.setdefault(slot_id, (slot_id, *fields)))
+        for child_id, activity_id, slot_id, *fields in rows
+    ]
 
 
 def planning_grid_cells(
@@ -407,7 +414,7 @@ def planning_grid_cells(
         rows = planning_slot_rows(children=children, activities=activities, start=start, end=end)
     slots: dict[int, SlotRow] = {}
     pairs: set[tuple[int, int]] = set()  # two enrolments of one period give the same pair
-    for child_id, activity_id, slot_id, *fields in rows:
+    for child_id, activity_id, (slot_id, *fields) in rows:
         if slot_id not in slots:
             slots[slot_id] = SlotRow(slot_id, activity_id, *fields, activity_by_id[activity_id])
         pairs.add((child_id, slot_id))
