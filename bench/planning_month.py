@@ -23,8 +23,8 @@
    family's planning version bumped just before, untimed, as a write of its bookings or
    requests does: the cached grid is missed and computed, its roster kept), cold after a
    roster write (its roster version bumped too, as a write of a child or an enrolment does:
-   everything read again) and warm (the request right after: served from the cache). The cache is the production
-   settings' (the file cache, or Redis with ``--redis``).
+   everything read again) and warm (the request right after: served from the cache). The
+   cache is the production settings' (the file cache, or Redis with ``--redis``).
 
 A benchmark, not a test: it prints figures and asserts no timing.
 """

@@ -2,19 +2,19 @@
 shows changes.
 
 What the grid shows depends on: the collectivity, the account's families and their
-``planning_version``, the children listed, the activities listed and their
-``planning_version`` (``planning.versions``), the view, the anchor date and the filters, today's
-date (today's cell, the agenda's « upcoming » part, the booking horizon), the language, and the
-modules switched on. The key is what was asked and by whom: the collectivity, the account, the
-view, the anchor date, the filter as asked, today, the language and the modules. What it was
-computed from is kept in the entry — the account's families and the activities listed, each
-``(pk, planning_version, creation time)`` (the families' with their ``roster_version``) — and
-compared at each reading with the rows read then (``entry_current``: one query). The children, the enrolments and so the filter as applied
-follow from the families at their versions (every write of a child or an enrolment bumps its
-family) and the anchor's school year: a hit lists neither the children nor the activities. A
-slot's state also changes with the time of day — a reservation closes at the activity's
-deadline and a day closes when its slot starts — so an entry also carries the first such
-instant among the cells it shows (``valid_until``) and is not used from then on.
+``planning_version``, the children listed, the activities listed and their ``planning_version``
+(``planning.versions``), the view, the anchor date and the filters, today's date (today's cell,
+the agenda's « upcoming » part, the booking horizon), the language, and the modules switched on.
+The key is what was asked and by whom: the collectivity, the account, the view, the anchor date,
+the filter as asked, today, the language and the modules. What it was computed from is kept in
+the entry — the account's families and the activities listed, each ``(pk, planning_version,
+creation time)`` (the families' with their ``roster_version``) — and compared at each reading
+with the rows read then (``entry_current``: one query). The children, the enrolments and so the
+filter as applied follow from the families at their versions (every write of a child or an
+enrolment bumps its family) and the anchor's school year: a hit lists neither the children nor
+the activities. A slot's state also changes with the time of day — a reservation closes at the
+activity's deadline and a day closes when its slot starts — so an entry also carries the first
+such instant among the cells it shows (``valid_until``) and is not used from then on.
 
 An entry also keeps the roster it was computed from: the children, the activities and their
 slot rows of the period, with each family's ``roster_version`` (raised by the writes of

@@ -2,11 +2,11 @@
 
 Three counters, all in the database: ``Family.planning_version`` (its children, their
 enrolments, bookings, booking requests and request lines), ``Family.roster_version`` (raised
-with it by the writes of the roster alone: the children, their enrolments, the family's own
-row) and ``Activity.planning_version`` (the activity itself, its slots, its closures). ``bump`` raises them with one ``UPDATE … SET
-n = n + 1`` per table, in the caller's transaction: a grid read before the write's commit is
-stored under the old numbers, which nobody reads again once the commit makes the new ones
-visible; a bump can never be seen before the data it stands for.
+with it by the writes of the roster alone: the children, their enrolments, the family's own row)
+and ``Activity.planning_version`` (the activity itself, its slots, its closures). ``bump``
+raises them with one ``UPDATE … SET n = n + 1`` per table, in the caller's transaction: a grid
+read before the write's commit is stored under the old numbers, which nobody reads again once
+the commit makes the new ones visible; a bump can never be seen before the data it stands for.
 
 Every ``save()`` and ``delete()`` of those rows bumps through the receivers below. Bulk writes
 (``bulk_create``, ``bulk_update``, ``QuerySet.update``) send no signal: the services that make
