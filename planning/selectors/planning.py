@@ -431,7 +431,7 @@ def planning_grid_cells(
 
 
 def _grid_slots_query(*, child_ids, activity_ids, start, end):
-    """``planning_grid_cells``'s first query (``portal.compiled``: built and compiled once a
+    """``planning_slot_rows``'s query (``portal.compiled``: built and compiled once a
     period): (child id, activity id, *the slot's ``_SLOT_FIELDS``) of each accepted
     enrolment's slots of [start, end] within its period. One filter() call: the slot's date is
     compared with the same enrolment row's period. The children and activities were read

@@ -450,13 +450,18 @@ def _legend() -> list[dict]:
     ]
 
 
+_FRAGMENTS = {
+    "planning/breadcrumb.html": lambda: {"current": _("Planning des activités")},
+    "planning/_legend.html": lambda: {"legend": _legend()},
+}
+
+
 @functools.lru_cache(maxsize=32)
 def _fragment(name: str, language: str) -> str:
-    """A part of the planning's page that depends on the language only (the breadcrumb, the
-    legend), rendered once a process and language rather than at each miss."""
+    """A part of the planning's page that depends on the language only (``_FRAGMENTS``: the
+    breadcrumb, the legend), rendered once a process and language rather than at each miss."""
     with translation.override(language):
-        context = {"current": _("Planning des activités"), "legend": _legend()}
-        return mark_safe(render_to_string(name, context))  # noqa: S308 -- our template's output
+        return mark_safe(render_to_string(name, _FRAGMENTS[name]()))  # noqa: S308 -- our template's output
 
 
 def _day_marks(day: dict, today_text: str, *, classes: str, today_class: str):
